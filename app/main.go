@@ -1,0 +1,38 @@
+// Command app is the CDK app: it reads the context, composes the private-S3
+// stack and synthesizes it to cdk.out. The CDK CLI runs it (cdk.json); it
+// needs no AWS account unless the context asks for a lookup.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/privates3/privates3/app/config"
+	"github.com/privates3/privates3/app/stack"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "privates3:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	defer jsii.Close()
+	root, err := config.ProjectRoot()
+	if err != nil {
+		return err
+	}
+	app := awscdk.NewApp(nil)
+	cfg, err := config.Parse(func(key string) any { return app.Node().TryGetContext(jsii.String(key)) })
+	if err != nil {
+		return fmt.Errorf("bad context (see README, Configuration):\n%w", err)
+	}
+	stack.New(app, cfg, root)
+	app.Synth(nil)
+	return nil
+}

@@ -1,0 +1,96 @@
+// Package stack composes the app's one stack from the reusable constructs:
+// the private network, the private bucket, the uploader and (unless turned
+// off) the control function, with the outputs the post-deploy check reads.
+package stack
+
+import (
+	"path/filepath"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/privates3/privates3/app/config"
+	"github.com/privates3/privates3/constructs/functions"
+	"github.com/privates3/privates3/constructs/network"
+	"github.com/privates3/privates3/constructs/storage"
+)
+
+// Output keys of the stack, read by the post-deploy check.
+const (
+	OutputBucketName      = "BucketName"
+	OutputUploaderName    = "UploaderFunctionName"
+	OutputControlName     = "ControlFunctionName"
+	OutputEndpointId      = "EndpointId"
+	OutputFunctionNameTag = "privates3"
+)
+
+// Name returns the stack name for a stage.
+func Name(stage string) string { return "PrivateS3-" + stage }
+
+// New adds the stack for cfg to scope. root is the project folder (where
+// cdk.json and lambda/uploader live).
+func New(scope constructs.Construct, cfg config.Config, root string) awscdk.Stack {
+	props := &awscdk.StackProps{
+		Description: jsii.String("Private S3: a bucket reachable only through an S3 gateway VPC endpoint, an uploader inside the VPC and a control outside it that must be denied"),
+	}
+	if cfg.Account != "" {
+		props.Env = &awscdk.Environment{Account: jsii.String(cfg.Account), Region: jsii.String(cfg.Region)}
+	}
+	st := awscdk.NewStack(scope, jsii.String(Name(cfg.Stage)), props)
+	awscdk.Tags_Of(st).Add(jsii.String("privates3:stage"), jsii.String(cfg.Stage), nil)
+
+	netProps := &network.PrivateNetworkProps{}
+	if cfg.VpcId != "" {
+		netProps.Vpc = awsec2.Vpc_FromLookup(st, jsii.String("ImportedVpc"), &awsec2.VpcLookupOptions{VpcId: jsii.String(cfg.VpcId)})
+	}
+	if cfg.EndpointId != "" {
+		netProps.ExistingEndpointId = jsii.String(cfg.EndpointId)
+		netProps.ExistingEndpointRouteTableIds = *jsii.Strings(cfg.EndpointRouteTableIds...)
+	}
+	net := network.NewPrivateNetwork(st, jsii.String("Network"), netProps)
+
+	bucket := storage.NewPrivateBucket(st, jsii.String("Storage"), &storage.PrivateBucketProps{
+		AllowedEndpointIds: append([]*string{net.EndpointId}, *jsii.Strings(cfg.ExtraEndpointIds...)...),
+		BucketName:         optional(cfg.BucketName),
+		Mode:               cfg.DenyMode,
+		AdminRoleArns:      *jsii.Strings(cfg.AdminRoleArns...),
+		KmsEncryption:      cfg.Kms,
+	})
+
+	fnProps := &functions.FunctionProps{
+		Entry:        jsii.String(filepath.Join(root, "lambda", "uploader")),
+		Bucket:       bucket.Bucket,
+		KeyPrefix:    optional(cfg.KeyPrefix),
+		Network:      net,
+		PrefixListId: optional(cfg.PrefixListId),
+	}
+	if bucket.Key != nil {
+		fnProps.Key = bucket.Key
+	}
+	uploader := functions.NewUploader(st, jsii.String("Uploader"), fnProps)
+
+	output(st, OutputBucketName, bucket.Bucket.BucketName(), "The private bucket")
+	output(st, OutputUploaderName, uploader.Function.FunctionName(), "Writes through the endpoint: must succeed")
+	output(st, OutputEndpointId, net.EndpointId, "The S3 gateway endpoint the bucket accepts")
+	if cfg.IncludeControl {
+		controlProps := *fnProps
+		controlProps.Network = nil
+		controlProps.PrefixListId = nil
+		control := functions.NewControl(st, jsii.String("Control"), &controlProps)
+		output(st, OutputControlName, control.Function.FunctionName(), "Outside the VPC: must be denied")
+	}
+	return st
+}
+
+func output(st awscdk.Stack, id string, value *string, description string) {
+	awscdk.NewCfnOutput(st, jsii.String(id), &awscdk.CfnOutputProps{Value: value, Description: jsii.String(description)})
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return jsii.String(s)
+}

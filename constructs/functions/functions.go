@@ -1,0 +1,224 @@
+// Package functions provides the two Lambda functions of a private-S3
+// workload, built from the same handler code and given the same S3 rights:
+//
+//   - the Uploader runs in the PrivateNetwork's subnets and writes through the
+//     S3 gateway endpoint: it must succeed;
+//   - the Control runs outside any VPC: the bucket policy must deny it. It is
+//     the living proof that the bucket is private.
+//
+// Both are created from one FunctionProps value through one code path, so
+// their code, environment and S3 statements cannot drift apart.
+package functions
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/customresources"
+	golambda "github.com/aws/aws-cdk-go/awscdklambdagoalpha/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/privates3/privates3/constructs/internal/token"
+	"github.com/privates3/privates3/constructs/network"
+	"github.com/privates3/privates3/lambda/uploader/contract"
+)
+
+// WriteActions are the S3 rights of both functions, and all the uploader's
+// endpoint policy allows: one PutObject carrying its tags.
+var WriteActions = []string{"s3:PutObject", "s3:PutObjectTagging"}
+
+// BuildFlags make the bootstrap binary byte-identical across machines, so
+// the asset hash changes only when the code does; lambda.norpc drops the
+// legacy RPC mode provided.al2023 never uses (about 40% smaller).
+var BuildFlags = []string{"-trimpath", "-buildvcs=false", `-ldflags "-s -w"`, "-tags lambda.norpc"}
+
+// FunctionProps configures either function. Use the same value for both.
+type FunctionProps struct {
+	// Entry is the directory of the handler's main package
+	// (this repository's lambda/uploader). Required.
+	Entry *string
+	// Bucket is where objects are written. Required.
+	Bucket awss3.IBucket
+	// Key is the bucket's KMS key; when set, both functions may generate
+	// data keys with it, through S3 only. Default: SSE-S3, no KMS rights.
+	Key awskms.IKey
+	// KeyPrefix limits writes to keys under this prefix (and is passed to the
+	// handler as KEY_PREFIX). Default: the whole bucket.
+	KeyPrefix *string
+	// Network places the uploader in its subnets and grants it through the
+	// endpoint policy. Required for the uploader; refused for the control.
+	Network *network.PrivateNetwork
+	// PrefixListId is the S3 managed prefix list (pl-...) the uploader's
+	// security group allows on TCP 443. Default: looked up at synth when the
+	// stack has a concrete region, otherwise at deploy time by a custom
+	// resource (egress stays limited to the prefix list either way).
+	PrefixListId *string
+	// LogRetention of the function's log group. Default: one month.
+	LogRetention awslogs.RetentionDays
+}
+
+// Function is one of the two functions and what was created for it.
+type Function struct {
+	constructs.Construct
+	Function awslambda.IFunction
+	Role     awsiam.IRole
+	LogGroup awslogs.LogGroup
+	// SecurityGroup is the uploader's group; nil for the control.
+	SecurityGroup awsec2.SecurityGroup
+}
+
+// NewUploader creates the function that writes through the endpoint.
+func NewUploader(scope constructs.Construct, id *string, props *FunctionProps) *Function {
+	checkProps("Uploader", props)
+	if props.Network == nil {
+		panic("Uploader: Network is required: the uploader must run in the PrivateNetwork's subnets to reach the bucket through the endpoint")
+	}
+	if props.PrefixListId != nil && !token.Unresolved(props.PrefixListId) && !strings.HasPrefix(*props.PrefixListId, "pl-") {
+		panic(fmt.Sprintf("Uploader: PrefixListId %q is not a prefix list id: use the S3 managed prefix list of the region (com.amazonaws.<region>.s3), such as pl-63a5400a", *props.PrefixListId))
+	}
+	c := constructs.NewConstruct(scope, id)
+	sg := awsec2.NewSecurityGroup(c, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{
+		Vpc:              props.Network.Vpc,
+		Description:      jsii.String("Uploader: no ingress; egress only HTTPS to the S3 prefix list"),
+		AllowAllOutbound: jsii.Bool(false),
+	})
+	sg.AddEgressRule(awsec2.Peer_PrefixList(s3PrefixList(c, props.PrefixListId)), awsec2.Port_Tcp(jsii.Number(443)), jsii.String("HTTPS to S3 through the gateway endpoint"), jsii.Bool(false))
+
+	f := newFunction(c, props, "Uploads objects to the private bucket through the S3 gateway endpoint", &golambda.GoFunctionProps{
+		Vpc:            props.Network.Vpc,
+		VpcSubnets:     &awsec2.SubnetSelection{Subnets: &props.Network.Subnets},
+		SecurityGroups: &[]awsec2.ISecurityGroup{sg},
+	})
+	f.SecurityGroup = sg
+	// The endpoint policy allows exactly what the uploader does, and only to
+	// the uploader's role.
+	props.Network.AllowThroughEndpoint(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("UploaderWrites"),
+		Effect:     awsiam.Effect_ALLOW,
+		Principals: &[]awsiam.IPrincipal{awsiam.NewArnPrincipal(f.Role.RoleArn())},
+		Actions:    jsii.Strings(WriteActions...),
+		Resources:  &[]*string{objectArns(props)},
+	}))
+	return f
+}
+
+// NewControl creates the function that runs outside any VPC with the
+// uploader's code and rights. Its writes must be denied.
+func NewControl(scope constructs.Construct, id *string, props *FunctionProps) *Function {
+	checkProps("Control", props)
+	if props.Network != nil {
+		panic("Control: Network is set, but the control must run outside any VPC: its denied write is the proof that the bucket refuses requests not made through the endpoint; pass the same props without Network")
+	}
+	c := constructs.NewConstruct(scope, id)
+	f := newFunction(c, props, "CONTROL: same code and rights as the uploader, outside any VPC; its writes MUST be denied (AccessDenied), or the bucket is not private", &golambda.GoFunctionProps{})
+	awscdk.Tags_Of(c).Add(jsii.String("privates3:role"), jsii.String("control-must-be-denied"), nil)
+	return f
+}
+
+func checkProps(kind string, props *FunctionProps) {
+	if props == nil {
+		panic(kind + ": props are required: set Entry (the handler directory) and Bucket")
+	}
+	if props.Entry == nil || *props.Entry == "" {
+		panic(kind + ": Entry is required: set it to the directory of the handler's main package, such as lambda/uploader")
+	}
+	if st, err := os.Stat(filepath.Join(*props.Entry, "main.go")); err != nil || st.IsDir() {
+		panic(fmt.Sprintf("%s: Entry %q has no main.go: set it to the directory of the handler's main package, such as lambda/uploader", kind, *props.Entry))
+	}
+	if props.Bucket == nil {
+		panic(kind + ": Bucket is required: pass the PrivateBucket's Bucket")
+	}
+	if p := props.KeyPrefix; p != nil && (*p == "" || strings.HasPrefix(*p, "/") || strings.Contains(*p, "*") || strings.Contains(*p, "..")) {
+		panic(fmt.Sprintf("%s: KeyPrefix %q is invalid: use a non-empty prefix such as \"uploads/\" without a leading slash, \"*\" or \"..\"", kind, *p))
+	}
+}
+
+// newFunction is the one code path both functions take: same code, same
+// environment, same S3 statements. Only the network differs.
+func newFunction(c constructs.Construct, props *FunctionProps, description string, fp *golambda.GoFunctionProps) *Function {
+	retention := props.LogRetention
+	if retention == "" {
+		retention = awslogs.RetentionDays_ONE_MONTH
+	}
+	logs := awslogs.NewLogGroup(c, jsii.String("Logs"), &awslogs.LogGroupProps{Retention: retention})
+	env := map[string]*string{contract.EnvBucketName: props.Bucket.BucketName()}
+	if props.KeyPrefix != nil {
+		env[contract.EnvKeyPrefix] = props.KeyPrefix
+	}
+	fp.Entry = props.Entry
+	fp.Description = jsii.String(description)
+	fp.Runtime = awslambda.Runtime_PROVIDED_AL2023()
+	fp.Architecture = awslambda.Architecture_ARM_64()
+	fp.MemorySize = jsii.Number(256)
+	fp.Timeout = awscdk.Duration_Seconds(jsii.Number(15))
+	fp.Environment = &env
+	fp.LogGroup = logs
+	fp.Bundling = &golambda.BundlingOptions{
+		CgoEnabled:    jsii.Bool(false),
+		GoBuildFlags:  jsii.Strings(BuildFlags...),
+		AssetHashType: awscdk.AssetHashType_OUTPUT,
+	}
+	fn := golambda.NewGoFunction(c, jsii.String("Function"), fp)
+	role := fn.Role()
+	awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+		Grantee:      role,
+		Actions:      jsii.Strings(WriteActions...),
+		ResourceArns: &[]*string{objectArns(props)},
+	})
+	if props.Key != nil {
+		// Only through S3: the role cannot use the key directly.
+		role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:    jsii.Strings("kms:GenerateDataKey"),
+			Resources:  &[]*string{props.Key.KeyArn()},
+			Conditions: &map[string]interface{}{"StringEquals": map[string]interface{}{"kms:ViaService": awscdk.Fn_Sub(jsii.String("s3.${AWS::Region}.amazonaws.com"), nil)}},
+		}))
+	}
+	return &Function{Construct: c, Function: fn, Role: role, LogGroup: logs}
+}
+
+func objectArns(props *FunctionProps) *string {
+	prefix := ""
+	if props.KeyPrefix != nil {
+		prefix = *props.KeyPrefix
+	}
+	return props.Bucket.ArnForObjects(jsii.String(prefix + "*"))
+}
+
+// s3PrefixList returns the id of the region's S3 managed prefix list: the
+// given one, a synth-time lookup when the region is known, or a deploy-time
+// lookup by a custom resource when the stack is environment-agnostic.
+func s3PrefixList(c constructs.Construct, given *string) *string {
+	if given != nil {
+		return given
+	}
+	stack := awscdk.Stack_Of(c)
+	if !token.Unresolved(stack.Region()) {
+		return awsec2.PrefixList_FromLookup(c, jsii.String("S3PrefixList"), &awsec2.PrefixListLookupOptions{
+			PrefixListName: jsii.String("com.amazonaws." + *stack.Region() + ".s3"),
+		}).PrefixListId()
+	}
+	call := &customresources.AwsSdkCall{
+		Service:            jsii.String("EC2"),
+		Action:             jsii.String("describeManagedPrefixLists"),
+		Parameters:         map[string]interface{}{"Filters": []interface{}{map[string]interface{}{"Name": "prefix-list-name", "Values": []interface{}{awscdk.Fn_Sub(jsii.String("com.amazonaws.${AWS::Region}.s3"), nil)}}}},
+		PhysicalResourceId: customresources.PhysicalResourceId_FromResponse(jsii.String("PrefixLists.0.PrefixListId")),
+		OutputPaths:        jsii.Strings("PrefixLists.0.PrefixListId"),
+	}
+	lookup := customresources.NewAwsCustomResource(c, jsii.String("S3PrefixListLookup"), &customresources.AwsCustomResourceProps{
+		OnCreate:            call,
+		OnUpdate:            call,
+		InstallLatestAwsSdk: jsii.Bool(false),
+		Policy:              customresources.AwsCustomResourcePolicy_FromSdkCalls(&customresources.SdkCallsPolicyOptions{Resources: customresources.AwsCustomResourcePolicy_ANY_RESOURCE()}),
+	})
+	return lookup.GetResponseField(jsii.String("PrefixLists.0.PrefixListId"))
+}

@@ -1,0 +1,266 @@
+// Package storage provides PrivateBucket: an S3 bucket that can be used only
+// through S3 gateway VPC endpoints, hardened by default, whose bucket policy
+// never locks out the deployment that manages it.
+package storage
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/privates3/privates3/constructs/internal/token"
+)
+
+// DenyMode chooses which requests from outside the allowed endpoints the
+// bucket policy denies.
+type DenyMode string
+
+const (
+	// DenyAllActions denies every S3 action on the bucket and its objects
+	// unless the request came through an allowed endpoint. The deployment and
+	// admin roles keep the bucket-configuration actions (never object data)
+	// from anywhere, so CloudFormation can still update and delete the policy.
+	DenyAllActions DenyMode = "all-actions"
+	// DenyObjectActions denies only object reads, writes and deletes from
+	// outside the allowed endpoints. Bucket configuration stays governed by
+	// IAM alone. This is the common "seed article" style: simpler, but a
+	// principal with IAM rights can list keys and change the bucket from
+	// anywhere.
+	DenyObjectActions DenyMode = "object-actions"
+)
+
+// BucketConfigActions are the actions CloudFormation needs to update and
+// delete the bucket and its policy. In DenyAllActions mode the deployment and
+// admin roles keep them from anywhere; everything else, object data included,
+// stays behind the endpoint for them too.
+var BucketConfigActions = []string{
+	"s3:PutBucketPolicy",
+	"s3:DeleteBucketPolicy",
+	"s3:PutBucket*",
+	"s3:GetBucket*",
+	"s3:DeleteBucket",
+	// Bucket encryption and lifecycle have their own action names.
+	"s3:PutEncryptionConfiguration",
+	"s3:GetEncryptionConfiguration",
+	"s3:PutLifecycleConfiguration",
+	"s3:GetLifecycleConfiguration",
+}
+
+// ObjectDataActions are what DenyObjectActions denies outside the endpoints.
+var ObjectDataActions = []string{
+	"s3:GetObject*",
+	"s3:PutObject*",
+	"s3:DeleteObject*",
+	"s3:RestoreObject",
+	"s3:AbortMultipartUpload",
+	"s3:ListMultipartUploadParts",
+}
+
+// PrivateBucketProps configures a PrivateBucket. AllowedEndpointIds is the
+// only required field.
+type PrivateBucketProps struct {
+	// AllowedEndpointIds are the S3 gateway endpoint ids (vpce-...) requests
+	// must come through. At least one; tokens (such as a new endpoint's Ref)
+	// are accepted.
+	AllowedEndpointIds []*string
+	// BucketName is a physical name. Default: CloudFormation generates one.
+	BucketName *string
+	// Mode chooses what the policy denies outside the endpoints.
+	// Default: DenyAllActions.
+	Mode DenyMode
+	// DeploymentRoleArns keep bucket-configuration actions from anywhere in
+	// DenyAllActions mode. Default (nil): the CloudFormation execution role
+	// of the stack's default CDK bootstrap. An empty, non-nil list means no
+	// exception, which DenyAllActions refuses: it would lock CloudFormation
+	// out of the bucket policy.
+	DeploymentRoleArns []*string
+	// AdminRoleArns are extra roles (break-glass, security tooling) that keep
+	// bucket-configuration actions from anywhere. Default: none.
+	AdminRoleArns []*string
+	// KmsEncryption encrypts with a customer managed KMS key created here
+	// (rotation on, S3 Bucket Key on). Default: SSE-S3.
+	KmsEncryption bool
+	// AutoDeleteObjects is refused: CDK's auto-delete custom resource runs
+	// outside the VPC and the policy denies it. It exists so a user who
+	// copies it from another bucket gets a sentence, not a failed delete.
+	AutoDeleteObjects bool
+}
+
+// PrivateBucket is an S3 bucket reachable only through gateway endpoints.
+type PrivateBucket struct {
+	constructs.Construct
+	// Bucket is the bucket itself (construct id "Resource").
+	Bucket awss3.Bucket
+	// Key is the customer managed key, or nil with SSE-S3.
+	Key awskms.Key
+}
+
+// bucketNamePattern is S3's general-purpose bucket naming rule, minus the
+// special cases checked separately below.
+var bucketNamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+var ipAddressPattern = regexp.MustCompile(`^\d+\.\d+\.\d+\.\d+$`)
+
+// ValidateBucketName returns why name is not a valid S3 bucket name, or nil.
+func ValidateBucketName(name string) error {
+	switch {
+	case !bucketNamePattern.MatchString(name):
+		return fmt.Errorf("BucketName %q is invalid: use 3 to 63 lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit", name)
+	case strings.Contains(name, ".."):
+		return fmt.Errorf("BucketName %q is invalid: it must not contain two adjacent dots", name)
+	case ipAddressPattern.MatchString(name):
+		return fmt.Errorf("BucketName %q is invalid: it must not look like an IP address", name)
+	case strings.HasPrefix(name, "xn--") || strings.HasPrefix(name, "sthree-"):
+		return fmt.Errorf("BucketName %q is invalid: the prefixes xn-- and sthree- are reserved", name)
+	case strings.HasSuffix(name, "-s3alias") || strings.HasSuffix(name, "--ol-s3"):
+		return fmt.Errorf("BucketName %q is invalid: the suffixes -s3alias and --ol-s3 are reserved", name)
+	}
+	return nil
+}
+
+// NewPrivateBucket creates the bucket and its policy. Invalid props panic
+// with a sentence naming the prop and the fix, as CDK constructs do.
+func NewPrivateBucket(scope constructs.Construct, id *string, props *PrivateBucketProps) *PrivateBucket {
+	if props == nil {
+		panic("PrivateBucket: props are required: set AllowedEndpointIds to the S3 gateway endpoint ids requests must come through")
+	}
+	mode := props.Mode
+	if mode == "" {
+		mode = DenyAllActions
+	}
+	if mode != DenyAllActions && mode != DenyObjectActions {
+		panic(fmt.Sprintf("PrivateBucket: Mode %q is unknown: use %q (default) or %q", mode, DenyAllActions, DenyObjectActions))
+	}
+	if len(props.AllowedEndpointIds) == 0 {
+		panic("PrivateBucket: AllowedEndpointIds is empty: a bucket policy that allows no endpoint denies every request; pass the S3 gateway endpoint id (vpce-...) the uploader uses")
+	}
+	for _, e := range props.AllowedEndpointIds {
+		if e == nil || (!token.Unresolved(e) && !strings.HasPrefix(*e, "vpce-")) {
+			panic(fmt.Sprintf("PrivateBucket: AllowedEndpointIds contains %q: each must be a VPC endpoint id such as vpce-0123456789abcdef0", deref(e)))
+		}
+	}
+	if props.BucketName != nil && !token.Unresolved(props.BucketName) {
+		if err := ValidateBucketName(*props.BucketName); err != nil {
+			panic("PrivateBucket: " + err.Error())
+		}
+	}
+	if props.AutoDeleteObjects {
+		panic("PrivateBucket: AutoDeleteObjects is refused: its custom resource runs outside the VPC and the bucket policy denies it, so stack deletion would fail; empty the bucket through the endpoint instead (the bucket is retained on delete)")
+	}
+	stack := awscdk.Stack_Of(scope)
+	exempt := props.DeploymentRoleArns
+	if exempt == nil {
+		exempt = []*string{defaultDeploymentRoleArn(stack)}
+	}
+	exempt = append(append([]*string{}, exempt...), props.AdminRoleArns...)
+	if mode == DenyAllActions && len(exempt) == 0 {
+		panic("PrivateBucket: DeploymentRoleArns is empty with Mode \"all-actions\": denying every action with no deployment exception locks CloudFormation out of the bucket policy (only the root user could remove it); leave DeploymentRoleArns nil for the CDK bootstrap role, name your deployment role, or use Mode \"object-actions\"")
+	}
+
+	c := constructs.NewConstruct(scope, id)
+	pb := &PrivateBucket{Construct: c}
+
+	bp := &awss3.BucketProps{
+		BucketName:        props.BucketName,
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		EnforceSSL:        jsii.Bool(true),
+		MinimumTLSVersion: jsii.Number(1.2),
+		Versioned:         jsii.Bool(true),
+		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		Encryption:        awss3.BucketEncryption_S3_MANAGED,
+		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+	}
+	if props.KmsEncryption {
+		pb.Key = awskms.NewKey(c, jsii.String("Key"), &awskms.KeyProps{
+			Description:       jsii.String("Encrypts the private bucket's objects"),
+			EnableKeyRotation: jsii.Bool(true),
+			RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+		})
+		bp.Encryption = awss3.BucketEncryption_KMS
+		bp.EncryptionKey = pb.Key
+		// The Bucket Key cuts KMS requests (and cost) per object.
+		bp.BucketKeyEnabled = jsii.Bool(true)
+	}
+	pb.Bucket = awss3.NewBucket(c, jsii.String("Resource"), bp)
+	// Retained on replacement too, not only on stack delete.
+	pb.Bucket.Node().DefaultChild().(awscdk.CfnResource).ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN, &awscdk.RemovalPolicyOptions{ApplyToUpdateReplacePolicy: jsii.Bool(true)})
+
+	resources := []*string{pb.Bucket.BucketArn(), pb.Bucket.ArnForObjects(jsii.String("*"))}
+	outside := map[string]interface{}{"aws:SourceVpce": props.AllowedEndpointIds}
+	switch mode {
+	case DenyAllActions:
+		pb.Bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:        jsii.String("DenyOutsideEndpoint"),
+			Effect:     awsiam.Effect_DENY,
+			Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+			NotActions: jsii.Strings(BucketConfigActions...),
+			Resources:  &resources,
+			Conditions: &map[string]interface{}{"StringNotEquals": outside},
+		}))
+		pb.Bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:        jsii.String("DenyBucketConfigOutsideEndpointExceptDeployment"),
+			Effect:     awsiam.Effect_DENY,
+			Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+			Actions:    jsii.Strings(BucketConfigActions...),
+			Resources:  &resources,
+			Conditions: &map[string]interface{}{
+				"StringNotEquals": outside,
+				"ArnNotLike":      map[string]interface{}{"aws:PrincipalArn": exempt},
+			},
+		}))
+	case DenyObjectActions:
+		pb.Bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:        jsii.String("DenyObjectAccessOutsideEndpoint"),
+			Effect:     awsiam.Effect_DENY,
+			Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+			Actions:    jsii.Strings(ObjectDataActions...),
+			Resources:  &[]*string{pb.Bucket.ArnForObjects(jsii.String("*"))},
+			Conditions: &map[string]interface{}{"StringNotEquals": outside},
+		}))
+	}
+	// Bucket notifications are added after construction, so they can only be
+	// caught when the tree is complete.
+	c.Node().AddValidation(&noCustomResources{bucket: pb.Bucket})
+	return pb
+}
+
+// noCustomResources refuses CDK features whose custom-resource functions act
+// on the bucket from outside any VPC: the bucket policy denies them and the
+// deployment fails half-way.
+type noCustomResources struct{ bucket awss3.Bucket }
+
+func (v *noCustomResources) Validate() *[]*string {
+	var errs []*string
+	if v.bucket.Node().TryFindChild(jsii.String("Notifications")) != nil {
+		errs = append(errs, jsii.String("PrivateBucket: bucket notifications are refused: CDK configures them with a custom resource that runs outside the VPC, which the bucket policy denies; configure notifications outside this stack or through EventBridge rules on CloudTrail"))
+	}
+	return &errs
+}
+
+// defaultDeploymentRoleArn is the CloudFormation execution role of the
+// stack's default CDK bootstrap, as a CloudFormation expression.
+func defaultDeploymentRoleArn(stack awscdk.Stack) *string {
+	qualifier := "hnb659fds"
+	if s, ok := stack.Synthesizer().(awscdk.DefaultStackSynthesizer); ok && s.CloudFormationExecutionRoleArn() != nil {
+		// The synthesizer's ARN uses ${AWS::...} placeholders: Fn::Sub
+		// resolves them at deploy time, whatever the environment.
+		return awscdk.Fn_Sub(s.CloudFormationExecutionRoleArn(), nil)
+	}
+	if q, ok := stack.Node().TryGetContext(jsii.String("@aws-cdk/core:bootstrapQualifier")).(string); ok && q != "" {
+		qualifier = q
+	}
+	return awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-"+qualifier+"-cfn-exec-role-${AWS::AccountId}-${AWS::Region}"), nil)
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return "<nil>"
+	}
+	return *s
+}
