@@ -1,0 +1,770 @@
+package cfn
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+)
+
+// Symbol writes name the way Fn::Sub would, "${name}": the form every
+// unknowable value takes after resolution.
+func Symbol(name string) string { return "${" + name + "}" }
+
+// IsSymbolic reports whether s contains at least one symbol.
+func IsSymbolic(s string) bool { return strings.Contains(s, "${") }
+
+// Options gives the resolver values it cannot know offline.
+type Options struct {
+	// Values maps a pseudo parameter ("AWS::Region") or a parameter name to
+	// the value to use instead of a symbol or the parameter's default.
+	Values map[string]string
+}
+
+// Resolver resolves intrinsic functions across a set of templates, so that
+// Fn::ImportValue can follow an export from one template to another.
+type Resolver struct {
+	opts      Options
+	templates []*Template
+	exports   map[string]export
+	// active guards against cycles (a bucket whose BucketName refers to
+	// itself, conditions that refer to each other): resolution would
+	// otherwise recurse forever.
+	active map[string]bool
+}
+
+type export struct {
+	t   *Template
+	out string
+}
+
+// noValue stands for AWS::NoValue until the enclosing object or list drops
+// it.
+type noValueType struct{}
+
+var noValue = noValueType{}
+
+// errUnknown marks a condition that depends on a value only known at
+// deploy time.
+var errUnknown = errors.New("unknown offline")
+
+// NewResolver indexes the exports of all templates. Two templates exporting
+// the same name is an error, as it is for CloudFormation in one region.
+func NewResolver(opts Options, templates ...*Template) (*Resolver, error) {
+	r := &Resolver{opts: opts, templates: templates, exports: map[string]export{}, active: map[string]bool{}}
+	for _, t := range templates {
+		for _, id := range sortedKeys(t.Outputs) {
+			o := t.Outputs[id]
+			if o.ExportName == nil {
+				continue
+			}
+			v, err := r.resolve(t, o.ExportName, "")
+			if err != nil {
+				return nil, &Error{File: t.Name, Resource: "Outputs." + id, Property: "Export.Name", Err: err}
+			}
+			name, ok := v.(string)
+			if !ok {
+				return nil, &Error{File: t.Name, Resource: "Outputs." + id, Property: "Export.Name", Err: errors.New("must resolve to a string")}
+			}
+			if prev, dup := r.exports[name]; dup {
+				return nil, &Error{File: t.Name, Resource: "Outputs." + id, Property: "Export.Name", Err: fmt.Errorf("export %q is also exported by %s output %s", name, prev.t.Name, prev.out)}
+			}
+			r.exports[name] = export{t: t, out: id}
+		}
+	}
+	return r, nil
+}
+
+// Templates returns the templates the resolver was built with.
+func (r *Resolver) Templates() []*Template { return r.templates }
+
+// Property resolves one top-level property of a resource. ok is false when
+// the property is absent or resolves to AWS::NoValue.
+func (r *Resolver) Property(t *Template, res *Resource, name string) (v any, ok bool, err error) {
+	raw, present := res.Properties[name]
+	if !present {
+		return nil, false, nil
+	}
+	v, err = r.resolve(t, raw, name)
+	if err != nil {
+		return nil, false, r.wrap(t, res.LogicalID, name, err)
+	}
+	if v == noValue {
+		return nil, false, nil
+	}
+	return v, true, nil
+}
+
+// Exists reports whether the resource is created, that is whether its
+// Condition (if any) holds.
+func (r *Resolver) Exists(t *Template, res *Resource) (bool, error) {
+	if res.Condition == "" {
+		return true, nil
+	}
+	ok, err := r.condition(t, res.Condition)
+	if err != nil {
+		return false, r.wrap(t, res.LogicalID, "Condition", err)
+	}
+	return ok, nil
+}
+
+// Ref resolves {"Ref": name} in t: what other resources see of a resource
+// or parameter.
+func (r *Resolver) Ref(t *Template, name string) (any, error) {
+	return r.ref(t, name)
+}
+
+func (r *Resolver) wrap(t *Template, res, prop string, err error) error {
+	var ce *Error
+	if errors.As(err, &ce) {
+		return err // already located, in another template or resource
+	}
+	if pe, ok := err.(*pathError); ok {
+		if pe.path != "" {
+			prop = pe.path
+		}
+		err = pe.err
+	}
+	return &Error{File: t.Name, Resource: res, Property: prop, Err: err}
+}
+
+func (p *pathError) Error() string {
+	if p.path == "" {
+		return p.err.Error()
+	}
+	return p.path + ": " + p.err.Error()
+}
+
+// resolve evaluates every intrinsic in v. path locates v for errors.
+func (r *Resolver) resolve(t *Template, v any, path string) (any, error) {
+	switch x := v.(type) {
+	case []any:
+		out := make([]any, 0, len(x))
+		for i, e := range x {
+			rv, err := r.resolve(t, e, fmt.Sprintf("%s[%d]", path, i))
+			if err != nil {
+				return nil, err
+			}
+			if rv != noValue {
+				out = append(out, rv)
+			}
+		}
+		return out, nil
+	case map[string]any:
+		if len(x) == 1 {
+			for fn, arg := range x {
+				if fn == "Ref" || strings.HasPrefix(fn, "Fn::") {
+					v, err := r.intrinsic(t, fn, arg, path)
+					if err != nil {
+						if _, ok := err.(*pathError); ok {
+							return nil, err
+						}
+						var ce *Error
+						if errors.As(err, &ce) {
+							return nil, err
+						}
+						return nil, &pathError{path, err}
+					}
+					return v, nil
+				}
+			}
+		}
+		out := make(map[string]any, len(x))
+		for _, k := range sortedKeys(x) {
+			rv, err := r.resolve(t, x[k], path+"."+k)
+			if err != nil {
+				return nil, err
+			}
+			if rv != noValue {
+				out[k] = rv
+			}
+		}
+		return out, nil
+	default:
+		return v, nil
+	}
+}
+
+func (r *Resolver) intrinsic(t *Template, fn string, arg any, path string) (any, error) {
+	switch fn {
+	case "Ref":
+		name, ok := arg.(string)
+		if !ok {
+			return nil, errors.New("Ref takes a string")
+		}
+		return r.ref(t, name)
+	case "Fn::GetAtt":
+		res, attr, err := getAttArgs(arg)
+		if err != nil {
+			return nil, err
+		}
+		return r.getAtt(t, res, attr)
+	case "Fn::Join":
+		a, ok := arg.([]any)
+		if !ok || len(a) != 2 {
+			return nil, errors.New("Fn::Join takes [delimiter, list]")
+		}
+		delim, ok := a[0].(string)
+		if !ok {
+			return nil, errors.New("Fn::Join delimiter must be a string")
+		}
+		lv, err := r.resolve(t, a[1], path)
+		if err != nil {
+			return nil, err
+		}
+		if s, ok := lv.(string); ok && IsSymbolic(s) {
+			return s, nil // a list only known at deploy time
+		}
+		list, ok := lv.([]any)
+		if !ok {
+			return nil, errors.New("Fn::Join list must resolve to a list")
+		}
+		parts := make([]string, len(list))
+		for i, e := range list {
+			s, ok := scalarString(e)
+			if !ok {
+				return nil, fmt.Errorf("Fn::Join element %d must resolve to a string", i)
+			}
+			parts[i] = s
+		}
+		return strings.Join(parts, delim), nil
+	case "Fn::Sub":
+		return r.sub(t, arg, path)
+	case "Fn::Select":
+		a, ok := arg.([]any)
+		if !ok || len(a) != 2 {
+			return nil, errors.New("Fn::Select takes [index, list]")
+		}
+		iv, err := r.resolve(t, a[0], path)
+		if err != nil {
+			return nil, err
+		}
+		is, ok := scalarString(iv)
+		idx, perr := strconv.Atoi(is)
+		if !ok || perr != nil || idx < 0 {
+			return nil, errors.New("Fn::Select index must be a non-negative integer")
+		}
+		lv, err := r.resolve(t, a[1], path)
+		if err != nil {
+			return nil, err
+		}
+		switch l := lv.(type) {
+		case []any:
+			if idx >= len(l) {
+				return nil, fmt.Errorf("Fn::Select index %d out of range (list has %d elements)", idx, len(l))
+			}
+			return l[idx], nil
+		case string:
+			if IsSymbolic(l) {
+				return Symbol(fmt.Sprintf("%s[%d]", strings.TrimSuffix(strings.TrimPrefix(l, "${"), "}"), idx)), nil
+			}
+		}
+		return nil, errors.New("Fn::Select list must resolve to a list")
+	case "Fn::Split":
+		a, ok := arg.([]any)
+		if !ok || len(a) != 2 {
+			return nil, errors.New("Fn::Split takes [delimiter, string]")
+		}
+		delim, ok := a[0].(string)
+		if !ok || delim == "" {
+			return nil, errors.New("Fn::Split delimiter must be a non-empty string")
+		}
+		sv, err := r.resolve(t, a[1], path)
+		if err != nil {
+			return nil, err
+		}
+		s, ok := scalarString(sv)
+		if !ok {
+			return nil, errors.New("Fn::Split source must resolve to a string")
+		}
+		var out []any
+		for _, p := range splitOutsideSymbols(s, delim) {
+			out = append(out, p)
+		}
+		return out, nil
+	case "Fn::GetAZs":
+		// Availability zone names are per account; six symbols cover every
+		// region's count and still compare equal to themselves.
+		out := make([]any, 6)
+		for i := range out {
+			out[i] = Symbol(fmt.Sprintf("AZ%d", i))
+		}
+		return out, nil
+	case "Fn::If":
+		a, ok := arg.([]any)
+		if !ok || len(a) != 3 {
+			return nil, errors.New("Fn::If takes [condition, value if true, value if false]")
+		}
+		c, ok := a[0].(string)
+		if !ok {
+			return nil, errors.New("Fn::If condition must be a condition name")
+		}
+		yes, err := r.condition(t, c)
+		if err != nil {
+			return nil, err
+		}
+		if yes {
+			return r.resolve(t, a[1], path)
+		}
+		return r.resolve(t, a[2], path)
+	case "Fn::ImportValue":
+		nv, err := r.resolve(t, arg, path)
+		if err != nil {
+			return nil, err
+		}
+		name, ok := nv.(string)
+		if !ok {
+			return nil, errors.New("Fn::ImportValue name must resolve to a string")
+		}
+		ex, found := r.exports[name]
+		if !found {
+			// Exported by a stack we were not given: known only at deploy.
+			return Symbol("Fn::ImportValue:" + name), nil
+		}
+		key := "import:" + name
+		if r.active[key] {
+			return nil, fmt.Errorf("Fn::ImportValue %q: cycle", name)
+		}
+		r.active[key] = true
+		defer delete(r.active, key)
+		v, err := r.resolve(ex.t, ex.t.Outputs[ex.out].Value, "Value")
+		if err != nil {
+			return nil, r.wrap(ex.t, "Outputs."+ex.out, "Value", err)
+		}
+		return v, nil
+	case "Fn::FindInMap":
+		return r.findInMap(t, arg, path)
+	case "Fn::Base64":
+		return r.resolve(t, arg, path)
+	case "Fn::Cidr":
+		return Symbol("Fn::Cidr"), nil
+	case "Fn::Equals", "Fn::And", "Fn::Or", "Fn::Not":
+		return nil, fmt.Errorf("%s is only allowed in Conditions", fn)
+	}
+	return nil, fmt.Errorf("unsupported intrinsic function %s", fn)
+}
+
+func (r *Resolver) value(name string) (string, bool) {
+	v, ok := r.opts.Values[name]
+	return v, ok
+}
+
+func (r *Resolver) pseudo(name string) string {
+	if v, ok := r.value(name); ok {
+		return v
+	}
+	return Symbol(name)
+}
+
+func (r *Resolver) ref(t *Template, name string) (any, error) {
+	if name == "AWS::NoValue" {
+		return noValue, nil
+	}
+	if pseudoParameters[name] {
+		return r.pseudo(name), nil
+	}
+	if p, ok := t.Parameters[name]; ok {
+		if v, ok := r.value(name); ok {
+			return r.paramValue(p, v), nil
+		}
+		// SSM parameter types hold the parameter's name as Default, not
+		// its value, so the value stays unknown.
+		if p.HasDefault && !strings.HasPrefix(p.Type, "AWS::SSM::") {
+			if s, ok := scalarString(p.Default); ok {
+				return r.paramValue(p, s), nil
+			}
+			return p.Default, nil
+		}
+		return Symbol(name), nil
+	}
+	res, ok := t.Resources[name]
+	if !ok {
+		return nil, fmt.Errorf("Ref to unknown %q", name)
+	}
+	// A resource's Ref is its physical name when the template sets it;
+	// otherwise CloudFormation invents one, which stays a symbol.
+	var nameProp string
+	switch res.Type {
+	case "AWS::S3::Bucket":
+		nameProp = "BucketName"
+	case "AWS::IAM::Role":
+		nameProp = "RoleName"
+	}
+	if nameProp != "" {
+		if raw, ok := res.Properties[nameProp]; ok {
+			key := "ref:" + t.Name + ":" + name
+			if r.active[key] {
+				return nil, fmt.Errorf("Ref %q: cycle through its %s", name, nameProp)
+			}
+			r.active[key] = true
+			defer delete(r.active, key)
+			v, err := r.resolve(t, raw, nameProp)
+			if err != nil {
+				return nil, r.wrap(t, name, nameProp, err)
+			}
+			if s, ok := v.(string); ok && s != "" {
+				return s, nil
+			}
+		}
+	}
+	return Symbol(name), nil
+}
+
+func (r *Resolver) paramValue(p Parameter, s string) any {
+	if strings.HasPrefix(p.Type, "List<") || p.Type == "CommaDelimitedList" {
+		var out []any
+		for _, e := range strings.Split(s, ",") {
+			out = append(out, strings.TrimSpace(e))
+		}
+		return out
+	}
+	return s
+}
+
+func (r *Resolver) getAtt(t *Template, resID, attr string) (any, error) {
+	res, ok := t.Resources[resID]
+	if !ok {
+		return nil, fmt.Errorf("Fn::GetAtt of unknown resource %q", resID)
+	}
+	// The ARNs that policies compare against are built the way AWS builds
+	// them, so a role's ARN matches an ArnLike pattern over the same
+	// symbols.
+	switch {
+	case res.Type == "AWS::S3::Bucket" && attr == "Arn":
+		name, err := r.ref(t, resID)
+		if err != nil {
+			return nil, err
+		}
+		return "arn:" + r.pseudo("AWS::Partition") + ":s3:::" + fmt.Sprint(name), nil
+	case res.Type == "AWS::IAM::Role" && attr == "Arn":
+		name, err := r.ref(t, resID)
+		if err != nil {
+			return nil, err
+		}
+		p := "/"
+		if raw, ok := res.Properties["Path"]; ok {
+			v, err := r.resolve(t, raw, "Path")
+			if err != nil {
+				return nil, r.wrap(t, resID, "Path", err)
+			}
+			if s, ok := v.(string); ok && s != "" {
+				p = s
+			}
+		}
+		return "arn:" + r.pseudo("AWS::Partition") + ":iam::" + r.pseudo("AWS::AccountId") + ":role" + p + fmt.Sprint(name), nil
+	}
+	return Symbol(resID + "." + attr), nil
+}
+
+func (r *Resolver) sub(t *Template, arg any, path string) (any, error) {
+	a, ok := arg.([]any)
+	var str string
+	vars := map[string]any{}
+	switch {
+	case ok && len(a) == 2:
+		sv, err := r.resolve(t, a[0], path)
+		if err != nil {
+			return nil, err
+		}
+		s, ok := sv.(string)
+		if !ok {
+			return nil, errors.New("Fn::Sub string must resolve to a string")
+		}
+		str = s
+		vm, ok := a[1].(map[string]any)
+		if !ok {
+			return nil, errors.New("Fn::Sub variables must be an object")
+		}
+		for _, k := range sortedKeys(vm) {
+			v, err := r.resolve(t, vm[k], path)
+			if err != nil {
+				return nil, err
+			}
+			vars[k] = v
+		}
+	default:
+		s, ok := arg.(string)
+		if !ok {
+			return nil, errors.New("Fn::Sub takes a string or [string, {variables}]")
+		}
+		str = s
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(str, "${")
+		if i < 0 {
+			b.WriteString(str)
+			return b.String(), nil
+		}
+		b.WriteString(str[:i])
+		str = str[i+2:]
+		j := strings.IndexByte(str, '}')
+		if j < 0 {
+			return nil, errors.New("Fn::Sub: unterminated ${")
+		}
+		name := strings.TrimSpace(str[:j])
+		str = str[j+1:]
+		if strings.HasPrefix(name, "!") {
+			b.WriteString("${" + name[1:] + "}")
+			continue
+		}
+		var v any
+		var err error
+		if vv, ok := vars[name]; ok {
+			v = vv
+		} else if res, attr, isAtt := strings.Cut(name, "."); isAtt {
+			v, err = r.getAtt(t, res, attr)
+		} else {
+			v, err = r.ref(t, name)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("Fn::Sub: %w", err)
+		}
+		s, ok := scalarString(v)
+		if !ok {
+			return nil, fmt.Errorf("Fn::Sub: ${%s} must resolve to a string", name)
+		}
+		b.WriteString(s)
+	}
+}
+
+func (r *Resolver) findInMap(t *Template, arg any, path string) (any, error) {
+	a, ok := arg.([]any)
+	if !ok || len(a) < 3 || len(a) > 4 {
+		return nil, errors.New("Fn::FindInMap takes [map, top-level key, second-level key]")
+	}
+	keys := make([]string, 3)
+	for i := range keys {
+		v, err := r.resolve(t, a[i], path)
+		if err != nil {
+			return nil, err
+		}
+		s, ok := scalarString(v)
+		if !ok {
+			return nil, fmt.Errorf("Fn::FindInMap key %d must resolve to a string", i)
+		}
+		keys[i] = s
+	}
+	m, ok := t.Mappings[keys[0]].(map[string]any)
+	if !ok {
+		if IsSymbolic(keys[0]) {
+			return Symbol("Fn::FindInMap:" + strings.Join(keys, ".")), nil
+		}
+		return nil, fmt.Errorf("Fn::FindInMap: unknown mapping %q", keys[0])
+	}
+	if IsSymbolic(keys[1]) || IsSymbolic(keys[2]) {
+		// Usually keyed by ${AWS::Region}. If every entry agrees on the
+		// value the key does not matter; otherwise it stays a symbol.
+		var same any
+		n := 0
+		for _, k := range sortedKeys(m) {
+			top, _ := m[k].(map[string]any)
+			v, ok := top[keys[2]]
+			if !ok {
+				if !IsSymbolic(keys[2]) {
+					n = -1
+					break
+				}
+				continue
+			}
+			if n > 0 && !reflect.DeepEqual(v, same) {
+				n = -1
+				break
+			}
+			same = v
+			n++
+		}
+		if n > 0 && !IsSymbolic(keys[2]) {
+			return r.resolve(t, same, path)
+		}
+		return Symbol("Fn::FindInMap:" + strings.Join(keys, ".")), nil
+	}
+	top, ok := m[keys[1]].(map[string]any)
+	if ok {
+		if v, ok := top[keys[2]]; ok {
+			return r.resolve(t, v, path)
+		}
+	}
+	if len(a) == 4 {
+		if opts, ok := a[3].(map[string]any); ok {
+			if d, ok := opts["DefaultValue"]; ok {
+				return r.resolve(t, d, path)
+			}
+		}
+	}
+	return nil, fmt.Errorf("Fn::FindInMap: mapping %q has no %q.%q", keys[0], keys[1], keys[2])
+}
+
+// condition evaluates a named condition; a condition that depends on a
+// value unknown offline is an error that tells the user how to supply it.
+func (r *Resolver) condition(t *Template, name string) (bool, error) {
+	raw, ok := t.Conditions[name]
+	if !ok {
+		return false, fmt.Errorf("unknown condition %q", name)
+	}
+	key := "cond:" + t.Name + ":" + name
+	if r.active[key] {
+		return false, fmt.Errorf("condition %q refers to itself", name)
+	}
+	r.active[key] = true
+	defer delete(r.active, key)
+	v, err := r.condExpr(t, raw)
+	if errors.Is(err, errUnknown) {
+		return false, fmt.Errorf("condition %q cannot be decided offline: %w (set the value it depends on, e.g. --set AWS::Region=eu-west-1)", name, err)
+	}
+	if err != nil {
+		return false, fmt.Errorf("condition %q: %w", name, err)
+	}
+	return v, nil
+}
+
+func (r *Resolver) condExpr(t *Template, v any) (bool, error) {
+	m, ok := v.(map[string]any)
+	if !ok || len(m) != 1 {
+		if b, ok := v.(bool); ok {
+			return b, nil
+		}
+		if s, ok := v.(string); ok && (s == "true" || s == "false") {
+			return s == "true", nil
+		}
+		return false, errors.New("must be a condition function")
+	}
+	for fn, arg := range m {
+		switch fn {
+		case "Condition":
+			name, ok := arg.(string)
+			if !ok {
+				return false, errors.New("Condition takes a name")
+			}
+			return r.condition(t, name)
+		case "Fn::Equals":
+			a, ok := arg.([]any)
+			if !ok || len(a) != 2 {
+				return false, errors.New("Fn::Equals takes two values")
+			}
+			x, err := r.resolve(t, a[0], "")
+			if err != nil {
+				return false, err
+			}
+			y, err := r.resolve(t, a[1], "")
+			if err != nil {
+				return false, err
+			}
+			xs, xok := scalarString(x)
+			ys, yok := scalarString(y)
+			if xok && yok {
+				if xs == ys {
+					return true, nil
+				}
+				if IsSymbolic(xs) || IsSymbolic(ys) {
+					return false, fmt.Errorf("%w: %q vs %q", errUnknown, xs, ys)
+				}
+				return false, nil
+			}
+			return reflect.DeepEqual(x, y), nil
+		case "Fn::Not":
+			a, ok := arg.([]any)
+			if !ok || len(a) != 1 {
+				return false, errors.New("Fn::Not takes one condition")
+			}
+			b, err := r.condExpr(t, a[0])
+			return !b, err
+		case "Fn::And", "Fn::Or":
+			a, ok := arg.([]any)
+			if !ok || len(a) == 0 {
+				return false, fmt.Errorf("%s takes a list of conditions", fn)
+			}
+			// Short-circuit like CloudFormation, so that a decided operand
+			// can settle an expression whose other operand is unknown.
+			var unknown error
+			for _, e := range a {
+				b, err := r.condExpr(t, e)
+				if errors.Is(err, errUnknown) {
+					unknown = err
+					continue
+				}
+				if err != nil {
+					return false, err
+				}
+				if fn == "Fn::And" && !b {
+					return false, nil
+				}
+				if fn == "Fn::Or" && b {
+					return true, nil
+				}
+			}
+			if unknown != nil {
+				return false, unknown
+			}
+			return fn == "Fn::And", nil
+		}
+		return false, fmt.Errorf("unsupported condition function %s", fn)
+	}
+	return false, nil
+}
+
+// scalarString renders the scalar JSON values CloudFormation converts to
+// strings.
+func scalarString(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return x, true
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64), true
+	case bool:
+		return strconv.FormatBool(x), true
+	}
+	return "", false
+}
+
+// splitOutsideSymbols splits s on delim except inside ${...}, because
+// symbols such as ${AWS::Region} contain ":" and must survive a split on
+// ARN separators.
+func splitOutsideSymbols(s, delim string) []string {
+	var parts []string
+	depth := 0
+	start := 0
+	for i := 0; i < len(s); {
+		switch {
+		case strings.HasPrefix(s[i:], "${"):
+			depth++
+			i += 2
+		case s[i] == '}' && depth > 0:
+			depth--
+			i++
+		case depth == 0 && strings.HasPrefix(s[i:], delim):
+			parts = append(parts, s[start:i])
+			i += len(delim)
+			start = i
+		default:
+			i++
+		}
+	}
+	return append(parts, s[start:])
+}
+
+// String returns v as a string when it resolved to a scalar.
+func String(v any) (string, bool) { return scalarString(v) }
+
+// Strings returns v as a list of strings. A single string counts as a list
+// of one, because a Ref to a list parameter without default resolves to a
+// single symbol.
+func Strings(v any) ([]string, bool) {
+	if s, ok := scalarString(v); ok {
+		return []string{s}, true
+	}
+	l, ok := v.([]any)
+	if !ok {
+		return nil, false
+	}
+	out := make([]string, 0, len(l))
+	for _, e := range l {
+		s, ok := scalarString(e)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, s)
+	}
+	return out, true
+}
