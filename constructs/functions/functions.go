@@ -92,7 +92,17 @@ func NewUploader(scope constructs.Construct, id *string, props *FunctionProps) *
 		Description:      jsii.String("Uploader: no ingress; egress only HTTPS to the S3 prefix list"),
 		AllowAllOutbound: jsii.Bool(false),
 	})
-	sg.AddEgressRule(awsec2.Peer_PrefixList(s3PrefixList(c, props.PrefixListId)), awsec2.Port_Tcp(jsii.Number(443)), jsii.String("HTTPS to S3 through the gateway endpoint"), jsii.Bool(false))
+	// The rule is written into the group itself. AddEgressRule would make a
+	// prefix list given as a token (a lookup) a separate egress resource and
+	// leave the group without an egress property, which in CloudFormation
+	// means EC2's default allow-all egress.
+	sg.Node().DefaultChild().(awsec2.CfnSecurityGroup).AddPropertyOverride(jsii.String("SecurityGroupEgress"), []map[string]interface{}{{
+		"IpProtocol":              "tcp",
+		"FromPort":                443,
+		"ToPort":                  443,
+		"DestinationPrefixListId": s3PrefixList(c, props.PrefixListId),
+		"Description":             "HTTPS to S3 through the gateway endpoint",
+	}})
 
 	f := newFunction(c, props, "Uploads objects to the private bucket through the S3 gateway endpoint", &golambda.GoFunctionProps{
 		Vpc:            props.Network.Vpc,
