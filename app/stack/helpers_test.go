@@ -241,10 +241,11 @@ func statements(doc any) map[string]map[string]any {
 }
 
 // ref and getAtt build the intrinsics templates use to point at resources.
-func ref(id string) any           { return map[string]any{"Ref": id} }
-func getAtt(id, attr string) any  { return map[string]any{"Fn::GetAtt": []any{id, attr}} }
-func objectsOf(bucket string) any { return js(`{"Fn::Join":["",[{"Fn::GetAtt":["` + bucket + `","Arn"]},"/*"]]}`) }
-
+func ref(id string) any          { return map[string]any{"Ref": id} }
+func getAtt(id, attr string) any { return map[string]any{"Fn::GetAtt": []any{id, attr}} }
+func objectsOf(bucket string) any {
+	return js(`{"Fn::Join":["",[{"Fn::GetAtt":["` + bucket + `","Arn"]},"/*"]]}`)
+}
 
 func mustJSON(v any) []byte {
 	b, err := json.Marshal(v)
