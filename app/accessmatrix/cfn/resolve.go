@@ -96,6 +96,16 @@ func (r *Resolver) Property(t *Template, res *Resource, name string) (v any, ok 
 	return v, true, nil
 }
 
+// Resolve evaluates every intrinsic in v, a fragment of t (for example a
+// rule nested in a property that was read raw).
+func (r *Resolver) Resolve(t *Template, v any) (any, error) {
+	out, err := r.resolve(t, v, "")
+	if out == noValue {
+		out = nil
+	}
+	return out, err
+}
+
 // Exists reports whether the resource is created, that is whether its
 // Condition (if any) holds.
 func (r *Resolver) Exists(t *Template, res *Resource) (bool, error) {

@@ -1,0 +1,134 @@
+// Command accessmatrix reads CloudFormation JSON templates and prints, for
+// every Lambda function and S3 bucket in them, which S3 actions the
+// function can perform, over which network path, and why, proven offline
+// from the templates alone.
+//
+// Usage:
+//
+//	go run ./app/accessmatrix [flags] TEMPLATE.json...
+//
+// With no template arguments it reads cdk.out/*.template.json.
+//
+// Exit status: 0 on success, 1 when --expect finds mismatches, 2 on bad
+// input or usage.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/privates3/privates3/app/accessmatrix/cfn"
+	"github.com/privates3/privates3/app/accessmatrix/matrix"
+)
+
+// listFlag collects a repeatable flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("accessmatrix", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var actions, sets listFlag
+	asJSON := fs.Bool("json", false, "print rows as a JSON array")
+	expect := fs.String("expect", "", "check rows against this JSON file of expectations; exit 1 listing every mismatch")
+	noProbes := fs.Bool("no-probes", false, "leave out the @console, @deployer and @plaintext probe rows")
+	qualifier := fs.String("qualifier", "", "CDK bootstrap qualifier of the @deployer role (default: from the BootstrapVersion parameter, else hnb659fds)")
+	fs.Var(&actions, "action", "S3 action to evaluate, e.g. s3:GetObject (repeatable; default: "+strings.Join(matrix.DefaultActions, ", ")+")")
+	fs.Var(&sets, "set", "NAME=VALUE for a pseudo parameter or parameter otherwise kept symbolic, e.g. AWS::Region=eu-west-1 (repeatable)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: accessmatrix [flags] [TEMPLATE.json ...]  (default: cdk.out/*.template.json)")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	files := fs.Args()
+	if len(files) == 0 {
+		files, _ = filepath.Glob(filepath.Join("cdk.out", "*.template.json"))
+		if len(files) == 0 {
+			fmt.Fprintln(stderr, "accessmatrix: no templates given and none in cdk.out/*.template.json")
+			return 2
+		}
+	}
+	values := map[string]string{}
+	for _, s := range sets {
+		k, v, ok := strings.Cut(s, "=")
+		if !ok || k == "" {
+			fmt.Fprintf(stderr, "accessmatrix: --set %q: want NAME=VALUE\n", s)
+			return 2
+		}
+		values[k] = v
+	}
+	var exps []matrix.Expectation
+	if *expect != "" {
+		var err error
+		if exps, err = matrix.LoadExpectations(*expect); err != nil {
+			fmt.Fprintf(stderr, "accessmatrix: %v\n", err)
+			return 2
+		}
+		if len(actions) > 0 {
+			actions = appendMissing(actions, matrix.Actions(exps))
+		} else {
+			actions = appendMissing(append(listFlag{}, matrix.DefaultActions...), matrix.Actions(exps))
+		}
+	}
+	templates := make([]*cfn.Template, 0, len(files))
+	for _, f := range files {
+		t, err := cfn.Load(f)
+		if err != nil {
+			fmt.Fprintf(stderr, "accessmatrix: %v\n", err)
+			return 2
+		}
+		templates = append(templates, t)
+	}
+	rows, err := matrix.BuildWith(matrix.Options{Actions: actions, NoProbes: *noProbes, Values: values, Qualifier: *qualifier}, templates...)
+	if err != nil {
+		fmt.Fprintf(stderr, "accessmatrix: %v\n", err)
+		return 2
+	}
+	if *asJSON {
+		err = matrix.WriteJSON(stdout, rows)
+	} else {
+		err = matrix.WriteTable(stdout, rows)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "accessmatrix: %v\n", err)
+		return 2
+	}
+	if mm := matrix.Check(rows, exps); len(mm) > 0 {
+		fmt.Fprintf(stderr, "accessmatrix: %d expectation(s) of %s broken:\n", len(mm), *expect)
+		for _, m := range mm {
+			fmt.Fprintf(stderr, "  - %s\n", m)
+		}
+		return 1
+	}
+	return 0
+}
+
+func appendMissing(dst listFlag, more []string) listFlag {
+	have := map[string]bool{}
+	for _, a := range dst {
+		have[strings.ToLower(a)] = true
+	}
+	for _, a := range more {
+		if !have[strings.ToLower(a)] {
+			have[strings.ToLower(a)] = true
+			dst = append(dst, a)
+		}
+	}
+	return dst
+}

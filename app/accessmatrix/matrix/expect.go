@@ -1,0 +1,156 @@
+package matrix
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"strings"
+)
+
+// Expectation is one invariant: every row matching Template, Function,
+// Bucket and Action must have Decision (and Path, when set). Template,
+// Function and Bucket match a logical id exactly or as a glob ("Uploader*"),
+// because CDK logical ids carry hash suffixes. An expectation that matches
+// no row is itself a mismatch, so a renamed function cannot pass silently.
+type Expectation struct {
+	Template string `json:"template,omitempty"`
+	Function string `json:"function"`
+	Bucket   string `json:"bucket,omitempty"`
+	Action   string `json:"action"`
+	Path     string `json:"path,omitempty"`
+	Decision string `json:"decision"`
+	// Why explains the invariant; printed with a mismatch.
+	Why string `json:"why,omitempty"`
+}
+
+// Mismatch is a broken expectation, with the offending row (nil when no row
+// matched at all).
+type Mismatch struct {
+	Expectation Expectation
+	Row         *Row
+	Problem     string
+}
+
+func (m Mismatch) String() string {
+	e := m.Expectation
+	s := fmt.Sprintf("expected %s %s on %s to be %s: %s", orStar(e.Function), e.Action, orStar(e.Bucket), e.Decision, m.Problem)
+	if e.Why != "" {
+		s += " (" + e.Why + ")"
+	}
+	return s
+}
+
+func orStar(s string) string {
+	if s == "" {
+		return "*"
+	}
+	return s
+}
+
+var (
+	validPaths     = map[string]bool{"internet": true, "vpc-endpoint": true, "nat": true, "none": true}
+	validDecisions = map[string]bool{Allowed: true, ExplicitDeny: true, ImplicitDeny: true, Unreachable: true}
+)
+
+// ParseExpectations reads a JSON array of expectations. Unknown fields are
+// errors, so a typo ("decison") cannot turn an invariant into a no-op.
+func ParseExpectations(data []byte) ([]Expectation, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var exps []Expectation
+	if err := dec.Decode(&exps); err != nil {
+		return nil, fmt.Errorf("expectations: %w", err)
+	}
+	for i, e := range exps {
+		if e.Function == "" || e.Action == "" || e.Decision == "" {
+			return nil, fmt.Errorf("expectation %d: function, action and decision are required", i)
+		}
+		if !validDecisions[e.Decision] {
+			return nil, fmt.Errorf("expectation %d: decision %q is not one of allowed, explicit-deny, implicit-deny, unreachable", i, e.Decision)
+		}
+		if e.Path != "" && !validPaths[e.Path] {
+			return nil, fmt.Errorf("expectation %d: path %q is not one of internet, vpc-endpoint, nat, none", i, e.Path)
+		}
+		for _, p := range []string{e.Template, e.Function, e.Bucket, e.Action} {
+			if _, err := path.Match(p, ""); err != nil {
+				return nil, fmt.Errorf("expectation %d: bad pattern %q: %w", i, p, err)
+			}
+		}
+	}
+	if len(exps) == 0 {
+		return nil, errors.New("expectations: empty list")
+	}
+	return exps, nil
+}
+
+// LoadExpectations reads an expectations file.
+func LoadExpectations(file string) ([]Expectation, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	exps, err := ParseExpectations(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return exps, nil
+}
+
+// Actions returns the literal actions the expectations name, so a caller
+// can evaluate them even when they are not among its chosen actions.
+func Actions(exps []Expectation) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, e := range exps {
+		if !strings.ContainsAny(e.Action, "*?[") && !seen[e.Action] {
+			seen[e.Action] = true
+			out = append(out, e.Action)
+		}
+	}
+	return out
+}
+
+func glob(pattern, s string) bool {
+	if pattern == "" || pattern == s {
+		return true
+	}
+	ok, _ := path.Match(pattern, s)
+	return ok
+}
+
+func (e Expectation) matches(r Row) bool {
+	return glob(e.Template, r.Template) && glob(e.Function, r.Function) && glob(e.Bucket, r.Bucket) &&
+		glob(strings.ToLower(e.Action), strings.ToLower(r.Action))
+}
+
+// Check returns every broken expectation; none means the invariants hold.
+func Check(rows []Row, exps []Expectation) []Mismatch {
+	var out []Mismatch
+	for _, e := range exps {
+		n := 0
+		for i := range rows {
+			r := &rows[i]
+			if !e.matches(*r) {
+				continue
+			}
+			n++
+			var problems []string
+			if r.Decision != e.Decision {
+				problems = append(problems, fmt.Sprintf("decision %s, want %s", r.Decision, e.Decision))
+			}
+			if e.Path != "" && r.Path != e.Path {
+				problems = append(problems, fmt.Sprintf("path %s, want %s", r.Path, e.Path))
+			}
+			if len(problems) > 0 {
+				out = append(out, Mismatch{Expectation: e, Row: r, Problem: fmt.Sprintf("%s %s on %s: %s (%s)", r.Function, r.Action, r.Bucket, strings.Join(problems, ", "), r.Reason)})
+			}
+		}
+		if n == 0 {
+			out = append(out, Mismatch{Expectation: e, Problem: "no row matches"})
+		}
+	}
+	return out
+}

@@ -1,0 +1,405 @@
+// Package matrix builds the access matrix: for every Lambda function and
+// every S3 bucket in a set of CloudFormation templates, and for each chosen
+// S3 action, the network path the request takes and the decision AWS's
+// policy evaluation reaches, with a reason. It also checks the matrix
+// against expectations (the app's invariants) and renders it as a table or
+// JSON.
+//
+// Besides the functions, three probe principals (named with a leading "@",
+// which no logical id can have) answer the questions a private bucket
+// design must answer: can an administrator outside the VPC (the console)
+// reach the objects, is the deployment role locked out of managing the
+// bucket, and is plain HTTP refused even through the endpoint.
+package matrix
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/privates3/privates3/app/accessmatrix/cfn"
+	"github.com/privates3/privates3/app/accessmatrix/network"
+	"github.com/privates3/privates3/app/accessmatrix/policy"
+)
+
+// Decision values of Row.Decision.
+const (
+	Allowed      = string(policy.Allowed)
+	ExplicitDeny = string(policy.ExplicitDeny)
+	ImplicitDeny = string(policy.ImplicitDeny)
+	// Unreachable: the path is "none", so no request reaches S3.
+	Unreachable = "unreachable"
+)
+
+// Probe principal names, as they appear in Row.Function.
+const (
+	// ProbeConsole is an administrator of the account calling from outside
+	// any VPC over TLS, as the console and a laptop do.
+	ProbeConsole = "@console"
+	// ProbeDeployer is the CDK CloudFormation execution role (bootstrap
+	// qualifier from the template, default hnb659fds) with administrator
+	// rights, calling from outside any VPC.
+	ProbeDeployer = "@deployer"
+	// ProbePlaintext is an administrator calling through each S3 gateway
+	// endpoint (or the internet when there is none) without TLS.
+	ProbePlaintext = "@plaintext"
+)
+
+// DefaultActions covers object read, write, tag, delete, list and
+// bucket-policy changes.
+var DefaultActions = []string{
+	"s3:GetObject", "s3:PutObject", "s3:PutObjectTagging", "s3:DeleteObject",
+	"s3:ListBucket", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy",
+}
+
+// Row is one cell of the matrix. The JSON form is the command's output
+// contract.
+type Row struct {
+	// Template is the base name of the function's template (the bucket's
+	// for probes).
+	Template string `json:"template"`
+	// Function is the function's logical id, or a probe name.
+	Function string `json:"function"`
+	// Bucket is the bucket's logical id.
+	Bucket string `json:"bucket"`
+	Action string `json:"action"`
+	// Path is internet, vpc-endpoint, nat or none.
+	Path string `json:"path"`
+	// Endpoint is the S3 gateway endpoint's logical id when Path is
+	// vpc-endpoint.
+	Endpoint string `json:"endpoint"`
+	// Decision is allowed, explicit-deny, implicit-deny or unreachable.
+	Decision string `json:"decision"`
+	// Reason names the deciding statement or the missing route, followed
+	// by the path explanation.
+	Reason string `json:"reason"`
+
+	// DecisionReason and PathReason are Reason's two parts, kept apart so
+	// the table prints each path once.
+	DecisionReason string `json:"-"`
+	PathReason     string `json:"-"`
+}
+
+// Options tune Build.
+type Options struct {
+	// Actions to evaluate; DefaultActions when empty.
+	Actions []string
+	// NoProbes leaves out the @console, @deployer and @plaintext rows.
+	NoProbes bool
+	// Values replace symbols, e.g. {"AWS::Region": "eu-west-1"}; see
+	// cfn.Options.
+	Values map[string]string
+	// Qualifier is the CDK bootstrap qualifier of the @deployer role; by
+	// default it is read from the BootstrapVersion parameter, else
+	// hnb659fds.
+	Qualifier string
+}
+
+// Build computes the matrix of the templates with default options.
+func Build(templates ...*cfn.Template) ([]Row, error) {
+	return BuildWith(Options{}, templates...)
+}
+
+type builder struct {
+	opts    Options
+	r       *cfn.Resolver
+	net     *network.Network
+	roles   []*role
+	buckets []*bucket
+}
+
+type bucket struct {
+	t        *cfn.Template
+	res      *cfn.Resource
+	arn      string
+	policies []policy.Policy
+}
+
+// BuildWith computes the matrix of the templates.
+func BuildWith(opts Options, templates ...*cfn.Template) ([]Row, error) {
+	if len(opts.Actions) == 0 {
+		opts.Actions = DefaultActions
+	}
+	for _, a := range opts.Actions {
+		if !validAction.MatchString(a) {
+			return nil, fmt.Errorf("action %q: want service:Action, e.g. s3:GetObject", a)
+		}
+	}
+	r, err := cfn.NewResolver(cfn.Options{Values: opts.Values}, templates...)
+	if err != nil {
+		return nil, err
+	}
+	b := &builder{opts: opts, r: r}
+	if b.net, err = network.New(r); err != nil {
+		return nil, err
+	}
+	for _, ep := range b.net.Endpoints() {
+		if ep.Policy == nil {
+			continue
+		}
+		if _, err := policy.Parse("endpoint policy", ep.Policy); err != nil {
+			return nil, &cfn.Error{File: ep.Template.Name, Resource: ep.Resource.LogicalID, Property: "PolicyDocument", Err: err}
+		}
+	}
+	if err := b.loadRoles(); err != nil {
+		return nil, err
+	}
+	if err := b.loadBuckets(); err != nil {
+		return nil, err
+	}
+	var rows []Row
+	for _, t := range templates {
+		for _, fn := range t.ResourcesOfType("AWS::Lambda::Function") {
+			ok, err := r.Exists(t, fn)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				continue
+			}
+			fr, err := b.functionRows(t, fn)
+			if err != nil {
+				return nil, err
+			}
+			rows = append(rows, fr...)
+		}
+	}
+	if !opts.NoProbes {
+		rows = append(rows, b.probeRows()...)
+	}
+	return rows, nil
+}
+
+var validAction = regexp.MustCompile(`^[A-Za-z0-9-]+:[A-Za-z0-9*?]+$`)
+
+func (b *builder) loadBuckets() error {
+	for _, t := range b.r.Templates() {
+		for _, res := range t.ResourcesOfType("AWS::S3::Bucket") {
+			if ok, err := b.r.Exists(t, res); err != nil || !ok {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			arn, err := b.r.Resolve(t, map[string]any{"Fn::GetAtt": []any{res.LogicalID, "Arn"}})
+			if err != nil {
+				return err
+			}
+			name, err := b.r.Ref(t, res.LogicalID)
+			if err != nil {
+				return err
+			}
+			bk := &bucket{t: t, res: res, arn: fmt.Sprint(arn)}
+			// A bucket policy names its bucket by name (Ref) or, in some
+			// hand-written templates, by the literal name.
+			for _, pt := range b.r.Templates() {
+				for _, pr := range pt.ResourcesOfType("AWS::S3::BucketPolicy") {
+					if ok, err := b.r.Exists(pt, pr); err != nil || !ok {
+						if err != nil {
+							return err
+						}
+						continue
+					}
+					v, _, err := b.r.Property(pt, pr, "Bucket")
+					if err != nil {
+						return err
+					}
+					if s, _ := cfn.String(v); s != fmt.Sprint(name) {
+						continue
+					}
+					p, err := b.policyProperty(pt, pr, "PolicyDocument", "bucket policy "+pr.LogicalID)
+					if err != nil {
+						return err
+					}
+					bk.policies = append(bk.policies, *p)
+				}
+			}
+			b.buckets = append(b.buckets, bk)
+		}
+	}
+	return nil
+}
+
+// caller is whoever sends the requests of one group of rows.
+type caller struct {
+	template string
+	name     string
+	arn      string
+	identity []policy.Policy
+	notes    []string
+	path     network.Path
+	tls      bool
+}
+
+func (b *builder) functionRows(t *cfn.Template, fn *cfn.Resource) ([]Row, error) {
+	path, err := b.net.FunctionPath(t, fn)
+	if err != nil {
+		return nil, err
+	}
+	rv, _, err := b.r.Property(t, fn, "Role")
+	if err != nil {
+		return nil, err
+	}
+	arn, ok := cfn.String(rv)
+	if !ok {
+		return nil, &cfn.Error{File: t.Name, Resource: fn.LogicalID, Property: "Role", Err: fmt.Errorf("must resolve to a role ARN")}
+	}
+	c := caller{template: filepath.Base(t.Name), name: fn.LogicalID, arn: arn, path: path, tls: true}
+	if ro := b.roleByARN(arn); ro != nil {
+		c.identity, c.notes = ro.policies, ro.notes
+	} else {
+		c.notes = []string{fmt.Sprintf("role %s is not in the templates, so its policies were not evaluated", arn)}
+	}
+	var rows []Row
+	for _, bk := range b.buckets {
+		rows = append(rows, b.rows(c, bk)...)
+	}
+	return rows, nil
+}
+
+func (b *builder) pseudo(t *cfn.Template, name string) string {
+	v, err := b.r.Ref(t, name)
+	if err != nil {
+		return cfn.Symbol(name)
+	}
+	return fmt.Sprint(v)
+}
+
+func (b *builder) probeRows() []Row {
+	var rows []Row
+	for _, bk := range b.buckets {
+		t := bk.t
+		part, acct, region := b.pseudo(t, "AWS::Partition"), b.pseudo(t, "AWS::AccountId"), b.pseudo(t, "AWS::Region")
+		base := "arn:" + part + ":iam::" + acct + ":"
+		admin := []policy.Policy{administrator}
+		tmpl := filepath.Base(t.Name)
+		outside := network.Path{Kind: network.Internet, Reason: "outside any VPC (probe)"}
+		rows = append(rows, b.rows(caller{template: tmpl, name: ProbeConsole, arn: base + "user/console-admin", identity: admin, path: outside, tls: true}, bk)...)
+		q := b.qualifier(t)
+		deployer := base + "role/cdk-" + q + "-cfn-exec-role-" + acct + "-" + region
+		rows = append(rows, b.rows(caller{template: tmpl, name: ProbeDeployer, arn: deployer, identity: admin, path: network.Path{Kind: network.Internet, Reason: "CloudFormation execution role " + deployer + " (probe)"}, tls: true}, bk)...)
+		plain := caller{template: tmpl, name: ProbePlaintext, arn: base + "role/plaintext-admin", identity: admin, tls: false}
+		eps := b.net.Endpoints()
+		if len(eps) == 0 {
+			plain.path = network.Path{Kind: network.Internet, Reason: "plain HTTP from outside any VPC (probe; no S3 gateway endpoint in the templates)"}
+			rows = append(rows, b.rows(plain, bk)...)
+		}
+		for _, ep := range eps {
+			plain.path = network.Path{Kind: network.VPCEndpoint, Endpoint: ep, Reason: "plain HTTP through S3 gateway endpoint " + ep.Resource.LogicalID + " (probe)"}
+			rows = append(rows, b.rows(plain, bk)...)
+		}
+	}
+	return rows
+}
+
+var qualifierRE = regexp.MustCompile(`^/cdk-bootstrap/([^/]+)/version$`)
+
+func (b *builder) qualifier(t *cfn.Template) string {
+	if b.opts.Qualifier != "" {
+		return b.opts.Qualifier
+	}
+	if p, ok := t.Parameters["BootstrapVersion"]; ok {
+		if s, ok := p.Default.(string); ok {
+			if m := qualifierRE.FindStringSubmatch(s); m != nil {
+				return m[1]
+			}
+		}
+	}
+	return "hnb659fds"
+}
+
+// rows evaluates every action of one caller on one bucket.
+func (b *builder) rows(c caller, bk *bucket) []Row {
+	var rows []Row
+	for _, action := range b.opts.Actions {
+		row := Row{
+			Template: c.template, Function: c.name, Bucket: bk.res.LogicalID, Action: action,
+			Path: string(c.path.Kind), PathReason: c.path.Reason,
+		}
+		if c.path.Endpoint != nil {
+			row.Endpoint = c.path.Endpoint.Resource.LogicalID
+		}
+		if c.path.Kind == network.None {
+			row.Decision = Unreachable
+			row.DecisionReason = "no network path to S3"
+		} else {
+			res := policy.Evaluate(b.request(c, bk, action), b.input(c, bk))
+			row.Decision, row.DecisionReason = string(res.Decision), res.Reason
+		}
+		row.Reason = row.DecisionReason + "; path: " + row.PathReason
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+func (b *builder) request(c caller, bk *bucket, action string) policy.Request {
+	account := accountOf(c.arn)
+	ctx := policy.Context{}
+	ctx.Set("aws:SecureTransport", fmt.Sprint(c.tls))
+	ctx.Set("aws:PrincipalArn", c.arn)
+	ctx.Set("aws:PrincipalAccount", account)
+	ctx.Set("aws:ResourceAccount", b.pseudo(bk.t, "AWS::AccountId"))
+	if strings.Contains(c.arn, ":role/") {
+		ctx.Set("aws:PrincipalType", "AssumedRole")
+	} else {
+		ctx.Set("aws:PrincipalType", "User")
+	}
+	if ep := c.path.Endpoint; ep != nil {
+		// Only requests through an endpoint carry aws:SourceVpce and
+		// aws:SourceVpc; their source address is private.
+		ctx.Set("aws:SourceVpce", ep.ID)
+		ctx.Set("aws:SourceVpc", ep.VPC)
+		ctx.Set("aws:VpcSourceIp", cfn.Symbol("VpcSourceIp"))
+	} else {
+		// A public address unknown offline: in no CIDR range.
+		ctx.Set("aws:SourceIp", cfn.Symbol("SourceIp"))
+	}
+	resource := bk.arn
+	if isObjectAction(action) {
+		resource += "/*"
+	}
+	return policy.Request{PrincipalARN: c.arn, Account: account, Action: action, Resource: resource, Context: ctx}
+}
+
+// accountOf reads the account field of an IAM ARN, symbols included.
+func accountOf(arn string) string {
+	parts := strings.SplitN(strings.ReplaceAll(arn, "${AWS::AccountId}", "\x00"), ":", 6)
+	if len(parts) < 5 {
+		return cfn.Symbol("AWS::AccountId")
+	}
+	return strings.ReplaceAll(parts[4], "\x00", "${AWS::AccountId}")
+}
+
+func (b *builder) input(c caller, bk *bucket) policy.Input {
+	in := policy.Input{Identity: c.identity, Resource: bk.policies, Notes: c.notes}
+	if ep := c.path.Endpoint; ep != nil {
+		name := "endpoint policy of " + ep.Resource.LogicalID
+		if ep.Policy == nil {
+			// "If you do not attach a policy when you create an endpoint,
+			// we attach a default policy for you that allows full access
+			// to the service" (AWS PrivateLink guide, endpoint policies).
+			p := policy.Policy{Name: "default (full access) " + name, Statements: []policy.Statement{{Allow: true, Principal: &policy.Principals{Any: true}, Action: []string{"*"}, Resource: []string{"*"}, HasResource: true}}}
+			in.Endpoint = &p
+		} else if p, err := policy.Parse(name, ep.Policy); err == nil {
+			in.Endpoint = &p
+		} else {
+			// Parse errors are reported by validate before any row.
+			in.Endpoint = &policy.Policy{Name: name}
+		}
+	}
+	return in
+}
+
+// isObjectAction tells object-level actions (resource bucket/key) from
+// bucket-level ones (resource bucket).
+func isObjectAction(action string) bool {
+	_, name, _ := strings.Cut(strings.ToLower(action), ":")
+	switch {
+	case strings.Contains(name, "bucket"), strings.Contains(name, "objectlockconfiguration"):
+		return false
+	case strings.Contains(name, "object"), name == "abortmultipartupload", name == "listmultipartuploadparts":
+		return true
+	}
+	return false
+}
