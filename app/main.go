@@ -22,6 +22,7 @@ func main() {
 }
 
 func run() error {
+	config.QuietNode()
 	defer jsii.Close()
 	root, err := config.ProjectRoot()
 	if err != nil {

@@ -242,3 +242,13 @@ func CdkJSONContext(root string) (map[string]any, error) {
 	}
 	return f.Context, nil
 }
+
+// QuietNode silences the jsii runtime's Node end-of-life banner, printed on
+// every start otherwise. It must run before the first construct (jsii starts
+// Node then); a value the user set is kept.
+func QuietNode() {
+	const key = "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"
+	if os.Getenv(key) == "" {
+		os.Setenv(key, "14,16,18,19,20,21,23")
+	}
+}

@@ -39,6 +39,7 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) (int, error) {
+	config.QuietNode()
 	var err error
 	if root, err = config.ProjectRoot(); err != nil {
 		return 0, err
