@@ -337,6 +337,11 @@ func (b *builder) request(c caller, bk *bucket, action string) policy.Request {
 	account := accountOf(c.arn)
 	ctx := policy.Context{}
 	ctx.Set("aws:SecureTransport", fmt.Sprint(c.tls))
+	if c.tls {
+		// The lowest version the AWS SDKs negotiate: a policy demanding
+		// more is reported as denying, which is the safe reading.
+		ctx.Set("s3:TlsVersion", "1.2")
+	}
 	ctx.Set("aws:PrincipalArn", c.arn)
 	ctx.Set("aws:PrincipalAccount", account)
 	ctx.Set("aws:ResourceAccount", b.pseudo(bk.t, "AWS::AccountId"))
