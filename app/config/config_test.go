@@ -1,0 +1,99 @@
+package config
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/privates3/privates3/constructs/storage"
+)
+
+func ctx(m map[string]any) Context { return func(k string) any { return m[k] } }
+
+func TestParseDefaults(t *testing.T) {
+	c, err := Parse(ctx(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{Stage: "dev", IncludeControl: true, DenyMode: storage.DenyAllActions}
+	if !reflect.DeepEqual(c, want) {
+		t.Errorf("Parse(empty) = %+v, want %+v", c, want)
+	}
+}
+
+func TestParseValues(t *testing.T) {
+	// JSON types (cdk.json) and strings (-c key=value) mean the same.
+	for name, in := range map[string]map[string]any{
+		"json": {"stage": "prod", "kms": true, "includeControl": false, "extraEndpointIds": []any{"vpce-1", "vpce-2"}, "adminRoleArns": []any{"arn:aws:iam::123456789012:role/Admin"}, "keyPrefix": "in/", "denyMode": "object-actions", "prefixListId": "pl-1"},
+		"cli":  {"stage": "prod", "kms": "true", "includeControl": "false", "extraEndpointIds": "vpce-1, vpce-2", "adminRoleArns": `["arn:aws:iam::123456789012:role/Admin"]`, "keyPrefix": "in/", "denyMode": "object-actions", "prefixListId": "pl-1"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, err := Parse(ctx(in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := Config{Stage: "prod", Kms: true, IncludeControl: false, ExtraEndpointIds: []string{"vpce-1", "vpce-2"}, AdminRoleArns: []string{"arn:aws:iam::123456789012:role/Admin"}, KeyPrefix: "in/", DenyMode: storage.DenyObjectActions, PrefixListId: "pl-1"}
+			if !reflect.DeepEqual(c, want) {
+				t.Errorf("Parse(%v) = %+v, want %+v", in, c, want)
+			}
+		})
+	}
+}
+
+func TestParseRefusals(t *testing.T) {
+	t.Setenv("CDK_DEFAULT_ACCOUNT", "")
+	t.Setenv("CDK_DEFAULT_REGION", "")
+	tests := []struct {
+		in   map[string]any
+		want []string
+	}{
+		{map[string]any{"stage": "Prod!"}, []string{`"stage" = "Prod!"`, "lower-case"}},
+		{map[string]any{"stage": 3.0}, []string{`"stage" = 3`, "want a string"}},
+		{map[string]any{"vpcId": "subnet-1"}, []string{`"vpcId" = "subnet-1"`, "vpc-0123456789abcdef0"}},
+		{map[string]any{"vpcId": "vpc-1"}, []string{`"vpcId" needs a concrete environment`, "CDK_DEFAULT_ACCOUNT"}},
+		{map[string]any{"endpointId": "vpce-1"}, []string{`"endpointId" and "endpointRouteTableIds" go together`}},
+		{map[string]any{"endpointRouteTableIds": "rtb-1"}, []string{`go together`}},
+		{map[string]any{"endpointRouteTableIds": "subnet-1"}, []string{`"endpointRouteTableIds": "subnet-1"`, "rtb-"}},
+		{map[string]any{"prefixListId": "pl-"}, []string{`"prefixListId" = "pl-"`, "pl-63a5400a"}},
+		{map[string]any{"extraEndpointIds": []any{"vpce-1", 2.0}}, []string{`"extraEndpointIds": element 2 is not a string`}},
+		{map[string]any{"extraEndpointIds": "[vpce-1"}, []string{`not a JSON list of strings`}},
+		{map[string]any{"extraEndpointIds": true}, []string{`want a list of strings`}},
+		{map[string]any{"adminRoleArns": "arn:aws:iam::123:user/bob"}, []string{`"adminRoleArns"`, "IAM role ARN"}},
+		{map[string]any{"kms": "yes"}, []string{`"kms" = "yes"`, "true or false"}},
+		{map[string]any{"includeControl": 1.0}, []string{`"includeControl" = 1`, "true or false"}},
+		{map[string]any{"keyPrefix": "/abs"}, []string{`"keyPrefix" = "/abs"`, "without a leading slash"}},
+		{map[string]any{"denyMode": "some"}, []string{`"denyMode" = "some"`, "all-actions or object-actions"}},
+		{map[string]any{"bucketName": "Bad_Name"}, []string{`"bucketName" = "Bad_Name"`, "lower-case letters"}},
+	}
+	for _, tc := range tests {
+		_, err := Parse(ctx(tc.in))
+		if err == nil {
+			t.Errorf("Parse(%v) = nil error, want %q", tc.in, tc.want)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("Parse(%v) = %q, want it to hold %q", tc.in, err, w)
+			}
+		}
+	}
+}
+
+func TestParseReportsEveryProblem(t *testing.T) {
+	_, err := Parse(ctx(map[string]any{"stage": "X", "kms": "maybe"}))
+	if err == nil || !strings.Contains(err.Error(), `"stage"`) || !strings.Contains(err.Error(), `"kms"`) {
+		t.Errorf("Parse(two bad keys) = %v, want both named", err)
+	}
+}
+
+func TestValidateBucketName(t *testing.T) {
+	for name, ok := range map[string]bool{
+		"my-bucket": true, "a.b.c": true, "abc": true,
+		"ab": false, "My-Bucket": false, "my..bucket": false, "192.168.1.1": false,
+		"xn--bucket": false, "bucket-s3alias": false, "-bucket": false, strings.Repeat("a", 64): false,
+	} {
+		if err := storage.ValidateBucketName(name); (err == nil) != ok {
+			t.Errorf("ValidateBucketName(%q) = %v, want ok=%v", name, err, ok)
+		}
+	}
+}
