@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aws/jsii-runtime-go"
+
 	"github.com/privates3/privates3/constructs/storage"
 )
 
@@ -244,11 +246,14 @@ func CdkJSONContext(root string) (map[string]any, error) {
 }
 
 // QuietNode silences the jsii runtime's Node end-of-life banner, printed on
-// every start otherwise. It must run before the first construct (jsii starts
-// Node then); a value the user set is kept.
+// every start otherwise; a value the user set is kept. Call it first thing:
+// the jsii client is created (and the child's environment captured) while
+// the CDK packages initialize, so after setting the variable the unstarted
+// client is closed and the next call creates one that sees it.
 func QuietNode() {
 	const key = "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"
 	if os.Getenv(key) == "" {
 		os.Setenv(key, "14,16,18,19,20,21,23")
+		jsii.Close()
 	}
 }
