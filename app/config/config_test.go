@@ -1,6 +1,7 @@
 package config
 
 import (
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -95,5 +96,27 @@ func TestValidateBucketName(t *testing.T) {
 		if err := storage.ValidateBucketName(name); (err == nil) != ok {
 			t.Errorf("ValidateBucketName(%q) = %v, want ok=%v", name, err, ok)
 		}
+	}
+}
+
+// Every key Parse reads is in Keys, and README documents every key.
+func TestKeysAreDocumented(t *testing.T) {
+	asked := map[string]bool{}
+	Parse(func(k string) any { asked[k] = true; return nil })
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range Keys {
+		if !asked[k] {
+			t.Errorf("Keys lists %q, which Parse never reads", k)
+		}
+		delete(asked, k)
+		if !strings.Contains(string(readme), "| `"+k+"` |") {
+			t.Errorf("README's Configuration table has no row for %q", k)
+		}
+	}
+	for k := range asked {
+		t.Errorf("Parse reads %q, which Keys does not list", k)
 	}
 }
