@@ -45,7 +45,17 @@ func DecodeEvent(payload []byte) (contract.Event, error) {
 	if len(payload) > contract.MaxEventBytes {
 		return ev, invalidInput("event is %d bytes; the limit is %d bytes (6 MB, the synchronous Lambda payload limit)", len(payload), contract.MaxEventBytes)
 	}
-	trimmed := bytes.TrimSpace(payload)
+	if ev, ok := decodeFast(payload); ok {
+		return ev, nil
+	}
+	return decodeReference(payload)
+}
+
+// decodeReference decodes with encoding/json: every event the fast path does
+// not take, and the source of the precise error messages.
+func decodeReference(payload []byte) (contract.Event, error) {
+	var ev contract.Event
+	trimmed := bytes.TrimLeft(payload, " \t\r\n")
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return ev, invalidInput("event must be a JSON object")
 	}
