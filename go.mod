@@ -51,3 +51,8 @@ require (
 )
 
 tool github.com/rhysd/actionlint/cmd/actionlint
+
+ignore (
+	./cdk.out
+	./node_modules
+)
