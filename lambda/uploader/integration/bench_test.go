@@ -24,6 +24,7 @@ import (
 // key. Compare medians over several runs:
 //
 //	go test ./lambda/uploader/integration -run '^$' -bench BenchmarkPut -count 10 | tee bench.txt
+//
 // seq makes every benchmark key new, so If-None-Match never refuses.
 var seq atomic.Int64
 
