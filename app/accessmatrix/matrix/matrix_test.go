@@ -1,0 +1,222 @@
+package matrix
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/privates3/privates3/app/accessmatrix/cfn"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden matrices in testdata/golden")
+
+func load(t testing.TB, name string) *cfn.Template {
+	t.Helper()
+	tmpl, err := cfn.Load(filepath.Join("..", "testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tmpl
+}
+
+// TestGolden renders the matrix of every hand-written template (each on its
+// own) as a table and as JSON and compares them with testdata/golden.
+// Refresh with: go test ./app/accessmatrix/... -update
+func TestGolden(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "testdata", "*.template.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no templates in testdata: %v", err)
+	}
+	for _, file := range files {
+		name := strings.TrimSuffix(filepath.Base(file), ".template.json")
+		t.Run(name, func(t *testing.T) {
+			rows, err := Build(load(t, filepath.Base(file)))
+			if err != nil {
+				t.Fatalf("Build(%s) error: %v", name, err)
+			}
+			var table, js bytes.Buffer
+			if err := WriteTable(&table, rows); err != nil {
+				t.Fatal(err)
+			}
+			if err := WriteJSON(&js, rows); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, filepath.Join("..", "testdata", "golden", name+".txt"), table.Bytes())
+			golden(t, filepath.Join("..", "testdata", "golden", name+".json"), js.Bytes())
+		})
+	}
+}
+
+func golden(t *testing.T, file string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(file, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("%v (run go test ./app/accessmatrix/... -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the computed matrix; got:\n%s", file, got)
+	}
+}
+
+// TestDecisions pins the decisions the golden files only show, one per
+// situation the issue names, so a regression reads as a sentence.
+func TestDecisions(t *testing.T) {
+	tests := []struct {
+		template, function, action string
+		wantPath, wantDecision     string
+		wantReason                 string
+	}{
+		{"four-subnets.template.json", "EndpointFunction", "s3:PutObject", "vpc-endpoint", Allowed, `inline policy data of FunctionRole statement "ReadWriteObjects"`},
+		{"four-subnets.template.json", "NatFunction", "s3:PutObject", "nat", Allowed, "NAT gateway NatGateway"},
+		{"four-subnets.template.json", "PublicFunction", "s3:PutObject", "none", Unreachable, "gets no public IP"},
+		{"four-subnets.template.json", "IsolatedFunction", "s3:PutObject", "none", Unreachable, "only local routes"},
+		{"four-subnets.template.json", "OutsideFunction", "s3:PutObject", "internet", Allowed, "not in a VPC"},
+		{"four-subnets.template.json", "EndpointFunction", "s3:DeleteObject", "vpc-endpoint", ImplicitDeny, "no statement allows s3:DeleteObject"},
+		{"four-subnets-private.template.json", "EndpointFunction", "s3:PutObject", "vpc-endpoint", Allowed, ""},
+		{"four-subnets-private.template.json", "NatFunction", "s3:PutObject", "nat", ExplicitDeny, `"DenyOutsideEndpoint": StringNotEquals aws:SourceVpce [${S3Endpoint}] (request: absent)`},
+		{"four-subnets-private.template.json", "OutsideFunction", "s3:GetObject", "internet", ExplicitDeny, `"DenyOutsideEndpoint"`},
+		{"four-subnets-private.template.json", ProbeConsole, "s3:GetObject", "internet", ExplicitDeny, `"DenyOutsideEndpoint"`},
+		{"four-subnets-private.template.json", ProbePlaintext, "s3:GetObject", "vpc-endpoint", ExplicitDeny, `"DenyInsecureTransport"`},
+		{"four-subnets-private.template.json", ProbeDeployer, "s3:PutBucketPolicy", "internet", ExplicitDeny, `"DenyOutsideEndpoint"`},
+		{"endpoint-read-only.template.json", "EndpointFunction", "s3:GetObject", "vpc-endpoint", Allowed, ""},
+		{"endpoint-read-only.template.json", "EndpointFunction", "s3:PutObject", "vpc-endpoint", ImplicitDeny, "endpoint policy of S3Endpoint allows no s3:PutObject"},
+		{"endpoint-read-only.template.json", "OutsideFunction", "s3:PutObject", "internet", Allowed, ""},
+		{"security-group-blocks-443.template.json", "EndpointFunction", "s3:PutObject", "none", Unreachable, "security group FunctionSecurityGroup allows no TCP 443 egress to S3"},
+		{"security-group-blocks-443.template.json", "OpenEndpointFunction", "s3:PutObject", "vpc-endpoint", Allowed, ""},
+		{"mixed-subnets.template.json", "EndpointAndNatFunction", "s3:PutObject", "nat", ExplicitDeny, "worst of 2 subnets"},
+		{"mixed-subnets.template.json", "EndpointAndIsolatedFunction", "s3:PutObject", "none", Unreachable, "(others: EndpointSubnet vpc-endpoint)"},
+		{"cdk-privates3-dev.template.json", "UploaderFunction79114915", "s3:PutObject", "vpc-endpoint", Allowed, ""},
+		{"cdk-privates3-dev.template.json", "ControlFunction8A0764F3", "s3:PutObject", "internet", ExplicitDeny, `"DenyOutsideEndpoint"`},
+		{"cdk-privates3-dev.template.json", ProbeDeployer, "s3:PutBucketPolicy", "internet", Allowed, ""},
+	}
+	cache := map[string][]Row{}
+	for _, tt := range tests {
+		rows, ok := cache[tt.template]
+		if !ok {
+			var err error
+			if rows, err = Build(load(t, tt.template)); err != nil {
+				t.Fatalf("Build(%s) error: %v", tt.template, err)
+			}
+			cache[tt.template] = rows
+		}
+		var row *Row
+		for i := range rows {
+			if rows[i].Function == tt.function && rows[i].Action == tt.action {
+				row = &rows[i]
+				break
+			}
+		}
+		if row == nil {
+			t.Errorf("%s: no row for %s %s", tt.template, tt.function, tt.action)
+			continue
+		}
+		if row.Path != tt.wantPath || row.Decision != tt.wantDecision || !strings.Contains(row.Reason, tt.wantReason) {
+			t.Errorf("%s: %s %s = %s %s (%s), want %s %s containing %q", tt.template, tt.function, tt.action, row.Path, row.Decision, row.Reason, tt.wantPath, tt.wantDecision, tt.wantReason)
+		}
+	}
+}
+
+// TestInvariants runs the app's own invariants (app/accessmatrix/
+// invariants.json) over the snapshot of its synthesized template and, when
+// a synth has run, over cdk.out too.
+func TestInvariants(t *testing.T) {
+	exps, err := LoadExpectations(filepath.Join("..", "invariants.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := []string{filepath.Join("..", "testdata", "cdk-privates3-dev.template.json")}
+	synth, _ := filepath.Glob(filepath.Join("..", "..", "..", "cdk.out", "*.template.json"))
+	files = append(files, synth...)
+	for _, file := range files {
+		tmpl, err := cfn.Load(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := BuildWith(Options{Actions: append(append([]string{}, DefaultActions...), Actions(exps)...)}, tmpl)
+		if err != nil {
+			t.Fatalf("Build(%s) error: %v", file, err)
+		}
+		if mm := Check(rows, exps); len(mm) > 0 {
+			var table bytes.Buffer
+			_ = WriteTable(&table, rows)
+			for _, m := range mm {
+				t.Errorf("%s: %s", file, m)
+			}
+			t.Logf("matrix of %s:\n%s", file, table.String())
+		}
+	}
+}
+
+func TestCheck(t *testing.T) {
+	rows := []Row{
+		{Template: "app.json", Function: "UploaderFunction1A2B3C4D", Bucket: "Data", Action: "s3:PutObject", Path: "vpc-endpoint", Decision: Allowed},
+		{Template: "app.json", Function: "ControlFunction5E6F", Bucket: "Data", Action: "s3:PutObject", Path: "internet", Decision: Allowed, Reason: "allowed by identity policy P"},
+	}
+	exps, err := ParseExpectations([]byte(`[
+	  {"function": "Uploader*", "action": "s3:PutObject", "path": "vpc-endpoint", "decision": "allowed"},
+	  {"function": "Control*", "bucket": "Data", "action": "s3:putobject", "decision": "explicit-deny", "why": "the bucket must refuse outsiders"},
+	  {"function": "Gone*", "action": "s3:PutObject", "decision": "allowed"}
+	]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mm := Check(rows, exps)
+	if len(mm) != 2 {
+		t.Fatalf("Check() = %v, want 2 mismatches", mm)
+	}
+	if got := mm[0].String(); !strings.Contains(got, "ControlFunction5E6F s3:PutObject on Data: decision allowed, want explicit-deny (allowed by identity policy P)") || !strings.Contains(got, "the bucket must refuse outsiders") {
+		t.Errorf("mismatch = %q", got)
+	}
+	if got := mm[1].String(); !strings.Contains(got, "no row matches") {
+		t.Errorf("mismatch = %q, want no row matches", got)
+	}
+	for _, bad := range []string{`[{"function":"A","action":"s3:X","decision":"maybe"}]`, `[{"function":"A","action":"s3:X","decison":"allowed"}]`, `[]`, `[{"function":"[","action":"s3:X","decision":"allowed"}]`} {
+		if _, err := ParseExpectations([]byte(bad)); err == nil {
+			t.Errorf("ParseExpectations(%s) succeeded, want an error", bad)
+		}
+	}
+}
+
+func TestBuildErrorsNameTheResource(t *testing.T) {
+	tmpl, err := cfn.Parse("bad.json", []byte(`{"Resources": {
+	  "B": {"Type": "AWS::S3::Bucket"},
+	  "P": {"Type": "AWS::S3::BucketPolicy", "Properties": {"Bucket": {"Ref": "B"}, "PolicyDocument": {"Statement": [{"Effect": "Maybe", "Action": "*"}]}}}
+	}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Build(tmpl)
+	if err == nil || !strings.Contains(err.Error(), "bad.json: resource P: property PolicyDocument: Statement[0]: Effect must be Allow or Deny") {
+		t.Errorf("Build() error = %v, want it to name file, resource, property and statement", err)
+	}
+}
+
+// BenchmarkBuild measures one template, parse included: go test
+// ./app/accessmatrix/matrix -run '^$' -bench .
+func BenchmarkBuild(b *testing.B) {
+	data, err := os.ReadFile(filepath.Join("..", "testdata", "cdk-privates3-dev.template.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		tmpl, err := cfn.Parse("app.json", data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := Build(tmpl); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

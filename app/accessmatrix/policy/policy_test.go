@@ -1,0 +1,244 @@
+package policy
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+const (
+	roleARN = "arn:aws:iam::111122223333:role/Uploader"
+	account = "111122223333"
+	bucket  = "arn:aws:s3:::amzn-s3-demo-bucket"
+)
+
+func mustParse(t *testing.T, name, doc string) Policy {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal([]byte(doc), &v); err != nil {
+		t.Fatalf("bad test JSON %s: %v", name, err)
+	}
+	p, err := Parse(name, v)
+	if err != nil {
+		t.Fatalf("Parse(%s) error: %v", name, err)
+	}
+	return p
+}
+
+func ctx(kv ...string) Context {
+	c := Context{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		c.Set(kv[i], strings.Split(kv[i+1], "|")...)
+	}
+	return c
+}
+
+// Bucket policies from "Controlling access from VPC endpoints with bucket
+// policies" (docs.aws.amazon.com/AmazonS3/latest/userguide/
+// example-bucket-policies-vpc-endpoint.html).
+const (
+	restrictToVPCE = `{"Version":"2012-10-17","Id":"Policy1415115909152","Statement":[{
+		"Sid":"Access-to-specific-VPCE-only","Principal":"*","Action":"s3:*","Effect":"Deny",
+		"Resource":["arn:aws:s3:::amzn-s3-demo-bucket","arn:aws:s3:::amzn-s3-demo-bucket/*"],
+		"Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-1a2b3c4d"}}}]}`
+	restrictToVPC = `{"Version":"2012-10-17","Id":"Policy1415115909153","Statement":[{
+		"Sid":"Access-to-specific-VPC-only","Principal":"*","Action":"s3:*","Effect":"Deny",
+		"Resource":["arn:aws:s3:::amzn-s3-demo-bucket","arn:aws:s3:::amzn-s3-demo-bucket/*"],
+		"Condition":{"StringNotEquals":{"aws:SourceVpc":"vpc-111bbb22"}}}]}`
+	// "Managing access ... aws:SecureTransport" from "Examples of Amazon S3
+	// bucket policies" (example-bucket-policies.html#example-bucket-policies-HTTP-HTTPS).
+	denyHTTP = `{"Version":"2012-10-17","Statement":[{"Sid":"RestrictToTLSRequestsOnly","Action":"s3:*","Effect":"Deny",
+		"Resource":["arn:aws:s3:::amzn-s3-demo-bucket","arn:aws:s3:::amzn-s3-demo-bucket/*"],
+		"Condition":{"Bool":{"aws:SecureTransport":"false"}},"Principal":"*"}]}`
+	// Identity policy granting object access, in the style of "Allowing an
+	// IAM user access to one of your buckets" (example-policies-s3.html).
+	objectRW = `{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Action":["s3:PutObject","s3:GetObject"],"Resource":"arn:aws:s3:::amzn-s3-demo-bucket/*"},
+		{"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::amzn-s3-demo-bucket"}]}`
+	// Endpoint policy "Restrict access to a specific bucket" from "Control
+	// access to VPC endpoints using endpoint policies" (AWS PrivateLink
+	// guide, vpc-endpoints-s3.html#vpc-endpoints-policies-s3).
+	endpointOneBucket = `{"Statement":[{"Sid":"Access-to-specific-bucket-only","Principal":"*",
+		"Action":["s3:GetObject","s3:PutObject"],"Effect":"Allow",
+		"Resource":["arn:aws:s3:::amzn-s3-demo-bucket","arn:aws:s3:::amzn-s3-demo-bucket/*"]}]}`
+	// The lock-out exception of the IAM docs' NotPrincipal warning turned
+	// into the recommended aws:PrincipalArn form ("AWS global condition
+	// context keys", aws:PrincipalArn).
+	denyExceptAdmin = `{"Statement":[{"Sid":"DenyAllButAdmin","Effect":"Deny","Principal":"*","Action":"s3:PutBucketPolicy",
+		"Resource":"arn:aws:s3:::amzn-s3-demo-bucket",
+		"Condition":{"ArnNotLike":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/Admin*"}}}]}`
+	// Bucket policy granting the role directly: a same-account resource
+	// policy allow suffices without an identity policy ("Policy evaluation
+	// logic": "Requests within a single account").
+	grantRole = `{"Statement":[{"Sid":"GrantUploader","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/Uploader"},
+		"Action":"s3:PutObject","Resource":"arn:aws:s3:::amzn-s3-demo-bucket/*"}]}`
+	grantAccount = `{"Statement":[{"Sid":"GrantAccount","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},
+		"Action":"s3:PutObject","Resource":"arn:aws:s3:::amzn-s3-demo-bucket/*"}]}`
+	prefixOnly = `{"Statement":[{"Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::amzn-s3-demo-bucket/uploads/*"}]}`
+	denySecret = `{"Statement":[{"Sid":"NoSecrets","Effect":"Deny","Action":"s3:*","Resource":"arn:aws:s3:::amzn-s3-demo-bucket/secret/*"}]}`
+	notAction  = `{"Statement":[{"Sid":"DenyAllButRead","Effect":"Deny","NotAction":["s3:Get*","s3:List*"],"Resource":"*"}]}`
+)
+
+func TestEvaluate(t *testing.T) {
+	viaVPCE := ctx("aws:SourceVpce", "vpce-1a2b3c4d", "aws:SourceVpc", "vpc-111bbb22", "aws:SecureTransport", "true", "aws:PrincipalArn", roleARN)
+	viaInternet := ctx("aws:SecureTransport", "true", "aws:PrincipalArn", roleARN, "aws:SourceIp", "203.0.113.7")
+	plain := ctx("aws:SourceVpce", "vpce-1a2b3c4d", "aws:SecureTransport", "false", "aws:PrincipalArn", roleARN)
+	admin := ctx("aws:PrincipalArn", "arn:aws:iam::111122223333:role/AdminOps")
+
+	tests := []struct {
+		name     string
+		action   string
+		resource string
+		ctx      Context
+		identity []string
+		bucket   []string
+		endpoint string
+		want     Decision
+		wantSid  string
+	}{
+		{"vpce policy denies the internet", "s3:PutObject", bucket + "/*", viaInternet, []string{objectRW}, []string{restrictToVPCE}, "", ExplicitDeny, "Access-to-specific-VPCE-only"},
+		{"vpce policy allows through the endpoint", "s3:PutObject", bucket + "/*", viaVPCE, []string{objectRW}, []string{restrictToVPCE}, "", Allowed, ""},
+		{"vpc policy denies the internet", "s3:GetObject", bucket + "/*", viaInternet, []string{objectRW}, []string{restrictToVPC}, "", ExplicitDeny, "Access-to-specific-VPC-only"},
+		{"vpc policy allows through the vpc", "s3:ListBucket", bucket, viaVPCE, []string{objectRW}, []string{restrictToVPC}, "", Allowed, ""},
+		{"explicit deny wins over allow", "s3:GetObject", bucket + "/*", plain, []string{objectRW}, []string{denyHTTP}, "", ExplicitDeny, "RestrictToTLSRequestsOnly"},
+		{"no allow is implicit deny", "s3:DeleteObject", bucket + "/*", viaVPCE, []string{objectRW}, []string{restrictToVPCE}, "", ImplicitDeny, ""},
+		{"endpoint policy must allow too", "s3:ListBucket", bucket, viaVPCE, []string{objectRW}, nil, endpointOneBucket, ImplicitDeny, ""},
+		{"endpoint policy allows", "s3:PutObject", bucket + "/*", viaVPCE, []string{objectRW}, nil, endpointOneBucket, Allowed, ""},
+		{"bucket policy grant to the role suffices", "s3:PutObject", bucket + "/*", viaInternet, nil, []string{grantRole}, "", Allowed, ""},
+		{"account principal delegates to IAM", "s3:PutObject", bucket + "/*", viaInternet, nil, []string{grantAccount}, "", ImplicitDeny, ""},
+		{"ArnNotLike exception spares the admin", "s3:PutBucketPolicy", bucket, admin, []string{`{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}`}, []string{denyExceptAdmin}, "", Allowed, ""},
+		{"ArnNotLike exception denies others", "s3:PutBucketPolicy", bucket, viaVPCE, []string{`{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}`}, []string{denyExceptAdmin}, "", ExplicitDeny, "DenyAllButAdmin"},
+		{"allow on a prefix allows some key", "s3:PutObject", bucket + "/*", viaVPCE, []string{prefixOnly}, nil, "", Allowed, ""},
+		{"deny on a prefix does not deny every key", "s3:GetObject", bucket + "/*", viaVPCE, []string{objectRW, denySecret}, nil, "", Allowed, ""},
+		{"NotAction deny hits writes", "s3:PutObject", bucket + "/*", viaVPCE, []string{objectRW, notAction}, nil, "", ExplicitDeny, "DenyAllButRead"},
+		{"NotAction deny spares reads", "s3:GetObject", bucket + "/*", viaVPCE, []string{objectRW, notAction}, nil, "", Allowed, ""},
+		{"actions are case-insensitive", "S3:putobject", bucket + "/*", viaVPCE, []string{objectRW}, nil, "", Allowed, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var in Input
+			for i, d := range tt.identity {
+				in.Identity = append(in.Identity, mustParse(t, "identity"+string(rune('A'+i)), d))
+			}
+			for _, d := range tt.bucket {
+				in.Resource = append(in.Resource, mustParse(t, "bucket policy", d))
+			}
+			if tt.endpoint != "" {
+				p := mustParse(t, "endpoint policy", tt.endpoint)
+				in.Endpoint = &p
+			}
+			req := Request{PrincipalARN: tt.ctx["aws:principalarn"][0], Account: account, Action: tt.action, Resource: tt.resource, Context: tt.ctx}
+			got := Evaluate(req, in)
+			if got.Decision != tt.want {
+				t.Errorf("Evaluate(%s %s) = %s (%s), want %s", tt.action, tt.resource, got.Decision, got.Reason, tt.want)
+			}
+			if tt.wantSid != "" && !strings.Contains(got.Reason, `"`+tt.wantSid+`"`) {
+				t.Errorf("Evaluate(%s) reason = %q, want it to name %q", tt.action, got.Reason, tt.wantSid)
+			}
+		})
+	}
+}
+
+// TestConditionOperators follows "IAM JSON policy elements: Condition
+// operators" and "Conditions with multiple context keys or values".
+func TestConditionOperators(t *testing.T) {
+	tests := []struct {
+		op, key string
+		values  []string
+		ctx     Context
+		want    bool
+	}{
+		// Absent key: false, except negated operators, IfExists and Null.
+		{"StringEquals", "aws:SourceVpce", []string{"vpce-1"}, ctx(), false},
+		{"StringNotEquals", "aws:SourceVpce", []string{"vpce-1"}, ctx(), true},
+		{"StringEqualsIfExists", "aws:SourceVpce", []string{"vpce-1"}, ctx(), true},
+		{"StringNotEqualsIfExists", "aws:SourceVpce", []string{"vpce-1"}, ctx(), true},
+		{"ArnNotLike", "aws:PrincipalArn", []string{"arn:aws:iam::*:role/x"}, ctx(), true},
+		{"Null", "aws:SourceVpce", []string{"true"}, ctx(), true},
+		{"Null", "aws:SourceVpce", []string{"false"}, ctx(), false},
+		{"Null", "aws:SourceVpce", []string{"false"}, ctx("aws:SourceVpce", "vpce-1"), true},
+		// Multiple policy values are ORed; negated operators NOR them.
+		{"StringEquals", "aws:SourceVpce", []string{"vpce-1", "vpce-2"}, ctx("aws:SourceVpce", "vpce-2"), true},
+		{"StringNotEquals", "aws:SourceVpce", []string{"vpce-1", "vpce-2"}, ctx("aws:SourceVpce", "vpce-2"), false},
+		{"StringNotEquals", "aws:SourceVpce", []string{"vpce-1", "vpce-2"}, ctx("aws:SourceVpce", "vpce-3"), true},
+		// Condition key names are case-insensitive.
+		{"StringEquals", "AWS:SOURCEVPCE", []string{"vpce-1"}, ctx("aws:SourceVpce", "vpce-1"), true},
+		{"StringEqualsIgnoreCase", "aws:PrincipalTag/team", []string{"UPLOAD"}, ctx("aws:PrincipalTag/team", "upload"), true},
+		{"StringLike", "s3:prefix", []string{"home/*"}, ctx("s3:prefix", "home/alice"), true},
+		{"StringNotLike", "s3:prefix", []string{"home/*"}, ctx("s3:prefix", "tmp/x"), true},
+		{"Bool", "aws:SecureTransport", []string{"false"}, ctx("aws:SecureTransport", "true"), false},
+		{"BoolIfExists", "aws:MultiFactorAuthPresent", []string{"false"}, ctx(), true},
+		{"NumericLessThan", "s3:TlsVersion", []string{"1.2"}, ctx("s3:TlsVersion", "1.1"), true},
+		{"NumericLessThan", "s3:TlsVersion", []string{"1.2"}, ctx("s3:TlsVersion", "1.2"), false},
+		{"NumericGreaterThanEquals", "s3:max-keys", []string{"10"}, ctx("s3:max-keys", "10"), true},
+		{"DateLessThan", "aws:CurrentTime", []string{"2030-01-01T00:00:00Z"}, ctx("aws:CurrentTime", "2026-06-01T00:00:00Z"), true},
+		// Example from the IpAddress section: 203.0.113.0/24.
+		{"IpAddress", "aws:SourceIp", []string{"203.0.113.0/24"}, ctx("aws:SourceIp", "203.0.113.7"), true},
+		{"NotIpAddress", "aws:SourceIp", []string{"203.0.113.0/24"}, ctx("aws:SourceIp", "198.51.100.1"), true},
+		{"IpAddress", "aws:SourceIp", []string{"203.0.113.0/24"}, ctx("aws:SourceIp", "${SourceIp}"), false},
+		{"ArnLike", "aws:SourceArn", []string{"arn:aws:sns:*:123456789012:my_topic"}, ctx("aws:SourceArn", "arn:aws:sns:us-east-2:123456789012:my_topic"), true},
+		// A wildcard does not cross a colon in ArnLike.
+		{"ArnLike", "aws:PrincipalArn", []string{"arn:aws:iam::*"}, ctx("aws:PrincipalArn", "arn:aws:iam::111122223333:role/x"), false},
+		{"ArnEquals", "aws:PrincipalArn", []string{"arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-*"}, ctx("aws:PrincipalArn", "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-hnb659fds-cfn-exec-role"), true},
+		// Set operators, from the multi-value conditions page.
+		{"ForAllValues:StringEquals", "aws:TagKeys", []string{"environment", "cost-center"}, ctx("aws:TagKeys", "environment"), true},
+		{"ForAllValues:StringEquals", "aws:TagKeys", []string{"environment", "cost-center"}, ctx("aws:TagKeys", "environment|owner"), false},
+		{"ForAllValues:StringEquals", "aws:TagKeys", []string{"environment"}, ctx(), true},
+		{"ForAnyValue:StringEquals", "aws:TagKeys", []string{"environment"}, ctx("aws:TagKeys", "owner|environment"), true},
+		{"ForAnyValue:StringEquals", "aws:TagKeys", []string{"environment"}, ctx(), false},
+		{"ForAllValues:StringNotEquals", "aws:TagKeys", []string{"secret"}, ctx("aws:TagKeys", "a|b"), true},
+		{"ForAnyValue:StringNotEquals", "aws:TagKeys", []string{"a"}, ctx("aws:TagKeys", "a"), false},
+	}
+	for _, tt := range tests {
+		vals, _ := json.Marshal(tt.values)
+		doc := `{"Statement":{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"` + tt.op + `":{"` + tt.key + `":` + string(vals) + `}}}}`
+		p := mustParse(t, tt.op, doc)
+		if got := p.Statements[0].Conditions[0].Holds(tt.ctx); got != tt.want {
+			t.Errorf("%s %s %v with %v = %v, want %v", tt.op, tt.key, tt.values, tt.ctx, got, tt.want)
+		}
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct{ doc, want string }{
+		{`{"Statement":[{"Effect":"Permit","Action":"*","Resource":"*"}]}`, "Statement[0]: Effect must be Allow or Deny"},
+		{`{"Statement":[{"Effect":"Allow","Resource":"*"}]}`, "exactly one of Action and NotAction"},
+		{`{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringSorta":{"k":"v"}}}]}`, `unsupported condition operator "StringSorta"`},
+		{`{"Statement":[{"Effect":"Allow","Action":"*","Principal":"arn:aws:iam::1:root"}]}`, `a string principal must be "*"`},
+		{`{"Version":"2012-10-17"}`, "no Statement"},
+		{`[]`, "must be an object"},
+	}
+	for _, tt := range tests {
+		var v any
+		if err := json.Unmarshal([]byte(tt.doc), &v); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Parse("p", v)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Parse(%s) error = %v, want it to contain %q", tt.doc, err, tt.want)
+		}
+	}
+}
+
+func TestGlobs(t *testing.T) {
+	tests := []struct {
+		p, q             string
+		covers, overlaps bool
+	}{
+		{"arn:aws:s3:::b/*", "arn:aws:s3:::b/*", true, true},
+		{"*", "arn:aws:s3:::b/*", true, true},
+		{"arn:aws:s3:::b/uploads/*", "arn:aws:s3:::b/*", false, true},
+		{"arn:aws:s3:::b", "arn:aws:s3:::b/*", false, false},
+		{"arn:aws:s3:::b/?", "arn:aws:s3:::b/*", false, true},
+		{"arn:aws:s3:::other/*", "arn:aws:s3:::b/*", false, false},
+		{"arn:*:s3:::*", "arn:${AWS::Partition}:s3:::${Data}/*", true, true},
+	}
+	for _, tt := range tests {
+		if got := covers(tt.p, tt.q, true); got != tt.covers {
+			t.Errorf("covers(%q, %q) = %v, want %v", tt.p, tt.q, got, tt.covers)
+		}
+		if got := intersects(tt.p, tt.q); got != tt.overlaps {
+			t.Errorf("intersects(%q, %q) = %v, want %v", tt.p, tt.q, got, tt.overlaps)
+		}
+	}
+}
