@@ -1,7 +1,10 @@
 package stack_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -193,4 +196,39 @@ func TestFewerThanTwoAzsIsAWarning(t *testing.T) {
 	if w := synth(t, nil).warnings; len(w) != 0 {
 		t.Errorf("default stack warnings = %q, want none", w)
 	}
+}
+
+// An existing VPC and an existing endpoint: nothing of the network is
+// created, and the bucket and the uploader use what was given.
+func TestImportedVpcAndExistingEndpoint(t *testing.T) {
+	app := newApp(nil)
+	st := awscdk.NewStack(app, jsii.String("Imported"), nil)
+	vpc := awsec2.Vpc_FromVpcAttributes(st, jsii.String("Vpc"), &awsec2.VpcAttributes{
+		VpcId:                       jsii.String("vpc-0123456789abcdef0"),
+		AvailabilityZones:           jsii.Strings("eu-west-1a", "eu-west-1b"),
+		IsolatedSubnetIds:           jsii.Strings("subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"),
+		IsolatedSubnetRouteTableIds: jsii.Strings("rtb-0aaaaaaaaaaaaaaaa", "rtb-0bbbbbbbbbbbbbbbb"),
+	})
+	net := network.NewPrivateNetwork(st, jsii.String("Net"), &network.PrivateNetworkProps{Vpc: vpc,
+		ExistingEndpointId:            jsii.String("vpce-0123456789abcdef0"),
+		ExistingEndpointRouteTableIds: *jsii.Strings("rtb-0aaaaaaaaaaaaaaaa", "rtb-0bbbbbbbbbbbbbbbb")})
+	functions.NewUploader(st, jsii.String("Uploader"), fnProps(privateBucket(st, net), net))
+	asm := app.Synth(nil)
+	b, err := os.ReadFile(filepath.Join(*asm.Directory(), *st.TemplateFile()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tp tmpl
+	if err := json.Unmarshal(b, &tp); err != nil {
+		t.Fatal(err)
+	}
+	for _, typ := range []string{"AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::VPCEndpoint", "AWS::EC2::RouteTable"} {
+		if n := len(tp.resources(typ)); n != 0 {
+			t.Errorf("%d %s resources with an imported VPC and endpoint, want 0", n, typ)
+		}
+	}
+	_, pol := tp.one(t, "AWS::S3::BucketPolicy", "Storage")
+	equal(t, "allowed endpoints", get(statements(props(pol)["PolicyDocument"])["DenyOutsideEndpoint"], "Condition", "StringNotEquals", "aws:SourceVpce"), []any{"vpce-0123456789abcdef0"})
+	_, fn := tp.one(t, "AWS::Lambda::Function", "UploaderFunction")
+	equal(t, "uploader subnets", get(props(fn), "VpcConfig", "SubnetIds"), []any{"subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"})
 }
