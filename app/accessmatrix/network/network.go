@@ -148,7 +148,17 @@ func New(r *cfn.Resolver) (*Network, error) {
 				if err != nil {
 					return nil, err
 				}
-				n.extraEgress = append(n.extraEgress, egressRule{group: g, rule: res.Properties, id: id})
+				rule := map[string]any{}
+				for k := range res.Properties {
+					v, ok, err := r.Property(t, res, k)
+					if err != nil {
+						return nil, err
+					}
+					if ok {
+						rule[k] = v
+					}
+				}
+				n.extraEgress = append(n.extraEgress, egressRule{group: g, rule: rule, id: id})
 			}
 		}
 	}
@@ -431,7 +441,7 @@ func (n *Network) egressAllowed(t *cfn.Template, groups []string) (bool, string,
 			}
 		}
 		for _, r := range rules {
-			if n.ruleAllowsS3(gt, r) {
+			if n.ruleAllowsS3(r) {
 				return true, "", nil
 			}
 		}
@@ -439,22 +449,9 @@ func (n *Network) egressAllowed(t *cfn.Template, groups []string) (bool, string,
 	return false, fmt.Sprintf("security group %s allows no TCP 443 egress to S3 (needs the S3 prefix list or a public CIDR)", strings.Join(names, ", ")), nil
 }
 
-func (n *Network) ruleAllowsS3(t *cfn.Template, rule map[string]any) bool {
-	// Standalone SecurityGroupEgress resources keep unresolved properties;
-	// resolve what we read.
+func (n *Network) ruleAllowsS3(rule map[string]any) bool {
 	get := func(k string) string {
-		v, ok := rule[k]
-		if !ok {
-			return ""
-		}
-		if m, ok := v.(map[string]any); ok {
-			r, err := n.r.Resolve(t, m)
-			if err != nil {
-				return ""
-			}
-			v = r
-		}
-		s, _ := cfn.String(v)
+		s, _ := cfn.String(rule[k])
 		return s
 	}
 	proto := strings.ToLower(get("IpProtocol"))

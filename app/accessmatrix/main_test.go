@@ -1,0 +1,76 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestRun(t *testing.T) {
+	private := filepath.Join("testdata", "four-subnets-private.template.json")
+	bad := filepath.Join(t.TempDir(), "bad.template.json")
+	if err := os.WriteFile(bad, []byte(`{"Resources":{"F":{"Type":"AWS::Lambda::Function","Properties":{"Role":{"Fn::GetAtt":["Missing","Arn"]}}}}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	expectFail := filepath.Join(t.TempDir(), "expect.json")
+	if err := os.WriteFile(expectFail, []byte(`[
+	  {"function":"Nat*","action":"s3:PutObject","decision":"allowed","why":"demo"},
+	  {"function":"Endpoint*","action":"s3:GetObject","path":"vpc-endpoint","decision":"allowed"}
+	]`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name       string
+		args       []string
+		wantCode   int
+		wantOut    string
+		wantErr    string
+		jsonOutput bool
+	}{
+		{"table", []string{private}, 0, "EndpointFunction", "", false},
+		{"json with chosen actions", []string{"--json", "--action", "s3:PutObject", "--action", "s3:GetObject", "--no-probes", private}, 0, `"decision": "explicit-deny"`, "", true},
+		{"expectations met", []string{"--expect", "invariants.json", filepath.Join("testdata", "cdk-privates3-dev.template.json")}, 0, "UploaderFunction79114915", "", false},
+		{"expectations broken", []string{"--expect", expectFail, private}, 1, "", "expected Nat* s3:PutObject on * to be allowed: NatFunction s3:PutObject on Data: decision explicit-deny, want allowed", false},
+		{"bad template names file, resource, property", []string{bad}, 2, "", "bad.template.json: resource F: property Role: Fn::GetAtt of unknown resource \"Missing\"", false},
+		{"missing file", []string{"nope.json"}, 2, "", "nope.json", false},
+		{"bad action", []string{"--action", "PutObject", private}, 2, "", `action "PutObject"`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := run(tt.args, &out, &errb)
+			if code != tt.wantCode {
+				t.Errorf("run(%q) = %d, want %d; stderr: %s", tt.args, code, tt.wantCode, errb.String())
+			}
+			if !strings.Contains(out.String(), tt.wantOut) {
+				t.Errorf("run(%q) stdout lacks %q:\n%s", tt.args, tt.wantOut, out.String())
+			}
+			if !strings.Contains(errb.String(), tt.wantErr) {
+				t.Errorf("run(%q) stderr = %q, want it to contain %q", tt.args, errb.String(), tt.wantErr)
+			}
+			if tt.jsonOutput {
+				var rows []map[string]string
+				if err := json.Unmarshal(out.Bytes(), &rows); err != nil {
+					t.Fatalf("run(%q) output is not JSON: %v", tt.args, err)
+				}
+				want := []string{"action", "bucket", "decision", "endpoint", "function", "path", "reason", "template"}
+				for _, r := range rows {
+					if len(r) != len(want) {
+						t.Fatalf("row %v has keys other than %v", r, want)
+					}
+					for _, k := range want {
+						if _, ok := r[k]; !ok {
+							t.Fatalf("row %v lacks %q", r, k)
+						}
+					}
+				}
+				if len(rows) != 5*2 {
+					t.Errorf("run(%q) = %d rows, want 10 (5 functions x 2 actions)", tt.args, len(rows))
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,80 @@
+package network
+
+import (
+	"testing"
+
+	"github.com/privates3/privates3/app/accessmatrix/cfn"
+)
+
+func TestCoversPublic(t *testing.T) {
+	tests := []struct {
+		cidr string
+		want bool
+	}{
+		{"0.0.0.0/0", true},
+		{"52.216.0.0/15", true},
+		{"10.0.0.0/16", false},
+		{"172.16.0.0/12", false},
+		{"192.168.1.0/24", false},
+		{"255.255.255.255/32", false}, // CDK's "no egress" placeholder
+		{"${Cidr}", true},
+	}
+	for _, tt := range tests {
+		if got := coversPublic(tt.cidr); got != tt.want {
+			t.Errorf("coversPublic(%q) = %v, want %v", tt.cidr, got, tt.want)
+		}
+	}
+}
+
+func TestIsS3Service(t *testing.T) {
+	for s, want := range map[string]bool{
+		"com.amazonaws.${AWS::Region}.s3":   true,
+		"com.amazonaws.eu-west-1.s3":        true,
+		"cn.com.amazonaws.cn-north-1.s3":    true,
+		"com.amazonaws.eu-west-1.dynamodb":  false,
+		"com.amazonaws.eu-west-1.s3express": false,
+	} {
+		if got := isS3Service(s); got != want {
+			t.Errorf("isS3Service(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+// TestStandaloneEgress covers rules written as AWS::EC2::SecurityGroupEgress
+// resources next to a group whose inline egress (CDK's placeholder when
+// allowAllOutbound is false) allows nothing.
+func TestStandaloneEgress(t *testing.T) {
+	doc := `{"Mappings": {"S3": {"eu-west-1": {"pl": "pl-6da54004"}, "us-east-1": {"pl": "pl-63a5400a"}}}, "Resources": {
+	  "Vpc": {"Type": "AWS::EC2::VPC"},
+	  "Subnet": {"Type": "AWS::EC2::Subnet", "Properties": {"VpcId": {"Ref": "Vpc"}}},
+	  "Table": {"Type": "AWS::EC2::RouteTable", "Properties": {"VpcId": {"Ref": "Vpc"}}},
+	  "Assoc": {"Type": "AWS::EC2::SubnetRouteTableAssociation", "Properties": {"SubnetId": {"Ref": "Subnet"}, "RouteTableId": {"Ref": "Table"}}},
+	  "Endpoint": {"Type": "AWS::EC2::VPCEndpoint", "Properties": {"VpcId": {"Ref": "Vpc"}, "ServiceName": {"Fn::Join": ["", ["com.amazonaws.", {"Ref": "AWS::Region"}, ".s3"]]}, "RouteTableIds": [{"Ref": "Table"}]}},
+	  "Group": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "g", "SecurityGroupEgress": [{"CidrIp": "255.255.255.255/32", "IpProtocol": "icmp", "FromPort": 252, "ToPort": 86}]}},
+	  "Egress": {"Type": "AWS::EC2::SecurityGroupEgress", "Properties": {"GroupId": {"Fn::GetAtt": ["Group", "GroupId"]}, "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "DestinationPrefixListId": {"Fn::FindInMap": ["S3", {"Ref": "AWS::Region"}, "pl"]}}},
+	  "Closed": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "c", "SecurityGroupEgress": [{"CidrIp": "255.255.255.255/32", "IpProtocol": "icmp", "FromPort": 252, "ToPort": 86}]}},
+	  "Open": {"Type": "AWS::Lambda::Function", "Properties": {"VpcConfig": {"SubnetIds": [{"Ref": "Subnet"}], "SecurityGroupIds": [{"Fn::GetAtt": ["Group", "GroupId"]}]}}},
+	  "Shut": {"Type": "AWS::Lambda::Function", "Properties": {"VpcConfig": {"SubnetIds": [{"Ref": "Subnet"}], "SecurityGroupIds": [{"Ref": "Closed"}]}}}
+	}}`
+	tmpl, err := cfn.Parse("sg.json", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := cfn.NewResolver(cfn.Options{}, tmpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := New(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for fn, want := range map[string]Kind{"Open": VPCEndpoint, "Shut": None} {
+		p, err := n.FunctionPath(tmpl, tmpl.Resources[fn])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Kind != want {
+			t.Errorf("FunctionPath(%s) = %s (%s), want %s", fn, p.Kind, p.Reason, want)
+		}
+	}
+}
