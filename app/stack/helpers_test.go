@@ -56,8 +56,10 @@ func run(m *testing.M) (int, error) {
 	return m.Run(), nil
 }
 
-// newApp returns an app with cdk.json's context plus extra, writing below
-// outRoot.
+// newApp returns an app with cdk.json's context plus extra. Every app of
+// the binary writes to the same outRoot, so the handler is bundled once: CDK
+// skips bundling when the folder already holds the asset. Tests read each
+// assembly right after synthesizing it, one at a time.
 func newApp(extra map[string]any) awscdk.App {
 	ctx := map[string]any{}
 	for k, v := range cdkContext {
@@ -66,11 +68,7 @@ func newApp(extra map[string]any) awscdk.App {
 	for k, v := range extra {
 		ctx[k] = v
 	}
-	dir, err := os.MkdirTemp(outRoot, "app-")
-	if err != nil {
-		panic(err)
-	}
-	return awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(dir)})
+	return awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(outRoot)})
 }
 
 // synthesized is one configuration's output, read back from the assembly.

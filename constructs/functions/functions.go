@@ -173,10 +173,15 @@ func newFunction(c constructs.Construct, props *FunctionProps, description strin
 	fp.Timeout = awscdk.Duration_Seconds(jsii.Number(15))
 	fp.Environment = &env
 	fp.LogGroup = logs
+	hash, err := sourceHash(*props.Entry)
+	if err != nil {
+		panic(fmt.Sprintf("Entry %q: cannot read the handler's sources: %v", *props.Entry, err))
+	}
 	fp.Bundling = &golambda.BundlingOptions{
 		CgoEnabled:    jsii.Bool(false),
 		GoBuildFlags:  jsii.Strings(BuildFlags...),
-		AssetHashType: awscdk.AssetHashType_OUTPUT,
+		AssetHashType: awscdk.AssetHashType_CUSTOM,
+		AssetHash:     jsii.String(hash),
 	}
 	fn := golambda.NewGoFunction(c, jsii.String("Function"), fp)
 	role := fn.Role()
