@@ -10,6 +10,8 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+
+	"github.com/privates3/privates3/lambda/uploader/contract"
 )
 
 // sourceHash fingerprints everything the bootstrap binary is built from: the
@@ -49,7 +51,7 @@ func sourceHash(entry string) (string, error) {
 	sort.Strings(files)
 	files = append(files, filepath.Join(root, "go.mod"), filepath.Join(root, "go.sum"))
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\n%s\nlinux/arm64\n", runtime.Version(), strings.Join(BuildFlags, " "))
+	fmt.Fprintf(h, "%s\n%s\nlinux/arm64\n", runtime.Version(), strings.Join(contract.BuildFlags, " "))
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {

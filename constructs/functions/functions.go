@@ -37,11 +37,6 @@ import (
 // endpoint policy allows: one PutObject carrying its tags.
 var WriteActions = []string{"s3:PutObject", "s3:PutObjectTagging"}
 
-// BuildFlags make the bootstrap binary byte-identical across machines, so
-// the asset hash changes only when the code does; lambda.norpc drops the
-// legacy RPC mode provided.al2023 never uses (about 40% smaller).
-var BuildFlags = []string{"-trimpath", "-buildvcs=false", `-ldflags "-s -w"`, "-tags lambda.norpc"}
-
 // FunctionProps configures either function. Use the same value for both.
 type FunctionProps struct {
 	// Entry is the directory of the handler's main package
@@ -179,7 +174,7 @@ func newFunction(c constructs.Construct, props *FunctionProps, description strin
 	}
 	fp.Bundling = &golambda.BundlingOptions{
 		CgoEnabled:    jsii.Bool(false),
-		GoBuildFlags:  jsii.Strings(BuildFlags...),
+		GoBuildFlags:  jsii.Strings(contract.BuildFlags...),
 		AssetHashType: awscdk.AssetHashType_CUSTOM,
 		AssetHash:     jsii.String(hash),
 	}
