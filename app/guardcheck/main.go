@@ -1,0 +1,68 @@
+// Command guardcheck runs the project's CloudFormation Guard checks (see
+// package guard) over synthesized templates and prints a Markdown summary:
+// the verdict, every failure with its fix, the exemptions applied.
+//
+// Usage:
+//
+//	go run ./app/guardcheck [flags] [TEMPLATE.json ...]
+//
+// With no template arguments it reads cdk.out/*.template.json. Run
+// `npm ci` first: cfn-guard and the Control Tower rules come from
+// node_modules.
+//
+// Exit status: 0 when every finding is exempted and no exemption is stale,
+// 1 when not, 2 on bad input or usage.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/privates3/privates3/app/guard"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("guardcheck", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	exemptions := fs.String("exemptions", "", "exemptions file (default: app/guard/exemptions.json in the project)")
+	allowUnused := fs.Bool("allow-unused", false, "do not fail on exemptions that cover nothing: for a configuration that lacks an exempted resource (kms=true, includeControl=false)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: guardcheck [flags] [TEMPLATE.json ...]  (default: cdk.out/*.template.json)")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	files := fs.Args()
+	if len(files) == 0 {
+		files, _ = filepath.Glob(filepath.Join("cdk.out", "*.template.json"))
+		if len(files) == 0 {
+			fmt.Fprintln(stderr, "guardcheck: no templates given and none in cdk.out/: run `npm run synth` first, or name the templates")
+			return 2
+		}
+	}
+	report, err := guard.Check(guard.Options{Exemptions: *exemptions}, files...)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	if err := report.WriteMarkdown(stdout, *allowUnused); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	if len(report.Failures()) > 0 || (!*allowUnused && len(report.Unused) > 0) {
+		return 1
+	}
+	return 0
+}
