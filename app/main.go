@@ -6,6 +6,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
@@ -33,7 +34,12 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("bad context (see README, Configuration):\n%w", err)
 	}
-	stack.New(app, cfg, root)
-	app.Synth(nil)
-	return nil
+	st := stack.New(app, cfg, root)
+	assembly := app.Synth(nil)
+	path := filepath.Join(*assembly.Directory(), *st.TemplateFile())
+	template, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	return stack.CheckInvariants(cfg, root, path, template)
 }

@@ -73,6 +73,8 @@ func newApp(extra map[string]any) awscdk.App {
 
 // synthesized is one configuration's output, read back from the assembly.
 type synthesized struct {
+	cfg      config.Config
+	raw      []byte // the template as written
 	template tmpl
 	warnings []string
 }
@@ -99,7 +101,7 @@ func synth(t *testing.T, context map[string]any) *synthesized {
 	}
 	st := stack.New(app, cfg, root)
 	assembly := app.Synth(nil)
-	s := &synthesized{}
+	s := &synthesized{cfg: cfg}
 	b, err := os.ReadFile(filepath.Join(*assembly.Directory(), *st.TemplateFile()))
 	if err != nil {
 		t.Fatal(err)
@@ -107,6 +109,7 @@ func synth(t *testing.T, context map[string]any) *synthesized {
 	if err := json.Unmarshal(b, &s.template); err != nil {
 		t.Fatal(err)
 	}
+	s.raw = b
 	s.warnings = assemblyMessages(t, *assembly.Directory(), "aws:cdk:warning")
 	synthCache[string(key)] = s
 	return s

@@ -107,6 +107,12 @@ func New(r *cfn.Resolver) (*Network, error) {
 		sort.Strings(ids)
 		for _, id := range ids {
 			res := t.Resources[id]
+			// Only the network matters here; a condition on anything else
+			// (CDK's metadata resource depends on the region) need not be
+			// decidable offline.
+			if !strings.HasPrefix(res.Type, "AWS::EC2::") {
+				continue
+			}
 			ok, err := r.Exists(t, res)
 			if err != nil {
 				return nil, err

@@ -1,6 +1,7 @@
 package network
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/privates3/privates3/app/accessmatrix/cfn"
@@ -75,6 +76,28 @@ func TestStandaloneEgress(t *testing.T) {
 		}
 		if p.Kind != want {
 			t.Errorf("FunctionPath(%s) = %s (%s), want %s", fn, p.Kind, p.Reason, want)
+		}
+	}
+}
+
+// The CLI's templates carry CDK's metadata resource under a condition on
+// the region: a condition outside the network must not stop the analysis,
+// one on a network resource still must.
+func TestOnlyNetworkConditionsMustBeDecidable(t *testing.T) {
+	const tmpl = `{"Conditions": {"InUsEast1": {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]}},
+	  "Resources": {%s: {"Type": %q, "Condition": "InUsEast1", "Properties": {}}}}`
+	for typ, wantErr := range map[string]bool{"AWS::CDK::Metadata": false, "AWS::EC2::RouteTable": true} {
+		tp, err := cfn.Parse("t.json", []byte(fmt.Sprintf(tmpl, `"R"`, typ)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := cfn.NewResolver(cfn.Options{}, tp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = New(r)
+		if (err != nil) != wantErr {
+			t.Errorf("New(template with a region condition on %s) error = %v, want error %v", typ, err, wantErr)
 		}
 	}
 }

@@ -1,0 +1,68 @@
+package stack
+
+import (
+	"bytes"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/privates3/privates3/app/accessmatrix/cfn"
+	"github.com/privates3/privates3/app/accessmatrix/matrix"
+	"github.com/privates3/privates3/app/config"
+	"github.com/privates3/privates3/constructs/storage"
+)
+
+// InvariantsFile holds the access matrix's expectations for this app,
+// relative to the project root.
+const InvariantsFile = "app/accessmatrix/invariants.json"
+
+// CheckInvariants proves from the synthesized template that the bucket is
+// private: the uploader writes through the endpoint, the control is denied,
+// plain HTTP and console users are denied, the deployment is not locked out.
+// It runs on every synth (app/main.go) and in the tests. A broken invariant
+// is returned with the whole matrix, so the reader sees why.
+func CheckInvariants(cfg config.Config, root, name string, template []byte) error {
+	exps, err := matrix.LoadExpectations(filepath.Join(root, InvariantsFile))
+	if err != nil {
+		return err
+	}
+	exps = applicable(cfg, exps)
+	t, err := cfn.Parse(name, template)
+	if err != nil {
+		return err
+	}
+	rows, err := matrix.BuildWith(matrix.Options{Actions: append(append([]string{}, matrix.DefaultActions...), matrix.Actions(exps)...)}, t)
+	if err != nil {
+		return err
+	}
+	mismatches := matrix.Check(rows, exps)
+	if len(mismatches) == 0 {
+		return nil
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "%s breaks %d access invariant(s):\n", name, len(mismatches))
+	for _, m := range mismatches {
+		fmt.Fprintf(&b, "  - %s\n", m)
+	}
+	b.WriteString("\nThe access matrix that shows why:\n")
+	if err := matrix.WriteTable(&b, rows); err != nil {
+		return err
+	}
+	return fmt.Errorf("%s", b.String())
+}
+
+// applicable drops the invariants a configuration opts out of: the control's
+// rows when it is not deployed, and the console's listing in object-actions
+// mode, which by design leaves ListBucket to IAM.
+func applicable(cfg config.Config, exps []matrix.Expectation) []matrix.Expectation {
+	var out []matrix.Expectation
+	for _, e := range exps {
+		switch {
+		case !cfg.IncludeControl && strings.HasPrefix(e.Function, "Control"):
+		case cfg.DenyMode == storage.DenyObjectActions && e.Function == matrix.ProbeConsole && e.Action == "s3:ListBucket":
+		default:
+			out = append(out, e)
+		}
+	}
+	return out
+}
