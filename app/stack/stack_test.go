@@ -144,10 +144,11 @@ func TestBucketPolicyDeniesEverythingOutsideTheEndpoint(t *testing.T) {
 	}
 	outside := map[string]any{"aws:SourceVpce": []any{ref(endpointID)}}
 
-	tls := findStatement(t, st, "aws:SecureTransport")
+	tls := st["DenyInsecureTransport"]
 	equal(t, "TLS deny Action", tls["Action"], "s3:*")
 	equal(t, "TLS deny Condition", tls["Condition"], js(`{"Bool":{"aws:SecureTransport":"false"}}`))
-	ver := findStatement(t, st, "s3:TlsVersion")
+	ver := st["DenyTlsBelow1_2"]
+	equal(t, "TLS version deny Action", ver["Action"], "s3:*")
 	equal(t, "TLS version deny Condition", ver["Condition"], js(`{"NumericLessThan":{"s3:TlsVersion":1.2}}`))
 
 	all := st["DenyOutsideEndpoint"]
@@ -311,17 +312,6 @@ func TestWithoutControlAndObjectMode(t *testing.T) {
 	if _, ok := st["DenyBucketConfigOutsideEndpointExceptDeployment"]; ok {
 		t.Error("object-actions mode still has the bucket-config deny")
 	}
-}
-
-func findStatement(t *testing.T, st map[string]map[string]any, conditionKey string) map[string]any {
-	t.Helper()
-	for _, s := range st {
-		if strings.Contains(string(mustJSON(s["Condition"])), `"`+conditionKey+`"`) && s["Sid"] == nil {
-			return s
-		}
-	}
-	t.Fatalf("no statement with condition key %s", conditionKey)
-	return nil
 }
 
 // policyOf returns the statements of the AWS::IAM::Policy attached to the
