@@ -68,6 +68,9 @@ type Report struct {
 	Findings []Finding
 	// Rules is the number of distinct rules evaluated.
 	Rules int
+	// Passed lists, per template, the rules that applied to it and passed
+	// (a rule whose "when" did not hold is neither passed nor failed).
+	Passed map[string][]string
 	// Unused are the exemptions that covered no finding of this run.
 	Unused []Exemption
 }
@@ -151,9 +154,10 @@ func Check(opts Options, templates ...string) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	report := &Report{Templates: templates}
+	report := &Report{Templates: templates, Passed: map[string][]string{}}
 	known := map[string]bool{}
 	for i, res := range results {
+		report.Passed[templates[i]] = res.Compliant
 		for _, names := range [][]string{res.Compliant, res.NotApplicable} {
 			for _, n := range names {
 				known[n] = true
@@ -305,11 +309,13 @@ func run(bin string, rules, templates []string) ([]fileResult, error) {
 	return results, nil
 }
 
-// controlID finds "[CT.S3.PR.2]:" or "[PRIVATES3.VPC.1]:" and "[FIX]:" in
-// a rule's message.
+// controlLine finds "[CT.S3.PR.2]: ..." or "[PRIVATES3.VPC.1]: ..." and
+// fixLine "[FIX]: ..." in a line of a rule's message. cfn-guard 3.1.1 joins
+// the lines of some messages with ";" and spaces instead of newlines.
 var (
-	controlLine = regexp.MustCompile(`\[([A-Z0-9]+(?:\.[A-Z0-9]+)+)\]:\s*(.*)`)
-	fixLine     = regexp.MustCompile(`\[FIX\]:\s*(.*)`)
+	messageLines = regexp.MustCompile(`\n|;\s{2,}`)
+	controlLine  = regexp.MustCompile(`\[([A-Z0-9]+(?:\.[A-Z0-9]+)+)\]:\s*(.*)`)
+	fixLine      = regexp.MustCompile(`\[FIX\]:\s*(.*)`)
 )
 
 // findings turns one failed rule into one finding per resource it names.
@@ -349,11 +355,13 @@ func findings(template string, rule ruleNode) []Finding {
 	f := Finding{Template: template, Rule: rule.Name}
 	sort.Strings(messages)
 	for _, m := range messages {
-		if c := controlLine.FindStringSubmatch(m); c != nil && f.Control == "" {
-			f.Control, f.Message = c[1], strings.TrimSpace(c[2])
-		}
-		if x := fixLine.FindStringSubmatch(m); x != nil && f.Fix == "" {
-			f.Fix = strings.TrimSpace(x[1])
+		for _, line := range messageLines.Split(m, -1) {
+			if c := controlLine.FindStringSubmatch(line); c != nil && f.Control == "" {
+				f.Control, f.Message = c[1], strings.TrimSpace(c[2])
+			}
+			if x := fixLine.FindStringSubmatch(line); x != nil && f.Fix == "" {
+				f.Fix = strings.TrimSpace(x[1])
+			}
 		}
 	}
 	if f.Message == "" && len(messages) > 0 {

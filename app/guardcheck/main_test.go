@@ -1,0 +1,43 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestRun(t *testing.T) {
+	fixtures := filepath.Join("..", "stack", "testdata")
+	def := filepath.Join(fixtures, "default.template.json")
+	full := filepath.Join(fixtures, "full.template.json")
+	tests := []struct {
+		name     string
+		args     []string
+		code     int
+		stdout   string
+		stderr   string
+		chdirTmp bool
+	}{
+		{"both fixtures pass", []string{def, full}, 0, "### CloudFormation Guard: PASS", "", false},
+		// The full configuration uses KMS, so the SSE-S3 exemption covers
+		// nothing there.
+		{"stale exemption fails", []string{full}, 1, "#### Stale exemptions", "", false},
+		{"stale allowed", []string{"-allow-unused", full}, 0, "### CloudFormation Guard: PASS", "", false},
+		{"missing template", []string{filepath.Join(fixtures, "nope.json")}, 2, "", "nope.json", false},
+		{"no templates, no cdk.out", nil, 2, "", "npm run synth", true},
+		{"bad flag", []string{"-nope"}, 2, "", "flag provided but not defined", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.chdirTmp {
+				t.Chdir(t.TempDir())
+			}
+			var stdout, stderr strings.Builder
+			code := run(tt.args, &stdout, &stderr)
+			if code != tt.code || !strings.Contains(stdout.String(), tt.stdout) || !strings.Contains(stderr.String(), tt.stderr) {
+				t.Errorf("run(%q) = %d, want %d with stdout containing %q and stderr %q\nstdout:\n%s\nstderr:\n%s",
+					tt.args, code, tt.code, tt.stdout, tt.stderr, stdout.String(), stderr.String())
+			}
+		})
+	}
+}
