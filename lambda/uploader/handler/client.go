@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -102,4 +103,19 @@ func (l *attemptLog) option(o *s3.Options) {
 				return out, md, err
 			}), middleware.Before)
 	})
+}
+
+// presetPayloadHash hands the SigV4 signer the SHA-256 the handler already
+// computed for the checksum, sparing a second pass over up to 6 MB when the
+// payload is signed. It must be set inside the call's middleware stack: the
+// SDK clears context values set before the call.
+func presetPayloadHash(hexSum string) func(*s3.Options) {
+	return func(o *s3.Options) {
+		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+			return st.Finalize.Add(middleware.FinalizeMiddlewareFunc("UploaderPresetPayloadHash",
+				func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+					return next.HandleFinalize(v4.SetPayloadHash(ctx, hexSum), in)
+				}), middleware.Before)
+		})
+	}
 }

@@ -21,7 +21,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/privates3/privates3/lambda/uploader/contract"
@@ -163,12 +162,8 @@ func (h *Handler) upload(ctx context.Context, ev contract.Event) (contract.Respo
 		// S3 refuses the write with 412 if the key exists, atomically.
 		in.IfNoneMatch = aws.String("*")
 	}
-	// The SHA-256 is already known: handing it to the signer as the payload
-	// hash spares the SDK a second pass over up to 6 MB.
-	ctx = v4.SetPayloadHash(ctx, hex.EncodeToString(sum[:]))
-
 	var log attemptLog
-	out, err := h.s3.PutObject(ctx, in, log.option)
+	out, err := h.s3.PutObject(ctx, in, log.option, presetPayloadHash(hex.EncodeToString(sum[:])))
 	if err != nil {
 		e := classify(err, h.cfg.Bucket, req.key, log.lastErr)
 		if e.Type == contract.ErrAlreadyExists && log.attempts > 1 {
