@@ -1,0 +1,191 @@
+package cfndiff
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Category is a security review heading.
+type Category string
+
+// The headings, in the order a reviewer reads them.
+const (
+	IAM            Category = "IAM (roles, policies, managed policy ARNs, trust)"
+	BucketPolicy   Category = "Bucket policy"
+	EndpointPolicy Category = "VPC endpoint (policy, route tables)"
+	SecurityGroup  Category = "Security groups"
+	KeyPolicy      Category = "KMS key policy"
+	NetworkPath    Category = "Network paths (routes, gateways)"
+	FunctionAccess Category = "Lambda functions: role, VPC, resource policy"
+	BucketSettings Category = "Bucket protection settings"
+)
+
+var categoryOrder = []Category{IAM, BucketPolicy, EndpointPolicy, SecurityGroup, KeyPolicy, FunctionAccess, BucketSettings, NetworkPath}
+
+// categoryOf is the heading for every change to a resource of this type.
+func categoryOf(typ string) Category {
+	switch typ {
+	case "AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::User",
+		"AWS::IAM::Group", "AWS::IAM::InstanceProfile", "AWS::IAM::UserToGroupAddition", "AWS::IAM::AccessKey":
+		return IAM
+	case "AWS::S3::BucketPolicy":
+		return BucketPolicy
+	case "AWS::EC2::VPCEndpoint":
+		return EndpointPolicy
+	case "AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress":
+		return SecurityGroup
+	case "AWS::KMS::Key":
+		return KeyPolicy
+	case "AWS::Lambda::Permission", "AWS::Lambda::Url":
+		return FunctionAccess
+	case "AWS::EC2::Route", "AWS::EC2::RouteTable", "AWS::EC2::SubnetRouteTableAssociation",
+		"AWS::EC2::NatGateway", "AWS::EC2::InternetGateway", "AWS::EC2::EgressOnlyInternetGateway",
+		"AWS::EC2::VPCGatewayAttachment", "AWS::EC2::TransitGatewayAttachment", "AWS::EC2::VPCPeeringConnection":
+		return NetworkPath
+	}
+	return ""
+}
+
+// securityProperties are the properties that make a change to an
+// otherwise ordinary resource security-relevant; propertyCategory is the
+// heading it goes under.
+var (
+	securityProperties = map[string][]string{
+		"AWS::Lambda::Function": {"Role", "VpcConfig"},
+		"AWS::S3::Bucket":       {"PublicAccessBlockConfiguration", "BucketEncryption", "OwnershipControls", "VersioningConfiguration", "NotificationConfiguration", "(DeletionPolicy)", "(UpdateReplacePolicy)"},
+	}
+	propertyCategory = map[string]Category{
+		"AWS::Lambda::Function": FunctionAccess,
+		"AWS::S3::Bucket":       BucketSettings,
+	}
+)
+
+func isSecurityProperty(typ, path string) bool {
+	for _, p := range securityProperties[typ] {
+		if path == p || strings.HasPrefix(path, p+".") || strings.HasPrefix(path, p+"[") {
+			return true
+		}
+	}
+	return false
+}
+
+// WriteMarkdown writes the changes for a pull-request reviewer: the
+// security-relevant ones first, grouped by heading, then every added,
+// removed and changed resource.
+func WriteMarkdown(w io.Writer, oldName, newName string, changes []Change) error {
+	var b strings.Builder
+	var added, removed, modified, security int
+	for _, c := range changes {
+		switch c.Kind {
+		case Added:
+			added++
+		case Removed:
+			removed++
+		case Modified:
+			modified++
+		}
+		if c.Category != "" {
+			security++
+		}
+	}
+	fmt.Fprintf(&b, "### Template diff: `%s` → `%s`\n\n", oldName, newName)
+	if len(changes) == 0 {
+		b.WriteString("No resource changes.\n")
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	fmt.Fprintf(&b, "**%d security-relevant change(s)**; %d resource(s) added, %d removed, %d changed.\n\n", security, added, removed, modified)
+
+	if security > 0 {
+		b.WriteString("#### Security review\n\n")
+		for _, cat := range categoryOrder {
+			var in []Change
+			for _, c := range changes {
+				if c.Category == cat {
+					in = append(in, c)
+				}
+			}
+			if len(in) == 0 {
+				continue
+			}
+			fmt.Fprintf(&b, "**%s**\n\n", cat)
+			for _, c := range in {
+				writeChange(&b, c, true)
+			}
+			b.WriteString("\n")
+		}
+	}
+	for _, kind := range []Kind{Added, Removed, Modified} {
+		var in []Change
+		for _, c := range changes {
+			if c.Kind == kind {
+				in = append(in, c)
+			}
+		}
+		if len(in) == 0 {
+			continue
+		}
+		title := map[Kind]string{Added: "Added resources", Removed: "Removed resources", Modified: "Changed resources"}[kind]
+		fmt.Fprintf(&b, "#### %s\n\n", title)
+		for _, c := range in {
+			// Security-relevant changes were described above in full.
+			writeChange(&b, c, c.Category == "")
+		}
+		b.WriteString("\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeChange(b *strings.Builder, c Change, detail bool) {
+	fmt.Fprintf(b, "- %s `%s` (%s)", c.Kind, c.LogicalID, c.Type)
+	if !detail {
+		b.WriteString(": see Security review\n")
+		return
+	}
+	b.WriteString("\n")
+	switch c.Kind {
+	case Modified:
+		for _, p := range c.Properties {
+			path := p.Path
+			if path == "" {
+				path = "Properties"
+			}
+			switch {
+			case !p.HasOld:
+				fmt.Fprintf(b, "  - `%s`: added %s\n", path, code(p.New))
+			case !p.HasNew:
+				fmt.Fprintf(b, "  - `%s`: removed %s\n", path, code(p.Old))
+			default:
+				fmt.Fprintf(b, "  - `%s`: %s → %s\n", path, code(p.Old), code(p.New))
+			}
+		}
+	case Added, Removed:
+		// What a reviewer must see of a new or deleted security resource:
+		// its policy statements and security-relevant properties.
+		if c.Category == "" {
+			return
+		}
+		for _, k := range sortedKeys(keysOf(c.Resource.Properties)) {
+			fmt.Fprintf(b, "  - `%s`: %s\n", k, code(c.Resource.Properties[k]))
+		}
+	}
+}
+
+func keysOf(m map[string]any) map[string]bool {
+	out := map[string]bool{}
+	for k := range m {
+		out[k] = true
+	}
+	return out
+}
+
+// code renders a value inside backticks, escaping what would end the span.
+func code(v any) string {
+	s := Render(v)
+	if strings.Contains(s, "`") {
+		return "``" + s + "``"
+	}
+	return "`" + s + "`"
+}

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Accepted so that `go test ./... -update` runs here too; the golden file
+// this command prints is refreshed by package cfndiff's test.
+var _ = flag.Bool("update", false, "no-op here; see package cfndiff")
+
+func TestRun(t *testing.T) {
+	old := filepath.Join("cfndiff", "testdata", "old.template.json")
+	new := filepath.Join("cfndiff", "testdata", "new.template.json")
+	want, err := os.ReadFile(filepath.Join("cfndiff", "testdata", "diff.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name           string
+		args           []string
+		code           int
+		stdout, stderr string
+	}{
+		{"diff", []string{old, new}, 0, string(want), ""},
+		{"labels", []string{"-old-label", "main", "-new-label", "this PR", old, new}, 0, "### Template diff: `main` → `this PR`", ""},
+		{"missing old", []string{"nope.json", new}, 2, "", "templatediff: old template: open nope.json"},
+		{"bad new", []string{old, "main.go"}, 2, "", "templatediff: new template: main.go: not valid JSON"},
+		{"one argument", []string{old}, 2, "", "usage: templatediff"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr strings.Builder
+			code := run(tt.args, &stdout, &stderr)
+			if code != tt.code || !strings.Contains(stdout.String(), tt.stdout) || !strings.Contains(stderr.String(), tt.stderr) {
+				t.Errorf("run(%q) = %d, want %d with stdout containing %q and stderr %q\nstdout:\n%s\nstderr:\n%s",
+					tt.args, code, tt.code, tt.stdout, tt.stderr, stdout.String(), stderr.String())
+			}
+		})
+	}
+}
