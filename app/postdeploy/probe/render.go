@@ -1,0 +1,91 @@
+package probe
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// WriteJSON writes the result as indented JSON, the --json output contract.
+func WriteJSON(w io.Writer, r *Result) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// WriteText writes the observed matrix as a table, then the verdict, then
+// the log tail of any function that did not behave, because that is where
+// the investigation starts.
+func WriteText(w io.Writer, r *Result, region string) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Post-deploy check of stack %s", r.Stack.Name)
+	if region != "" {
+		fmt.Fprintf(&b, " (%s)", region)
+	}
+	fmt.Fprintf(&b, ", status %s\n", r.Stack.Status)
+	fmt.Fprintf(&b, "bucket %s", r.Stack.Bucket)
+	if r.Stack.EndpointID != "" {
+		fmt.Fprintf(&b, ", endpoint %s", r.Stack.EndpointID)
+	}
+	b.WriteString("\n\n")
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ROLE\tFUNCTION\tEXPECTED\tOBSERVED\tRESULT")
+	for _, o := range []Observation{r.Uploader, r.Control} {
+		fn := o.Function
+		if fn == "" {
+			fn = "-"
+		}
+		result := "ok"
+		switch {
+		case o.Outcome == NotDeployed:
+			result = "skipped"
+		case !o.OK:
+			result = "FAIL"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", o.Role, fn, o.Expected, observed(o), result)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	b.WriteString("\n")
+	for _, o := range []Observation{r.Uploader, r.Control} {
+		fmt.Fprintf(&b, "%s: %s\n", o.Role, o.Verdict)
+	}
+	b.WriteString("\n" + r.Summary + "\n")
+	for _, o := range []Observation{r.Uploader, r.Control} {
+		if o.LogTail == "" {
+			continue
+		}
+		fmt.Fprintf(&b, "\nlog tail of the %s (%s):\n", o.Role, o.Function)
+		for _, line := range strings.Split(strings.TrimRight(o.LogTail, "\n"), "\n") {
+			b.WriteString("  " + line + "\n")
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// observed is the table cell: what came back, in a few words.
+func observed(o Observation) string {
+	switch o.Outcome {
+	case Stored:
+		v := o.VersionID
+		if v == "" {
+			v = "none"
+		}
+		// The key is in the verdict line below; the table stays narrow.
+		return "stored, version " + v
+	case FunctionError:
+		return o.ErrorType
+	case InvokeFailed:
+		if o.ErrorType != "" {
+			return "invoke failed: " + o.ErrorType
+		}
+		return "invoke failed"
+	case NotDeployed:
+		return "not deployed (includeControl=false)"
+	}
+	return o.Outcome
+}
