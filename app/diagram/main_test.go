@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,11 +10,18 @@ import (
 	"testing"
 )
 
+var update = flag.Bool("update", false, "regenerate the committed diagram (needs Graphviz), as go run ./app/diagram -update does")
+
 // TestCommittedDiagramIsCurrent is the check that the committed diagram
 // matches the template: the DOT is regenerated from app/stack's snapshot
 // (which app/stack's tests keep equal to a fresh synth) and compared byte
 // for byte, and the SVG must carry that DOT's hash. Neither needs Graphviz.
 func TestCommittedDiagramIsCurrent(t *testing.T) {
+	if *update {
+		if code, _, stderr := runCmd(t, "-update"); code != 0 {
+			t.Fatalf("regenerating the diagram: %s", stderr)
+		}
+	}
 	fresh, err := Generate(filepath.Join("..", "..", defaultTemplate), defaultTemplate, "s3:PutObject")
 	if err != nil {
 		t.Fatal(err)
