@@ -598,7 +598,7 @@ func (m *model) caption() string {
 	}
 	row(esc(gen+"; do not edit by hand."), true)
 	if len(m.hidden) > 0 {
-		row(esc(fmt.Sprintf("Not drawn: %d other function%s (CDK custom-resource providers; see the access matrix): %s", len(m.hidden), plural(len(m.hidden)), strings.Join(m.hidden, ", "))), true)
+		row(esc(fmt.Sprintf("Not drawn: %d other function%s (%s; the access matrix covers them): %s", len(m.hidden), plural(len(m.hidden)), m.hiddenWhy, strings.Join(m.hidden, ", "))), true)
 	}
 	b.WriteString("</table>>")
 	return b.String()

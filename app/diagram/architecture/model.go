@@ -81,8 +81,9 @@ type model struct {
 	natgws       []*cfn.Resource
 	buckets      []*cfn.Resource
 	functions    []*function
-	// hidden counts functions left out by the default selection.
-	hidden []string
+	// hidden lists the functions left out, and hiddenWhy says why.
+	hidden    []string
+	hiddenWhy string
 }
 
 type routeTarget struct {
@@ -302,6 +303,7 @@ func (m *model) selectFunctions(live []*cfn.Resource) error {
 	want := map[string]bool{}
 	switch {
 	case len(m.opts.Functions) > 0:
+		m.hiddenWhy = "not selected"
 		for _, id := range m.opts.Functions {
 			res, ok := m.t.Resources[id]
 			if !ok || res.Type != "AWS::Lambda::Function" {
@@ -310,6 +312,7 @@ func (m *model) selectFunctions(live []*cfn.Resource) error {
 			want[id] = true
 		}
 	case len(roles) > 0:
+		m.hiddenWhy = "not named by the stack's outputs, such as CDK's custom-resource providers"
 		for id := range roles {
 			want[id] = true
 		}
