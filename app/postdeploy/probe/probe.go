@@ -329,6 +329,10 @@ func judgeControl(o *Observation) {
 	switch {
 	case o.Outcome == Stored:
 		o.Verdict = fmt.Sprintf("stored %s %s from outside the VPC: the bucket is NOT private; find out why before using it", o.StoredKey, version(o.VersionID))
+	case o.Outcome == FunctionError && o.ErrorType == contract.ErrAccessDenied && credentialsRefused(o.ErrorMessage) != "":
+		o.Verdict = "refused with AccessDenied, but for its credentials (" + credentialsRefused(o.ErrorMessage) + "), not by the bucket policy, so the probe proves nothing: " + o.ErrorMessage
+	case o.Outcome == FunctionError && o.ErrorType == contract.ErrAccessDenied && identityDenied(o.ErrorMessage):
+		o.Verdict = "refused with AccessDenied, but by IAM, not by the bucket policy: the control must keep the uploader's S3 rights for its refusal to prove the bucket private: " + o.ErrorMessage
 	case o.Outcome == FunctionError && o.ErrorType == contract.ErrAccessDenied:
 		o.OK = true
 		o.LogTail = ""
@@ -338,6 +342,31 @@ func judgeControl(o *Observation) {
 	default:
 		o.Verdict = invokeFailure(o) + ", so the probe proves nothing about the bucket policy"
 	}
+}
+
+// identityDenied recognises S3's AccessDenied messages that name the
+// caller's identity-based policy as the reason ("because no identity-based
+// policy allows", "with an explicit deny in an identity-based policy").
+// The control has the uploader's rights by design, so such a refusal means
+// that parity is broken and the bucket policy was never tested. Messages
+// that name no policy type are taken as the bucket's refusal, because
+// older S3 messages say only "Access Denied".
+func identityDenied(msg string) bool {
+	return strings.Contains(msg, "identity-based policy")
+}
+
+// credentialCodes are S3 error codes the handler reports as AccessDenied
+// although they refuse the caller's credentials or account, before any
+// policy is read. The handler's message names the code in parentheses.
+var credentialCodes = []string{"InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken", "TokenRefreshRequired", "AccountProblem", "AllAccessDisabled"}
+
+func credentialsRefused(msg string) string {
+	for _, c := range credentialCodes {
+		if strings.Contains(msg, "("+c+")") {
+			return c
+		}
+	}
+	return ""
 }
 
 func invokeFailure(o *Observation) string {

@@ -25,7 +25,7 @@ const (
 	uploader = "PrivateS3-dev-UploaderFunction79114915-x1"
 	control  = "PrivateS3-dev-ControlFunction8A0764F3-y2"
 	id       = "20261123T100000Z-0a1b2c3d"
-	denied   = "User: arn:aws:sts::123456789012:assumed-role/ctl/x is not authorized to perform: s3:PutObject on resource: \"arn:aws:s3:::" + bucket + "/probe/x\" with an explicit deny in a resource-based policy"
+	denied   = "S3 refused to write s3://" + bucket + "/probe/x (AccessDenied): a bucket policy, the function's IAM role or its credentials deny it; outside the VPC endpoint this is the expected result for a private bucket: operation error S3: PutObject, https response error StatusCode: 403, api error AccessDenied: User: arn:aws:sts::123456789012:assumed-role/ctl/x is not authorized to perform: s3:PutObject on resource: \"arn:aws:s3:::" + bucket + "/probe/x\" with an explicit deny in a resource-based policy"
 )
 
 func outputs(withControl bool) map[string]string {
@@ -150,6 +150,8 @@ func TestFailures(t *testing.T) {
 		{"uploader denied", deny, deny, "uploader", FunctionError, "the bucket refused the uploader", true, false},
 		{"uploader has no route", fakeaws.Fails(contract.ErrS3Unreachable, "dial tcp: i/o timeout"), deny, "uploader", FunctionError, "gateway endpoint is on the uploader subnets' route tables", true, false},
 		{"control has no network", stores, fakeaws.Fails(contract.ErrS3Unreachable, "dial tcp: i/o timeout"), "control", FunctionError, "S3Unreachable, not AccessDenied, so the probe proves nothing", true, false},
+		{"control refused by IAM", stores, fakeaws.Fails(contract.ErrAccessDenied, "put: User: arn:aws:sts::123456789012:assumed-role/ctl/x is not authorized to perform: s3:PutObject because no identity-based policy allows the s3:PutObject action"), "control", FunctionError, "by IAM, not by the bucket policy", true, false},
+		{"control's token expired", stores, fakeaws.Fails(contract.ErrAccessDenied, "S3 refused to write s3://b/probe/x (ExpiredToken): a bucket policy, the function's IAM role or its credentials deny it"), "control", FunctionError, "for its credentials (ExpiredToken)", true, false},
 		{"control timed out", stores, fakeaws.Fails("Sandbox.Timedout", "Task timed out after 30.00 seconds"), "control", FunctionError, "Sandbox.Timedout, not AccessDenied", true, false},
 		{"uploader not found", nil, deny, "uploader", InvokeFailed, "ResourceNotFoundException: Function not found", false, false},
 		{"control not found", stores, nil, "control", InvokeFailed, "ResourceNotFoundException", false, false},
