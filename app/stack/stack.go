@@ -12,22 +12,11 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/privates3/privates3/app/config"
+	"github.com/privates3/privates3/app/stack/outputs"
 	"github.com/privates3/privates3/constructs/functions"
 	"github.com/privates3/privates3/constructs/network"
 	"github.com/privates3/privates3/constructs/storage"
 )
-
-// Output keys of the stack, read by the post-deploy check.
-const (
-	OutputBucketName      = "BucketName"
-	OutputUploaderName    = "UploaderFunctionName"
-	OutputControlName     = "ControlFunctionName"
-	OutputEndpointId      = "EndpointId"
-	OutputFunctionNameTag = "privates3"
-)
-
-// Name returns the stack name for a stage.
-func Name(stage string) string { return "PrivateS3-" + stage }
 
 // New adds the stack for cfg to scope. root is the project folder (where
 // cdk.json and lambda/uploader live).
@@ -38,7 +27,7 @@ func New(scope constructs.Construct, cfg config.Config, root string) awscdk.Stac
 	if cfg.Account != "" {
 		props.Env = &awscdk.Environment{Account: jsii.String(cfg.Account), Region: jsii.String(cfg.Region)}
 	}
-	st := awscdk.NewStack(scope, jsii.String(Name(cfg.Stage)), props)
+	st := awscdk.NewStack(scope, jsii.String(outputs.StackName(cfg.Stage)), props)
 	awscdk.Tags_Of(st).Add(jsii.String("privates3:stage"), jsii.String(cfg.Stage), nil)
 
 	netProps := &network.PrivateNetworkProps{}
@@ -71,15 +60,15 @@ func New(scope constructs.Construct, cfg config.Config, root string) awscdk.Stac
 	}
 	uploader := functions.NewUploader(st, jsii.String("Uploader"), fnProps)
 
-	output(st, OutputBucketName, bucket.Bucket.BucketName(), "The private bucket")
-	output(st, OutputUploaderName, uploader.Function.FunctionName(), "Writes through the endpoint: must succeed")
-	output(st, OutputEndpointId, net.EndpointId, "The S3 gateway endpoint the bucket accepts")
+	output(st, outputs.BucketName, bucket.Bucket.BucketName(), "The private bucket")
+	output(st, outputs.UploaderName, uploader.Function.FunctionName(), "Writes through the endpoint: must succeed")
+	output(st, outputs.EndpointID, net.EndpointId, "The S3 gateway endpoint the bucket accepts")
 	if cfg.IncludeControl {
 		controlProps := *fnProps
 		controlProps.Network = nil
 		controlProps.PrefixListId = nil
 		control := functions.NewControl(st, jsii.String("Control"), &controlProps)
-		output(st, OutputControlName, control.Function.FunctionName(), "Outside the VPC: must be denied")
+		output(st, outputs.ControlName, control.Function.FunctionName(), "Outside the VPC: must be denied")
 	}
 	return st
 }

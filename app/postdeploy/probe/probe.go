@@ -25,22 +25,19 @@ import (
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/smithy-go"
 
+	stackoutputs "github.com/privates3/privates3/app/stack/outputs"
 	"github.com/privates3/privates3/lambda/uploader/contract"
 )
 
-// Output keys of the stack. They repeat app/stack's constants because
-// importing app/stack would link the whole CDK into this command; a test
-// checks them against app/stack's committed template snapshot.
+// Output keys of the stack, and where probe objects go (a lifecycle rule
+// of the stack expires them).
 const (
-	OutputBucketName   = "BucketName"
-	OutputUploaderName = "UploaderFunctionName"
-	OutputControlName  = "ControlFunctionName"
-	OutputEndpointID   = "EndpointId"
+	OutputBucketName   = stackoutputs.BucketName
+	OutputUploaderName = stackoutputs.UploaderName
+	OutputControlName  = stackoutputs.ControlName
+	OutputEndpointID   = stackoutputs.EndpointID
+	KeyPrefix          = stackoutputs.ProbePrefix
 )
-
-// KeyPrefix is where probe objects go, so a lifecycle rule or a reader can
-// tell them from real data.
-const KeyPrefix = "probe/"
 
 // StackReader is what the check calls on CloudFormation.
 type StackReader interface {

@@ -295,8 +295,8 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
-// The output keys repeat app/stack's constants; the committed snapshots of
-// the synthesized templates are where a rename would show.
+// The synthesized templates (their committed snapshots) carry the outputs
+// under the keys the check reads, with the resource types it expects.
 func TestOutputKeysMatchTheStack(t *testing.T) {
 	for _, f := range []string{"../../stack/testdata/default.template.json", "../../stack/testdata/full.template.json"} {
 		data, err := os.ReadFile(f)

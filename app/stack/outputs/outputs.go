@@ -1,0 +1,20 @@
+// Package outputs names what the deployed stack tells the outside world: its
+// name and its output keys. The stack writes them, the post-deploy check
+// reads them; this package imports nothing, so the check does not link the
+// CDK.
+package outputs
+
+// Output keys of the stack.
+const (
+	BucketName   = "BucketName"
+	UploaderName = "UploaderFunctionName"
+	ControlName  = "ControlFunctionName"
+	EndpointID   = "EndpointId"
+)
+
+// ProbePrefix is where the post-deploy check writes its probe objects; the
+// stack expires them.
+const ProbePrefix = "probe/"
+
+// StackName returns the stack name for a stage.
+func StackName(stage string) string { return "PrivateS3-" + stage }
