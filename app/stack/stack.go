@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -46,6 +47,15 @@ func New(scope constructs.Construct, cfg config.Config, root string) awscdk.Stac
 		Mode:               cfg.DenyMode,
 		AdminRoleArns:      *jsii.Strings(cfg.AdminRoleArns...),
 		KmsEncryption:      cfg.Kms,
+	})
+
+	// The post-deploy check leaves one object per run under probe/; the
+	// functions cannot delete, so the bucket forgets them after a day.
+	bucket.Bucket.AddLifecycleRule(&awss3.LifecycleRule{
+		Id:                          jsii.String("ExpirePostDeployProbes"),
+		Prefix:                      jsii.String(cfg.KeyPrefix + outputs.ProbePrefix),
+		Expiration:                  awscdk.Duration_Days(jsii.Number(1)),
+		NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(1)),
 	})
 
 	fnProps := &functions.FunctionProps{

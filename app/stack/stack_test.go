@@ -345,3 +345,14 @@ func managedPolicies(t *testing.T, tp tmpl, rolePrefix string) []string {
 	sort.Strings(names)
 	return names
 }
+
+// The post-deploy check's probes expire; with a key prefix, under it.
+func TestProbeObjectsExpire(t *testing.T) {
+	for prefix, ctx := range map[string]map[string]any{"probe/": nil, "uploads/probe/": full} {
+		_, b := synth(t, ctx).template.one(t, "AWS::S3::Bucket", "Storage")
+		equal(t, "LifecycleConfiguration with prefix "+prefix, props(b)["LifecycleConfiguration"], map[string]any{"Rules": []any{map[string]any{
+			"Id": "ExpirePostDeployProbes", "Prefix": prefix, "Status": "Enabled", "ExpirationInDays": float64(1),
+			"NoncurrentVersionExpiration": map[string]any{"NoncurrentDays": float64(1)},
+		}}})
+	}
+}
