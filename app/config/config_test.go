@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/jsii-runtime-go"
+
 	"github.com/privates3/privates3/constructs/storage"
 )
 
@@ -119,4 +121,12 @@ func TestKeysAreDocumented(t *testing.T) {
 	for k := range asked {
 		t.Errorf("Parse reads %q, which Keys does not list", k)
 	}
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	// The constructs this package checks against load the CDK, whose jsii
+	// client creates a temporary folder as the package initializes.
+	jsii.Close()
+	os.Exit(code)
 }
