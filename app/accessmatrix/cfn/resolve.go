@@ -3,7 +3,9 @@ package cfn
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -54,7 +56,7 @@ var errUnknown = errors.New("unknown offline")
 func NewResolver(opts Options, templates ...*Template) (*Resolver, error) {
 	r := &Resolver{opts: opts, templates: templates, exports: map[string]export{}, active: map[string]bool{}}
 	for _, t := range templates {
-		for _, id := range sortedKeys(t.Outputs) {
+		for _, id := range slices.Sorted(maps.Keys(t.Outputs)) {
 			o := t.Outputs[id]
 			if o.ExportName == nil {
 				continue
@@ -181,7 +183,7 @@ func (r *Resolver) resolve(t *Template, v any, path string) (any, error) {
 			}
 		}
 		out := make(map[string]any, len(x))
-		for _, k := range sortedKeys(x) {
+		for _, k := range slices.Sorted(maps.Keys(x)) {
 			rv, err := r.resolve(t, x[k], path+"."+k)
 			if err != nil {
 				return nil, err
@@ -486,7 +488,7 @@ func (r *Resolver) sub(t *Template, arg any, path string) (any, error) {
 		if !ok {
 			return nil, errors.New("Fn::Sub variables must be an object")
 		}
-		for _, k := range sortedKeys(vm) {
+		for _, k := range slices.Sorted(maps.Keys(vm)) {
 			v, err := r.resolve(t, vm[k], path)
 			if err != nil {
 				return nil, err
@@ -568,7 +570,7 @@ func (r *Resolver) findInMap(t *Template, arg any, path string) (any, error) {
 		// value the key does not matter; otherwise it stays a symbol.
 		var same any
 		n := 0
-		for _, k := range sortedKeys(m) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			top, _ := m[k].(map[string]any)
 			v, ok := top[keys[2]]
 			if !ok {

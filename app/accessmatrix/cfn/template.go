@@ -15,7 +15,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -252,19 +254,19 @@ func (t *Template) validate() error {
 				return &Error{File: t.Name, Resource: id, Property: "Condition", Err: fmt.Errorf("unknown condition %q", r.Condition)}
 			}
 		}
-		keys := sortedKeys(r.Properties)
+		keys := slices.Sorted(maps.Keys(r.Properties))
 		for _, k := range keys {
 			if err := t.check(r.Properties[k], k); err != nil {
 				return &Error{File: t.Name, Resource: id, Property: err.path, Err: err.err}
 			}
 		}
 	}
-	for _, k := range sortedKeys(t.Conditions) {
+	for _, k := range slices.Sorted(maps.Keys(t.Conditions)) {
 		if err := t.check(t.Conditions[k], k); err != nil {
 			return &Error{File: t.Name, Resource: "Conditions." + k, Property: err.path, Err: err.err}
 		}
 	}
-	for _, k := range sortedKeys(t.Outputs) {
+	for _, k := range slices.Sorted(maps.Keys(t.Outputs)) {
 		o := t.Outputs[k]
 		if err := t.check(o.Value, "Value"); err != nil {
 			return &Error{File: t.Name, Resource: "Outputs." + k, Property: err.path, Err: err.err}
@@ -299,7 +301,7 @@ func (t *Template) check(v any, path string) *pathError {
 				}
 			}
 		}
-		for _, k := range sortedKeys(x) {
+		for _, k := range slices.Sorted(maps.Keys(x)) {
 			if err := t.check(x[k], path+"."+k); err != nil {
 				return err
 			}
@@ -465,13 +467,4 @@ func subReferences(s string) ([]string, error) {
 		}
 		names = append(names, strings.TrimSpace(name))
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

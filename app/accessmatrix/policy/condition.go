@@ -2,7 +2,9 @@ package policy
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -50,7 +52,7 @@ func parseConditions(v any) ([]Condition, error) {
 		return nil, fmt.Errorf("must be an object")
 	}
 	var out []Condition
-	for _, op := range sortedKeys(m) {
+	for _, op := range slices.Sorted(maps.Keys(m)) {
 		c := Condition{Operator: op, base: op}
 		if set, rest, ok := strings.Cut(c.base, ":"); ok {
 			if set != "ForAnyValue" && set != "ForAllValues" {
@@ -68,7 +70,7 @@ func parseConditions(v any) ([]Condition, error) {
 		if !ok {
 			return nil, fmt.Errorf("%s must map condition keys to values", op)
 		}
-		for _, k := range sortedKeys(keys) {
+		for _, k := range slices.Sorted(maps.Keys(keys)) {
 			vals, ok := scalars(keys[k])
 			if !ok {
 				return nil, fmt.Errorf("%s %s: values must be strings, numbers or booleans", op, k)

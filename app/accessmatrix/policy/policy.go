@@ -13,7 +13,8 @@ package policy
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 )
 
@@ -209,7 +210,7 @@ func parsePrincipals(v any) (*Principals, error) {
 	if !ok {
 		return nil, errors.New("must be \"*\" or an object")
 	}
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		vals, ok := scalars(m[k])
 		if !ok {
 			return nil, fmt.Errorf("%s must be a string or a list of strings", k)
@@ -231,13 +232,4 @@ func parsePrincipals(v any) (*Principals, error) {
 		}
 	}
 	return p, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

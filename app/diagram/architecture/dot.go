@@ -3,7 +3,9 @@ package architecture
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -120,7 +122,7 @@ func (m *model) draw(g *graph) {
 	// Structure not on any drawn path: route tables, endpoints and
 	// gateways still appear, so a reviewer sees an endpoint that is on
 	// the wrong tables or a subnet nobody uses.
-	for _, id := range sortedKeys(m.subnetVPC) {
+	for _, id := range slices.Sorted(maps.Keys(m.subnetVPC)) {
 		m.subnetNode(g, id)
 		if rt, ok := m.assoc[id]; ok {
 			m.tableNode(g, rt)
@@ -134,7 +136,7 @@ func (m *model) draw(g *graph) {
 			g.structureEdge(rt, ep.Resource.LogicalID, "S3 prefix list")
 		}
 	}
-	for _, rt := range sortedKeys(m.defaultRoute) {
+	for _, rt := range slices.Sorted(maps.Keys(m.defaultRoute)) {
 		m.tableNode(g, rt)
 		tg := m.defaultRoute[rt]
 		m.gatewayNode(g, tg)
@@ -248,7 +250,7 @@ func (m *model) drawFunction(g *graph, f *function) {
 
 func sameDecision(rows map[string]matrix.Row) (string, bool) {
 	d := ""
-	for _, k := range sortedKeys(rows) {
+	for _, k := range slices.Sorted(maps.Keys(rows)) {
 		if d == "" {
 			d = rows[k].Decision
 		} else if rows[k].Decision != d {
@@ -521,11 +523,11 @@ func (m *model) write(b *bytes.Buffer, g *graph) {
 	b.WriteString("  node [fontname=\"Helvetica\", fontsize=11, margin=\"0.15,0.06\"];\n")
 	b.WriteString("  edge [fontname=\"Helvetica\", fontsize=10];\n")
 	clusters := map[string][]*node{}
-	for _, id := range sortedKeys(g.nodes) {
+	for _, id := range slices.Sorted(maps.Keys(g.nodes)) {
 		n := g.nodes[id]
 		clusters[n.cluster] = append(clusters[n.cluster], n)
 	}
-	for _, c := range sortedKeys(clusters) {
+	for _, c := range slices.Sorted(maps.Keys(clusters)) {
 		nodes := clusters[c]
 		sort.SliceStable(nodes, func(i, j int) bool {
 			if nodes[i].rank != nodes[j].rank {
@@ -623,7 +625,7 @@ func quote(s string) string {
 }
 
 func attrs(a map[string]string) string {
-	keys := sortedKeys(a)
+	keys := slices.Sorted(maps.Keys(a))
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
 		v := a[k]

@@ -14,7 +14,9 @@ package architecture
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -282,7 +284,7 @@ func (m *model) vpcID(ref string) string {
 // selectFunctions applies Options.Functions or the output-based default.
 func (m *model) selectFunctions(live []*cfn.Resource) error {
 	roles := map[string]string{}
-	for _, key := range sortedKeys(m.t.Outputs) {
+	for _, key := range slices.Sorted(maps.Keys(m.t.Outputs)) {
 		ref, ok := m.t.Outputs[key].Value.(map[string]any)
 		if !ok {
 			continue
@@ -425,15 +427,6 @@ func (m *model) withOneSubnet(fn string, i int) (c *cfn.Template, ref string, ok
 	res.Properties["VpcConfig"] = nvc
 	cp.Resources[fn] = &res
 	return &cp, ref, true
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // cdkHash is the 8-hex-digit suffix CDK appends to logical ids.

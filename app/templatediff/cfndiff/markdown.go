@@ -3,6 +3,8 @@ package cfndiff
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -167,7 +169,7 @@ func writeChange(b *strings.Builder, c Change, detail bool) {
 		if c.Category == "" {
 			return
 		}
-		for _, k := range sortedKeys(keysOf(c.Resource.Properties)) {
+		for _, k := range slices.Sorted(maps.Keys(keysOf(c.Resource.Properties))) {
 			fmt.Fprintf(b, "  - `%s`: %s\n", k, code(c.Resource.Properties[k]))
 		}
 	}

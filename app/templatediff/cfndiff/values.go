@@ -3,7 +3,9 @@ package cfndiff
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -36,7 +38,7 @@ func diffValue(path string, o, n any, hasO, hasN bool) []PropertyChange {
 			keys[k] = true
 		}
 		var out []PropertyChange
-		for _, k := range sortedKeys(keys) {
+		for _, k := range slices.Sorted(maps.Keys(keys)) {
 			ov, okO := om[k]
 			nv, okN := nm[k]
 			out = append(out, diffValue(join(path, k), ov, nv, okO, okN)...)
@@ -61,7 +63,7 @@ func diffList(path string, o, n []any) []PropertyChange {
 		for k := range nk {
 			keys[k] = true
 		}
-		for _, k := range sortedKeys(keys) {
+		for _, k := range slices.Sorted(maps.Keys(keys)) {
 			ov, hasO := ok[k]
 			nv, hasN := nk[k]
 			out = append(out, diffValue(path+"["+k+"]", ov, nv, hasO, hasN)...)
@@ -148,15 +150,6 @@ func join(path, key string) string {
 		return key
 	}
 	return path + "." + key
-}
-
-func sortedKeys(m map[string]bool) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // canonical is a value's JSON with sorted keys (encoding/json sorts map
