@@ -29,7 +29,18 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	app := awscdk.NewApp(nil)
+	// The CLI hands the app cdk.json's context (feature flags included) in
+	// CDK_CONTEXT_JSON. Run directly (go run ./app, a prebuilt binary), the
+	// app reads cdk.json itself, so it synthesizes the same template.
+	props := &awscdk.AppProps{}
+	if os.Getenv("CDK_CONTEXT_JSON") == "" {
+		ctx, err := config.CdkJSONContext(root)
+		if err != nil {
+			return err
+		}
+		props.Context = &ctx
+	}
+	app := awscdk.NewApp(props)
 	cfg, err := config.Parse(func(key string) any { return app.Node().TryGetContext(jsii.String(key)) })
 	if err != nil {
 		return fmt.Errorf("bad context (see README, Configuration):\n%w", err)
