@@ -27,7 +27,10 @@ func normalize(t *testing.T, tp tmpl) []byte {
 }
 
 // The snapshot complements the fine-grained tests: it shows a reviewer every
-// change to the template, including the ones no assertion anticipated.
+// change to the template, including the ones no assertion anticipated. The
+// committed snapshots also feed the Guard tests (app/guard), the diagram
+// (app/diagram) and the post-deploy check's output test: this test keeps
+// them equal to what the stack synthesizes, so those need no synth.
 func TestSnapshot(t *testing.T) {
 	for name, ctx := range map[string]map[string]any{"default": nil, "full": full} {
 		t.Run(name, func(t *testing.T) {
