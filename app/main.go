@@ -47,10 +47,15 @@ func run() error {
 	}
 	st := stack.New(app, cfg, root)
 	assembly := app.Synth(nil)
+	if m := assembly.Manifest().Missing; m != nil && len(*m) > 0 {
+		// Lookups pending: the CLI looks them up and runs the app again;
+		// the invariants are checked on that final template.
+		return nil
+	}
 	path := filepath.Join(*assembly.Directory(), *st.TemplateFile())
 	template, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
-	return stack.CheckInvariants(cfg, root, path, template)
+	return stack.CheckInvariants(cfg, root, path, template, st.ExternalSubnets)
 }

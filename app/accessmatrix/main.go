@@ -39,12 +39,13 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("accessmatrix", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var actions, sets listFlag
+	var actions, sets, subnets listFlag
 	asJSON := fs.Bool("json", false, "print rows as a JSON array")
 	expect := fs.String("expect", "", "check rows against this JSON file of expectations; exit 1 listing every mismatch")
 	noProbes := fs.Bool("no-probes", false, "leave out the @console, @deployer and @plaintext probe rows")
 	qualifier := fs.String("qualifier", "", "CDK bootstrap qualifier of the @deployer role (default: from the BootstrapVersion parameter, else hnb659fds)")
 	fs.Var(&actions, "action", "S3 action to evaluate, e.g. s3:GetObject (repeatable; default: "+strings.Join(matrix.DefaultActions, ", ")+")")
+	fs.Var(&subnets, "subnet", "SUBNET=ROUTETABLE for a subnet of an existing VPC, defined outside the templates, e.g. subnet-0a1b=rtb-0c2d (repeatable)")
 	fs.Var(&sets, "set", "NAME=VALUE for a pseudo parameter or parameter otherwise kept symbolic, e.g. AWS::Region=eu-west-1 (repeatable)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: accessmatrix [flags] [TEMPLATE.json ...]  (default: cdk.out/*.template.json)")
@@ -64,14 +65,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
-	values := map[string]string{}
-	for _, s := range sets {
-		k, v, ok := strings.Cut(s, "=")
-		if !ok || k == "" {
-			fmt.Fprintf(stderr, "accessmatrix: --set %q: want NAME=VALUE\n", s)
-			return 2
-		}
-		values[k] = v
+	values, ok := pairs(stderr, "set", "NAME=VALUE", sets)
+	if !ok {
+		return 2
+	}
+	external, ok := pairs(stderr, "subnet", "SUBNET=ROUTETABLE", subnets)
+	if !ok {
+		return 2
 	}
 	var exps []matrix.Expectation
 	if *expect != "" {
@@ -95,7 +95,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		templates = append(templates, t)
 	}
-	rows, err := matrix.BuildWith(matrix.Options{Actions: actions, NoProbes: *noProbes, Values: values, Qualifier: *qualifier}, templates...)
+	rows, err := matrix.BuildWith(matrix.Options{Actions: actions, NoProbes: *noProbes, Values: values, Qualifier: *qualifier, ExternalSubnets: external}, templates...)
 	if err != nil {
 		fmt.Fprintf(stderr, "accessmatrix: %v\n", err)
 		return 2
@@ -131,4 +131,18 @@ func appendMissing(dst listFlag, more []string) listFlag {
 		}
 	}
 	return dst
+}
+
+// pairs parses repeated KEY=VALUE flags.
+func pairs(stderr io.Writer, flagName, form string, list []string) (map[string]string, bool) {
+	m := map[string]string{}
+	for _, s := range list {
+		k, v, ok := strings.Cut(s, "=")
+		if !ok || k == "" || v == "" {
+			fmt.Fprintf(stderr, "accessmatrix: --%s %q: want %s\n", flagName, s, form)
+			return nil, false
+		}
+		m[k] = v
+	}
+	return m, true
 }

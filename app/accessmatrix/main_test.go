@@ -15,6 +15,14 @@ func TestRun(t *testing.T) {
 	if err := os.WriteFile(bad, []byte(`{"Resources":{"F":{"Type":"AWS::Lambda::Function","Properties":{"Role":{"Fn::GetAtt":["Missing","Arn"]}}}}}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	external := filepath.Join(t.TempDir(), "external.template.json")
+	if err := os.WriteFile(external, []byte(`{"Resources":{
+	  "E":{"Type":"AWS::EC2::VPCEndpoint","Properties":{"VpcId":"vpc-1","ServiceName":"com.amazonaws.eu-west-1.s3","RouteTableIds":["rtb-0a"]}},
+	  "R":{"Type":"AWS::IAM::Role","Properties":{"AssumeRolePolicyDocument":{},"Policies":[{"PolicyName":"p","PolicyDocument":{"Statement":[{"Effect":"Allow","Action":"s3:PutObject","Resource":"*"}]}}]}},
+	  "B":{"Type":"AWS::S3::Bucket"},
+	  "F":{"Type":"AWS::Lambda::Function","Properties":{"Role":{"Fn::GetAtt":["R","Arn"]},"VpcConfig":{"SubnetIds":["subnet-0a"],"SecurityGroupIds":[]}}}}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	expectFail := filepath.Join(t.TempDir(), "expect.json")
 	if err := os.WriteFile(expectFail, []byte(`[
 	  {"function":"Nat*","action":"s3:PutObject","decision":"allowed","why":"demo"},
@@ -37,6 +45,10 @@ func TestRun(t *testing.T) {
 		{"bad template names file, resource, property", []string{bad}, 2, "", "bad.template.json: resource F: property Role: Fn::GetAtt of unknown resource \"Missing\"", false},
 		{"missing file", []string{"nope.json"}, 2, "", "nope.json", false},
 		{"bad action", []string{"--action", "PutObject", private}, 2, "", `action "PutObject"`, false},
+		{"bad --subnet", []string{"--subnet", "subnet-1", private}, 2, "", `--subnet "subnet-1": want SUBNET=ROUTETABLE`, false},
+		{"bad --set", []string{"--set", "=x", private}, 2, "", `--set "=x": want NAME=VALUE`, false},
+		{"subnet of an existing VPC", []string{"--subnet", "subnet-0a=rtb-0a", "--action", "s3:PutObject", "--no-probes", external}, 0, "vpc-endpoint", "", false},
+		{"subnet of an existing VPC, unknown", []string{"--action", "s3:PutObject", "--no-probes", external}, 0, "not defined in the given templates", "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -75,6 +75,7 @@ func newApp(extra map[string]any) awscdk.App {
 type synthesized struct {
 	cfg      config.Config
 	raw      []byte // the template as written
+	external map[string]string
 	template tmpl
 	warnings []string
 }
@@ -101,7 +102,7 @@ func synth(t *testing.T, context map[string]any) *synthesized {
 	}
 	st := stack.New(app, cfg, root)
 	assembly := app.Synth(nil)
-	s := &synthesized{cfg: cfg}
+	s := &synthesized{cfg: cfg, external: st.ExternalSubnets}
 	b, err := os.ReadFile(filepath.Join(*assembly.Directory(), *st.TemplateFile()))
 	if err != nil {
 		t.Fatal(err)

@@ -21,7 +21,10 @@ const InvariantsFile = "app/accessmatrix/invariants.json"
 // plain HTTP and console users are denied, the deployment is not locked out.
 // It runs on every synth (app/main.go) and in the tests. A broken invariant
 // is returned with the whole matrix, so the reader sees why.
-func CheckInvariants(cfg config.Config, root, name string, template []byte) error {
+//
+// external maps subnets defined outside the template to their route tables
+// (Stack.ExternalSubnets).
+func CheckInvariants(cfg config.Config, root, name string, template []byte, external map[string]string) error {
 	exps, err := matrix.LoadExpectations(filepath.Join(root, InvariantsFile))
 	if err != nil {
 		return err
@@ -31,7 +34,16 @@ func CheckInvariants(cfg config.Config, root, name string, template []byte) erro
 	if err != nil {
 		return err
 	}
-	rows, err := matrix.BuildWith(matrix.Options{Actions: append(append([]string{}, matrix.DefaultActions...), matrix.Actions(exps)...)}, t)
+	opts := matrix.Options{
+		Actions:         append(append([]string{}, matrix.DefaultActions...), matrix.Actions(exps)...),
+		ExternalSubnets: external,
+	}
+	if cfg.Account != "" {
+		// A concrete environment writes the account and region into ARNs
+		// (the deployment role's, for one): the probes must use them too.
+		opts.Values = map[string]string{"AWS::AccountId": cfg.Account, "AWS::Region": cfg.Region}
+	}
+	rows, err := matrix.BuildWith(opts, t)
 	if err != nil {
 		return err
 	}

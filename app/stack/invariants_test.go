@@ -19,7 +19,7 @@ func TestInvariantsHoldForEveryConfiguration(t *testing.T) {
 	for name, ctx := range configurations {
 		t.Run(name, func(t *testing.T) {
 			s := synth(t, ctx)
-			if err := stack.CheckInvariants(s.cfg, root, name, s.raw); err != nil {
+			if err := stack.CheckInvariants(s.cfg, root, name, s.raw, s.external); err != nil {
 				t.Error(err)
 			}
 		})
@@ -48,7 +48,7 @@ func TestInvariantsCatchAnOpenBucket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = stack.CheckInvariants(s.cfg, root, "open", open)
+	err = stack.CheckInvariants(s.cfg, root, "open", open, nil)
 	if err == nil {
 		t.Fatal("CheckInvariants(bucket policy without DenyOutsideEndpoint) = nil, want the control's write flagged")
 	}

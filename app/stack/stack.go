@@ -19,9 +19,19 @@ import (
 	"github.com/privates3/privates3/constructs/storage"
 )
 
+// Stack is the synthesized stack and what the template alone cannot tell
+// the invariants check.
+type Stack struct {
+	awscdk.Stack
+	// ExternalSubnets maps the uploader's subnets to their route tables when
+	// the VPC exists outside the stack (looked up): the template holds
+	// neither.
+	ExternalSubnets map[string]string
+}
+
 // New adds the stack for cfg to scope. root is the project folder (where
 // cdk.json and lambda/uploader live).
-func New(scope constructs.Construct, cfg config.Config, root string) awscdk.Stack {
+func New(scope constructs.Construct, cfg config.Config, root string) *Stack {
 	props := &awscdk.StackProps{
 		Description: jsii.String("Private S3: a bucket reachable only through an S3 gateway VPC endpoint, an uploader inside the VPC and a control outside it that must be denied"),
 	}
@@ -29,17 +39,30 @@ func New(scope constructs.Construct, cfg config.Config, root string) awscdk.Stac
 		props.Env = &awscdk.Environment{Account: jsii.String(cfg.Account), Region: jsii.String(cfg.Region)}
 	}
 	st := awscdk.NewStack(scope, jsii.String(outputs.StackName(cfg.Stage)), props)
+	out := &Stack{Stack: st}
 	awscdk.Tags_Of(st).Add(jsii.String("privates3:stage"), jsii.String(cfg.Stage), nil)
 
 	netProps := &network.PrivateNetworkProps{}
 	if cfg.VpcId != "" {
 		netProps.Vpc = awsec2.Vpc_FromLookup(st, jsii.String("ImportedVpc"), &awsec2.VpcLookupOptions{VpcId: jsii.String(cfg.VpcId)})
+		if *netProps.Vpc.VpcId() != cfg.VpcId {
+			// The lookup is pending: CDK returned a placeholder VPC, and the
+			// CLI synthesizes again once it has looked the real one up.
+			// Checking the placeholder's subnets would refuse them.
+			return out
+		}
 	}
 	if cfg.EndpointId != "" {
 		netProps.ExistingEndpointId = jsii.String(cfg.EndpointId)
 		netProps.ExistingEndpointRouteTableIds = *jsii.Strings(cfg.EndpointRouteTableIds...)
 	}
 	net := network.NewPrivateNetwork(st, jsii.String("Network"), netProps)
+	if cfg.VpcId != "" {
+		out.ExternalSubnets = map[string]string{}
+		for _, s := range net.Subnets {
+			out.ExternalSubnets[*s.SubnetId()] = *s.RouteTable().RouteTableId()
+		}
+	}
 
 	bucket := storage.NewPrivateBucket(st, jsii.String("Storage"), &storage.PrivateBucketProps{
 		AllowedEndpointIds: append([]*string{net.EndpointId}, *jsii.Strings(cfg.ExtraEndpointIds...)...),
@@ -80,7 +103,7 @@ func New(scope constructs.Construct, cfg config.Config, root string) awscdk.Stac
 		control := functions.NewControl(st, jsii.String("Control"), &controlProps)
 		output(st, outputs.ControlName, control.Function.FunctionName(), "Outside the VPC: must be denied")
 	}
-	return st
+	return out
 }
 
 func output(st awscdk.Stack, id string, value *string, description string) {

@@ -76,6 +76,9 @@ type Network struct {
 	assocs      []assoc
 	routes      []route
 	extraEgress []egressRule
+	// external maps subnets defined outside the templates (an existing
+	// VPC's) to their route tables, as the caller knows them.
+	external map[string]string
 }
 
 type assoc struct{ subnet, table, id string }
@@ -95,8 +98,12 @@ type egressRule struct {
 
 // New resolves and indexes every network resource of the resolver's
 // templates.
-func New(r *cfn.Resolver) (*Network, error) {
-	n := &Network{r: r, byRef: map[*cfn.Template]map[string]*cfn.Resource{}, owner: map[*cfn.Resource]*cfn.Template{}}
+//
+// external gives the route table of each subnet defined outside the
+// templates (for example an existing VPC the CDK app looked up); a subnet
+// in neither gives no provable path.
+func New(r *cfn.Resolver, external map[string]string) (*Network, error) {
+	n := &Network{r: r, byRef: map[*cfn.Template]map[string]*cfn.Resource{}, owner: map[*cfn.Resource]*cfn.Template{}, external: external}
 	for _, t := range r.Templates() {
 		idx := map[string]*cfn.Resource{}
 		n.byRef[t] = idx
@@ -349,6 +356,9 @@ func (n *Network) FunctionPath(t *cfn.Template, fn *cfn.Resource) (Path, error) 
 func (n *Network) subnetPath(t *cfn.Template, subnet string) (Path, string, error) {
 	res, st := n.lookup(t, subnet)
 	if res == nil || res.Type != "AWS::EC2::Subnet" {
+		if table, ok := n.external[subnet]; ok {
+			return n.tablePath(subnet+" (outside the templates)", table, table), subnet, nil
+		}
 		return Path{Kind: None, Reason: fmt.Sprintf("subnet %s is not defined in the given templates, so no path can be proven", subnet)}, subnet, nil
 	}
 	name := res.LogicalID
@@ -380,10 +390,16 @@ func (n *Network) subnetPath(t *cfn.Template, subnet string) (Path, string, erro
 	if table == "" {
 		return Path{Kind: None, Reason: fmt.Sprintf("subnet %s has no route table association: the VPC main route table has only the local route", name)}, name, nil
 	}
+	return n.tablePath(name, table, tableName), name, nil
+}
+
+// tablePath follows a subnet's route table: an S3 gateway endpoint on it
+// wins, else its default route decides.
+func (n *Network) tablePath(name, table, tableName string) Path {
 	for _, ep := range n.endpoints {
 		for _, rt := range ep.routeTables {
 			if rt == table {
-				return Path{Kind: VPCEndpoint, Endpoint: ep, Reason: fmt.Sprintf("subnet %s -> route table %s -> S3 gateway endpoint %s", name, tableName, ep.Resource.LogicalID)}, name, nil
+				return Path{Kind: VPCEndpoint, Endpoint: ep, Reason: fmt.Sprintf("subnet %s -> route table %s -> S3 gateway endpoint %s", name, tableName, ep.Resource.LogicalID)}
 			}
 		}
 	}
@@ -399,14 +415,14 @@ func (n *Network) subnetPath(t *cfn.Template, subnet string) (Path, string, erro
 		isIGW := r.target == "GatewayId" && ((targetRes != nil && targetRes.Type == "AWS::EC2::InternetGateway") || strings.HasPrefix(r.value, "igw-"))
 		switch {
 		case isIGW:
-			return Path{Kind: None, Reason: fmt.Sprintf("subnet %s -> route table %s -> internet gateway %s (public subnet, but a Lambda function gets no public IP) and no S3 gateway endpoint", name, tableName, target)}, name, nil
+			return Path{Kind: None, Reason: fmt.Sprintf("subnet %s -> route table %s -> internet gateway %s (public subnet, but a Lambda function gets no public IP) and no S3 gateway endpoint", name, tableName, target)}
 		case r.target == "NatGatewayId":
-			return Path{Kind: NAT, Reason: fmt.Sprintf("subnet %s -> route table %s -> NAT gateway %s (no S3 gateway endpoint on this table)", name, tableName, target)}, name, nil
+			return Path{Kind: NAT, Reason: fmt.Sprintf("subnet %s -> route table %s -> NAT gateway %s (no S3 gateway endpoint on this table)", name, tableName, target)}
 		case r.target != "":
-			return Path{Kind: NAT, Reason: fmt.Sprintf("subnet %s -> route table %s -> default route via %s %s, assumed to reach the internet through a NAT (no S3 gateway endpoint on this table)", name, tableName, r.target, target)}, name, nil
+			return Path{Kind: NAT, Reason: fmt.Sprintf("subnet %s -> route table %s -> default route via %s %s, assumed to reach the internet through a NAT (no S3 gateway endpoint on this table)", name, tableName, r.target, target)}
 		}
 	}
-	return Path{Kind: None, Reason: fmt.Sprintf("subnet %s -> route table %s has only local routes and no S3 gateway endpoint", name, tableName)}, name, nil
+	return Path{Kind: None, Reason: fmt.Sprintf("subnet %s -> route table %s has only local routes and no S3 gateway endpoint", name, tableName)}
 }
 
 // egressAllowed checks that at least one security group lets TCP 443 out

@@ -65,7 +65,7 @@ func TestStandaloneEgress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := New(r)
+	n, err := New(r, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,9 +95,46 @@ func TestOnlyNetworkConditionsMustBeDecidable(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = New(r)
+		_, err = New(r, nil)
 		if (err != nil) != wantErr {
 			t.Errorf("New(template with a region condition on %s) error = %v, want error %v", typ, err, wantErr)
+		}
+	}
+}
+
+// A function in an existing VPC: its subnets are not in the template, so
+// the path is provable only from the route tables the caller knows.
+func TestExternalSubnets(t *testing.T) {
+	const doc = `{"Resources": {
+	  "Endpoint": {"Type": "AWS::EC2::VPCEndpoint", "Properties": {"VpcId": "vpc-1", "ServiceName": "com.amazonaws.eu-west-1.s3", "VpcEndpointType": "Gateway", "RouteTableIds": ["rtb-with"]}},
+	  "Fn": {"Type": "AWS::Lambda::Function", "Properties": {"VpcConfig": {"SubnetIds": ["subnet-a"], "SecurityGroupIds": []}}}
+	}}`
+	tmpl, err := cfn.Parse("external.json", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := cfn.NewResolver(cfn.Options{}, tmpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, tc := range map[string]struct {
+		external map[string]string
+		want     Kind
+	}{
+		"unknown subnet":                 {nil, None},
+		"subnet on the endpoint's table": {map[string]string{"subnet-a": "rtb-with"}, VPCEndpoint},
+		"subnet on another table":        {map[string]string{"subnet-a": "rtb-other"}, None},
+	} {
+		n, err := New(r, tc.external)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := n.FunctionPath(tmpl, tmpl.Resources["Fn"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Kind != tc.want {
+			t.Errorf("%s: FunctionPath = %s (%s), want %s", name, p.Kind, p.Reason, tc.want)
 		}
 	}
 }
