@@ -57,5 +57,5 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	return stack.CheckInvariants(cfg, root, path, template, st.ExternalSubnets)
+	return stack.CheckInvariants(cfg, root, path, template, st.External)
 }

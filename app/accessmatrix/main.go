@@ -24,6 +24,7 @@ import (
 
 	"github.com/privates3/privates3/app/accessmatrix/cfn"
 	"github.com/privates3/privates3/app/accessmatrix/matrix"
+	"github.com/privates3/privates3/app/accessmatrix/network"
 )
 
 // listFlag collects a repeatable flag.
@@ -95,7 +96,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		templates = append(templates, t)
 	}
-	rows, err := matrix.BuildWith(matrix.Options{Actions: actions, NoProbes: *noProbes, Values: values, Qualifier: *qualifier, ExternalSubnets: external}, templates...)
+	rows, err := matrix.BuildWith(matrix.Options{Actions: actions, NoProbes: *noProbes, Values: values, Qualifier: *qualifier, External: network.External{Subnets: external}}, templates...)
 	if err != nil {
 		fmt.Fprintf(stderr, "accessmatrix: %v\n", err)
 		return 2

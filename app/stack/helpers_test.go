@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/privates3/privates3/app/accessmatrix/network"
 	"github.com/privates3/privates3/app/config"
 	"github.com/privates3/privates3/app/stack"
 )
@@ -75,7 +76,7 @@ func newApp(extra map[string]any) awscdk.App {
 type synthesized struct {
 	cfg      config.Config
 	raw      []byte // the template as written
-	external map[string]string
+	external network.External
 	template tmpl
 	warnings []string
 }
@@ -102,7 +103,7 @@ func synth(t *testing.T, context map[string]any) *synthesized {
 	}
 	st := stack.New(app, cfg, root)
 	assembly := app.Synth(nil)
-	s := &synthesized{cfg: cfg, external: st.ExternalSubnets}
+	s := &synthesized{cfg: cfg, external: st.External}
 	b, err := os.ReadFile(filepath.Join(*assembly.Directory(), *st.TemplateFile()))
 	if err != nil {
 		t.Fatal(err)

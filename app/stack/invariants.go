@@ -8,6 +8,7 @@ import (
 
 	"github.com/privates3/privates3/app/accessmatrix/cfn"
 	"github.com/privates3/privates3/app/accessmatrix/matrix"
+	"github.com/privates3/privates3/app/accessmatrix/network"
 	"github.com/privates3/privates3/app/config"
 	"github.com/privates3/privates3/constructs/storage"
 )
@@ -22,9 +23,8 @@ const InvariantsFile = "app/accessmatrix/invariants.json"
 // It runs on every synth (app/main.go) and in the tests. A broken invariant
 // is returned with the whole matrix, so the reader sees why.
 //
-// external maps subnets defined outside the template to their route tables
-// (Stack.ExternalSubnets).
-func CheckInvariants(cfg config.Config, root, name string, template []byte, external map[string]string) error {
+// external describes the network outside the template (Stack.External).
+func CheckInvariants(cfg config.Config, root, name string, template []byte, external network.External) error {
 	exps, err := matrix.LoadExpectations(filepath.Join(root, InvariantsFile))
 	if err != nil {
 		return err
@@ -35,8 +35,8 @@ func CheckInvariants(cfg config.Config, root, name string, template []byte, exte
 		return err
 	}
 	opts := matrix.Options{
-		Actions:         append(append([]string{}, matrix.DefaultActions...), matrix.Actions(exps)...),
-		ExternalSubnets: external,
+		Actions:  append(append([]string{}, matrix.DefaultActions...), matrix.Actions(exps)...),
+		External: external,
 	}
 	if cfg.Account != "" {
 		// A concrete environment writes the account and region into ARNs

@@ -48,7 +48,7 @@ func TestInvariantsCatchAnOpenBucket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = stack.CheckInvariants(s.cfg, root, "open", open, nil)
+	err = stack.CheckInvariants(s.cfg, root, "open", open, s.external)
 	if err == nil {
 		t.Fatal("CheckInvariants(bucket policy without DenyOutsideEndpoint) = nil, want the control's write flagged")
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/privates3/privates3/app/accessmatrix/network"
 	"github.com/privates3/privates3/app/config"
 	"github.com/privates3/privates3/app/stack"
 )
@@ -80,4 +81,29 @@ func TestPendingLookupDoesNotRefuseThePlaceholder(t *testing.T) {
 		}
 	}
 	equal(t, "lookups the assembly asks for", keys, []string{vpcLookupKey})
+}
+
+// An existing VPC and its existing endpoint: nothing of the network is
+// created, the bucket accepts that endpoint, and the invariants follow the
+// subnets' route tables to it.
+func TestExistingVpcAndEndpoint(t *testing.T) {
+	concreteEnv(t)
+	ctx := map[string]any{"endpointId": "vpce-0123456789abcdef0", "endpointRouteTableIds": "rtb-0iso0000000000001,rtb-0iso0000000000002"}
+	for k, v := range lookedUp {
+		ctx[k] = v
+	}
+	s := synth(t, ctx)
+	if n := len(s.template.resources("AWS::EC2::VPCEndpoint")); n != 0 {
+		t.Errorf("%d VPC endpoints created while reusing one, want 0", n)
+	}
+	_, pol := s.template.one(t, "AWS::S3::BucketPolicy", "Storage")
+	equal(t, "allowed endpoints", get(statements(props(pol)["PolicyDocument"])["DenyOutsideEndpoint"], "Condition", "StringNotEquals", "aws:SourceVpce"), []any{"vpce-0123456789abcdef0"})
+	if err := stack.CheckInvariants(s.cfg, root, "reused-endpoint", s.raw, s.external); err != nil {
+		t.Error(err)
+	}
+	// Without what the stack knows of the network outside the template,
+	// the uploader's path cannot be proven.
+	if err := stack.CheckInvariants(s.cfg, root, "reused-endpoint", s.raw, network.External{}); err == nil {
+		t.Error("CheckInvariants without the external network = nil, want the uploader's path unproven")
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	matrixnet "github.com/privates3/privates3/app/accessmatrix/network"
 	"github.com/privates3/privates3/app/config"
 	"github.com/privates3/privates3/app/stack/outputs"
 	"github.com/privates3/privates3/constructs/functions"
@@ -23,10 +24,10 @@ import (
 // the invariants check.
 type Stack struct {
 	awscdk.Stack
-	// ExternalSubnets maps the uploader's subnets to their route tables when
-	// the VPC exists outside the stack (looked up): the template holds
-	// neither.
-	ExternalSubnets map[string]string
+	// External is the network the template refers to but does not hold:
+	// an existing VPC's subnets and route tables (from the lookup), a
+	// reused endpoint's route tables (from the context).
+	External matrixnet.External
 }
 
 // New adds the stack for cfg to scope. root is the project folder (where
@@ -58,10 +59,13 @@ func New(scope constructs.Construct, cfg config.Config, root string) *Stack {
 	}
 	net := network.NewPrivateNetwork(st, jsii.String("Network"), netProps)
 	if cfg.VpcId != "" {
-		out.ExternalSubnets = map[string]string{}
+		out.External.Subnets = map[string]string{}
 		for _, s := range net.Subnets {
-			out.ExternalSubnets[*s.SubnetId()] = *s.RouteTable().RouteTableId()
+			out.External.Subnets[*s.SubnetId()] = *s.RouteTable().RouteTableId()
 		}
+	}
+	if cfg.EndpointId != "" {
+		out.External.Endpoints = map[string][]string{cfg.EndpointId: cfg.EndpointRouteTableIds}
 	}
 
 	bucket := storage.NewPrivateBucket(st, jsii.String("Storage"), &storage.PrivateBucketProps{

@@ -94,9 +94,9 @@ type Options struct {
 	// default it is read from the BootstrapVersion parameter, else
 	// hnb659fds.
 	Qualifier string
-	// ExternalSubnets maps subnets defined outside the templates (an
-	// existing VPC's) to their route tables, for the network paths.
-	ExternalSubnets map[string]string
+	// External describes the network defined outside the templates (an
+	// existing VPC's subnets, a reused endpoint), for the network paths.
+	External network.External
 }
 
 // Build computes the matrix of the templates with default options.
@@ -134,7 +134,7 @@ func BuildWith(opts Options, templates ...*cfn.Template) ([]Row, error) {
 		return nil, err
 	}
 	b := &builder{opts: opts, r: r}
-	if b.net, err = network.New(r, opts.ExternalSubnets); err != nil {
+	if b.net, err = network.New(r, opts.External); err != nil {
 		return nil, err
 	}
 	for _, ep := range b.net.Endpoints() {

@@ -12,7 +12,9 @@ package network
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 
@@ -76,9 +78,21 @@ type Network struct {
 	assocs      []assoc
 	routes      []route
 	extraEgress []egressRule
-	// external maps subnets defined outside the templates (an existing
-	// VPC's) to their route tables, as the caller knows them.
-	external map[string]string
+	// external is what the caller knows of the network outside the
+	// templates.
+	external External
+}
+
+// External describes network resources defined outside the templates (an
+// existing VPC, a reused endpoint), as the caller knows them, for example
+// from a CDK lookup.
+type External struct {
+	// Subnets maps a subnet id to its route table id.
+	Subnets map[string]string
+	// Endpoints maps an S3 gateway endpoint id to the route tables it is
+	// on. Its policy is unknown, so it is taken as AWS's default
+	// (allow-all): the bucket policy still decides.
+	Endpoints map[string][]string
 }
 
 type assoc struct{ subnet, table, id string }
@@ -99,10 +113,9 @@ type egressRule struct {
 // New resolves and indexes every network resource of the resolver's
 // templates.
 //
-// external gives the route table of each subnet defined outside the
-// templates (for example an existing VPC the CDK app looked up); a subnet
-// in neither gives no provable path.
-func New(r *cfn.Resolver, external map[string]string) (*Network, error) {
+// external describes what is defined outside the templates; a subnet in
+// neither gives no provable path.
+func New(r *cfn.Resolver, external External) (*Network, error) {
 	n := &Network{r: r, byRef: map[*cfn.Template]map[string]*cfn.Resource{}, owner: map[*cfn.Resource]*cfn.Template{}, external: external}
 	for _, t := range r.Templates() {
 		idx := map[string]*cfn.Resource{}
@@ -174,6 +187,14 @@ func New(r *cfn.Resolver, external map[string]string) (*Network, error) {
 				n.extraEgress = append(n.extraEgress, egressRule{group: g, rule: rule, id: id})
 			}
 		}
+	}
+	var first *cfn.Template
+	if ts := r.Templates(); len(ts) > 0 {
+		first = ts[0]
+	}
+	for _, id := range slices.Sorted(maps.Keys(external.Endpoints)) {
+		res := &cfn.Resource{LogicalID: id, Type: "AWS::EC2::VPCEndpoint"}
+		n.endpoints = append(n.endpoints, &Endpoint{Template: first, Resource: res, ID: id, routeTables: external.Endpoints[id]})
 	}
 	return n, nil
 }
@@ -356,7 +377,7 @@ func (n *Network) FunctionPath(t *cfn.Template, fn *cfn.Resource) (Path, error) 
 func (n *Network) subnetPath(t *cfn.Template, subnet string) (Path, string, error) {
 	res, st := n.lookup(t, subnet)
 	if res == nil || res.Type != "AWS::EC2::Subnet" {
-		if table, ok := n.external[subnet]; ok {
+		if table, ok := n.external.Subnets[subnet]; ok {
 			return n.tablePath(subnet+" (outside the templates)", table, table), subnet, nil
 		}
 		return Path{Kind: None, Reason: fmt.Sprintf("subnet %s is not defined in the given templates, so no path can be proven", subnet)}, subnet, nil

@@ -65,7 +65,7 @@ func TestStandaloneEgress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := New(r, nil)
+	n, err := New(r, External{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func TestOnlyNetworkConditionsMustBeDecidable(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = New(r, nil)
+		_, err = New(r, External{})
 		if (err != nil) != wantErr {
 			t.Errorf("New(template with a region condition on %s) error = %v, want error %v", typ, err, wantErr)
 		}
@@ -125,7 +125,7 @@ func TestExternalSubnets(t *testing.T) {
 		"subnet on the endpoint's table": {map[string]string{"subnet-a": "rtb-with"}, VPCEndpoint},
 		"subnet on another table":        {map[string]string{"subnet-a": "rtb-other"}, None},
 	} {
-		n, err := New(r, tc.external)
+		n, err := New(r, External{Subnets: tc.external})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -136,5 +136,29 @@ func TestExternalSubnets(t *testing.T) {
 		if p.Kind != tc.want {
 			t.Errorf("%s: FunctionPath = %s (%s), want %s", name, p.Kind, p.Reason, tc.want)
 		}
+	}
+}
+
+// A reused endpoint, defined outside the templates, on the subnet's table.
+func TestExternalEndpoint(t *testing.T) {
+	const doc = `{"Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {"VpcConfig": {"SubnetIds": ["subnet-a"], "SecurityGroupIds": []}}}}}`
+	tmpl, err := cfn.Parse("external.json", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := cfn.NewResolver(cfn.Options{}, tmpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := New(r, External{Subnets: map[string]string{"subnet-a": "rtb-a"}, Endpoints: map[string][]string{"vpce-1": {"rtb-a"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := n.FunctionPath(tmpl, tmpl.Resources["Fn"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Kind != VPCEndpoint || p.Endpoint == nil || p.Endpoint.ID != "vpce-1" {
+		t.Errorf("FunctionPath = %s via %v (%s), want vpc-endpoint via vpce-1", p.Kind, p.Endpoint, p.Reason)
 	}
 }

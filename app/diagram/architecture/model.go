@@ -148,7 +148,7 @@ func build(t *cfn.Template, opts Options) (*model, error) {
 			return nil, err
 		}
 	}
-	net, err := network.New(r, nil)
+	net, err := network.New(r, network.External{})
 	if err != nil {
 		return nil, err
 	}
