@@ -19,12 +19,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/privates3/privates3/app/accessmatrix/cfn"
 	"github.com/privates3/privates3/app/accessmatrix/matrix"
 	"github.com/privates3/privates3/app/accessmatrix/network"
+	"github.com/privates3/privates3/app/internal/cdkout"
 )
 
 // listFlag collects a repeatable flag.
@@ -58,13 +58,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
-	files := fs.Args()
-	if len(files) == 0 {
-		files, _ = filepath.Glob(filepath.Join("cdk.out", "*.template.json"))
-		if len(files) == 0 {
-			fmt.Fprintln(stderr, "accessmatrix: no templates given and none in cdk.out/*.template.json")
-			return 2
-		}
+	files, err := cdkout.Templates(fs.Args())
+	if err != nil {
+		fmt.Fprintf(stderr, "accessmatrix: %v\n", err)
+		return 2
 	}
 	values, ok := pairs(stderr, "set", "NAME=VALUE", sets)
 	if !ok {

@@ -20,9 +20,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/privates3/privates3/app/guard"
+	"github.com/privates3/privates3/app/internal/cdkout"
 )
 
 func main() {
@@ -44,13 +44,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
-	files := fs.Args()
-	if len(files) == 0 {
-		files, _ = filepath.Glob(filepath.Join("cdk.out", "*.template.json"))
-		if len(files) == 0 {
-			fmt.Fprintln(stderr, "guardcheck: no templates given and none in cdk.out/: run `npm run synth` first, or name the templates")
-			return 2
-		}
+	files, err := cdkout.Templates(fs.Args())
+	if err != nil {
+		fmt.Fprintf(stderr, "guardcheck: %v\n", err)
+		return 2
 	}
 	report, err := guard.Check(guard.Options{Exemptions: *exemptions}, files...)
 	if err != nil {
