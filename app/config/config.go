@@ -16,6 +16,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/privates3/privates3/constructs/storage"
+	"github.com/privates3/privates3/lambda/uploader/contract"
 )
 
 // Config is everything the app can be told. The zero value is not valid; use
@@ -164,12 +165,7 @@ func Parse(get Context) (Config, error) {
 	if mode != "" {
 		c.DenyMode = storage.DenyMode(mode)
 	}
-	str("bucketName", &c.BucketName, func(s string) error {
-		if err := storage.ValidateBucketName(s); err != nil {
-			return errors.New(strings.TrimPrefix(err.Error(), fmt.Sprintf("BucketName %q is invalid: ", s)))
-		}
-		return nil
-	})
+	str("bucketName", &c.BucketName, contract.CheckBucketName)
 	if (c.EndpointId == "") != (len(c.EndpointRouteTableIds) == 0) {
 		errs = append(errs, errors.New(`context "endpointId" and "endpointRouteTableIds" go together: set both to reuse an endpoint, or neither to create one`))
 	}

@@ -5,7 +5,6 @@ package storage
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -16,6 +15,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/privates3/privates3/constructs/internal/token"
+	"github.com/privates3/privates3/lambda/uploader/contract"
 )
 
 // DenyMode chooses which requests from outside the allowed endpoints the
@@ -102,24 +102,10 @@ type PrivateBucket struct {
 	Key awskms.Key
 }
 
-// bucketNamePattern is S3's general-purpose bucket naming rule, minus the
-// special cases checked separately below.
-var bucketNamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
-var ipAddressPattern = regexp.MustCompile(`^\d+\.\d+\.\d+\.\d+$`)
-
 // ValidateBucketName returns why name is not a valid S3 bucket name, or nil.
 func ValidateBucketName(name string) error {
-	switch {
-	case !bucketNamePattern.MatchString(name):
-		return fmt.Errorf("BucketName %q is invalid: use 3 to 63 lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit", name)
-	case strings.Contains(name, ".."):
-		return fmt.Errorf("BucketName %q is invalid: it must not contain two adjacent dots", name)
-	case ipAddressPattern.MatchString(name):
-		return fmt.Errorf("BucketName %q is invalid: it must not look like an IP address", name)
-	case strings.HasPrefix(name, "xn--") || strings.HasPrefix(name, "sthree-"):
-		return fmt.Errorf("BucketName %q is invalid: the prefixes xn-- and sthree- are reserved", name)
-	case strings.HasSuffix(name, "-s3alias") || strings.HasSuffix(name, "--ol-s3"):
-		return fmt.Errorf("BucketName %q is invalid: the suffixes -s3alias and --ol-s3 are reserved", name)
+	if err := contract.CheckBucketName(name); err != nil {
+		return fmt.Errorf("BucketName %q is invalid: %w", name, err)
 	}
 	return nil
 }

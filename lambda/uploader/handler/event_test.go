@@ -149,7 +149,8 @@ func TestConfigValidate(t *testing.T) {
 		{Config{Bucket: "ab"}, "3 to 63"},
 		{Config{Bucket: strings.Repeat("a", 64)}, "3 to 63"},
 		{Config{Bucket: "My_Bucket"}, "lower-case"},
-		{Config{Bucket: "-abc"}, "starts and ends"},
+		{Config{Bucket: "-abc"}, "start and end"},
+		{Config{Bucket: "my..bucket"}, "two dots"},
 		{Config{Bucket: "abc", KeyPrefix: "/uploads/"}, `KEY_PREFIX="/uploads/"`},
 		{Config{Bucket: "abc", KeyPrefix: "../x/"}, `".." path segment`},
 	}

@@ -52,28 +52,11 @@ func (c Config) Validate() error {
 	if c.Bucket == "" {
 		return fmt.Errorf("%s is required and not set", contract.EnvBucketName)
 	}
-	if err := validBucketName(c.Bucket); err != nil {
+	if err := contract.CheckBucketName(c.Bucket); err != nil {
 		return fmt.Errorf("%s=%q: %w", contract.EnvBucketName, c.Bucket, err)
 	}
 	if err := ValidateKeyPrefix(c.KeyPrefix); err != nil {
 		return fmt.Errorf("%s=%q: %w", contract.EnvKeyPrefix, c.KeyPrefix, err)
-	}
-	return nil
-}
-
-// validBucketName applies S3's general-purpose bucket naming rules.
-func validBucketName(name string) error {
-	if len(name) < 3 || len(name) > 63 {
-		return fmt.Errorf("a bucket name has 3 to 63 characters, this has %d", len(name))
-	}
-	for _, r := range name {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '-') {
-			return fmt.Errorf("a bucket name has only lower-case letters, digits, dots and hyphens, not %q", r)
-		}
-	}
-	isAlnum := func(b byte) bool { return b >= 'a' && b <= 'z' || b >= '0' && b <= '9' }
-	if !isAlnum(name[0]) || !isAlnum(name[len(name)-1]) {
-		return fmt.Errorf("a bucket name starts and ends with a letter or digit")
 	}
 	return nil
 }
