@@ -2,10 +2,11 @@
 // environment variables it reads, the event it accepts, the response it
 // returns and the error types it reports.
 //
-// It holds only declarations and imports nothing beyond the standard library,
-// so the CDK constructs (which set the environment) and the post-deploy check
-// (which invokes the function) can share these names with the handler without
-// pulling the AWS SDK into their import graphs.
+// It holds declarations and the rules both sides check (the bucket name),
+// and imports nothing beyond the standard library, so the CDK constructs
+// (which set the environment) and the post-deploy check (which invokes the
+// function) can share them with the handler without pulling the AWS SDK
+// into their import graphs.
 package contract
 
 // Environment variables read by the handler at init.
