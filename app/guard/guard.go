@@ -22,6 +22,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // validatorPackage is where npm ci puts the pinned cfn-guard and its rules.
@@ -150,7 +151,7 @@ func Check(opts Options, templates ...string) (*Report, error) {
 		}
 		rules = append(rules, filepath.Join(root, "app", "guard", "rules"))
 	}
-	results, err := run(bin, rules, templates)
+	results, err := runParallel(bin, rules, templates)
 	if err != nil {
 		return nil, err
 	}
@@ -265,6 +266,63 @@ const (
 	exitPass = 0
 	exitFail = 19
 )
+
+// runParallel spreads the rule files over one cfn-guard process per CPU
+// and merges their results: cfn-guard spends most of its time per rule file
+// (about 8 ms each over a template), and it uses one core.
+func runParallel(bin string, rules, templates []string) ([]fileResult, error) {
+	var files []string
+	for _, r := range rules {
+		st, err := os.Stat(r)
+		if err != nil {
+			return nil, fmt.Errorf("guard: rules %s: %w", r, err)
+		}
+		if !st.IsDir() {
+			files = append(files, r)
+			continue
+		}
+		found, err := filepath.Glob(filepath.Join(r, "*.guard"))
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, found...)
+	}
+	groups := make([][]string, min(runtime.NumCPU(), len(files)))
+	if len(groups) == 0 {
+		return nil, fmt.Errorf("guard: no rule files in %s", strings.Join(rules, ", "))
+	}
+	for i, f := range files {
+		groups[i%len(groups)] = append(groups[i%len(groups)], f)
+	}
+	parts := make([][]fileResult, len(groups))
+	errs := make([]error, len(groups))
+	var wg sync.WaitGroup
+	for i, g := range groups {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			parts[i], errs[i] = run(bin, g, templates)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	results := parts[0]
+	for _, part := range parts[1:] {
+		for i, r := range part {
+			results[i].NotCompliant = append(results[i].NotCompliant, r.NotCompliant...)
+			results[i].NotApplicable = append(results[i].NotApplicable, r.NotApplicable...)
+			results[i].Compliant = append(results[i].Compliant, r.Compliant...)
+		}
+	}
+	// The same order whatever the number of CPUs.
+	for i := range results {
+		sort.Strings(results[i].NotApplicable)
+		sort.Strings(results[i].Compliant)
+	}
+	return results, nil
+}
 
 func run(bin string, rules, templates []string) ([]fileResult, error) {
 	args := []string{"validate", "--output-format", "json", "--structured", "--show-summary", "none"}
