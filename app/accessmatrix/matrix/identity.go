@@ -46,31 +46,23 @@ type role struct {
 // loadRoles resolves every role's ARN and collects its identity policies
 // from all the places CloudFormation can attach them.
 func (b *builder) loadRoles() error {
-	for _, t := range b.r.Templates() {
-		for _, res := range t.ResourcesOfType("AWS::IAM::Role") {
-			if ok, err := b.r.Exists(t, res); err != nil || !ok {
-				if err != nil {
-					return err
-				}
-				continue
-			}
-			arn, err := b.r.Resolve(t, map[string]any{"Fn::GetAtt": []any{res.LogicalID, "Arn"}})
-			if err != nil {
-				return err
-			}
-			name, err := b.r.Ref(t, res.LogicalID)
-			if err != nil {
-				return err
-			}
-			ro := &role{t: t, res: res, arn: fmt.Sprint(arn), name: fmt.Sprint(name)}
-			if err := b.inlinePolicies(ro); err != nil {
-				return err
-			}
-			if err := b.managedPolicyArns(ro); err != nil {
-				return err
-			}
-			b.roles = append(b.roles, ro)
+	roles, err := b.created("AWS::IAM::Role")
+	if err != nil {
+		return err
+	}
+	for _, c := range roles {
+		arn, name, err := b.arnAndName(c)
+		if err != nil {
+			return err
 		}
+		ro := &role{t: c.t, res: c.res, arn: arn, name: name}
+		if err := b.inlinePolicies(ro); err != nil {
+			return err
+		}
+		if err := b.managedPolicyArns(ro); err != nil {
+			return err
+		}
+		b.roles = append(b.roles, ro)
 	}
 	// Policies that name their roles: AWS::IAM::Policy, AWS::IAM::RolePolicy
 	// and customer managed policies.

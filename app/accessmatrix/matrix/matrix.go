@@ -177,51 +177,76 @@ func BuildWith(opts Options, templates ...*cfn.Template) ([]Row, error) {
 var validAction = regexp.MustCompile(`^[A-Za-z0-9-]+:[A-Za-z0-9*?]+$`)
 
 func (b *builder) loadBuckets() error {
-	for _, t := range b.r.Templates() {
-		for _, res := range t.ResourcesOfType("AWS::S3::Bucket") {
-			if ok, err := b.r.Exists(t, res); err != nil || !ok {
-				if err != nil {
-					return err
-				}
+	buckets, err := b.created("AWS::S3::Bucket")
+	if err != nil {
+		return err
+	}
+	policies, err := b.created("AWS::S3::BucketPolicy")
+	if err != nil {
+		return err
+	}
+	for _, c := range buckets {
+		arn, name, err := b.arnAndName(c)
+		if err != nil {
+			return err
+		}
+		bk := &bucket{t: c.t, res: c.res, arn: arn}
+		// A bucket policy names its bucket by name (Ref) or, in some
+		// hand-written templates, by the literal name.
+		for _, pc := range policies {
+			v, _, err := b.r.Property(pc.t, pc.res, "Bucket")
+			if err != nil {
+				return err
+			}
+			if s, _ := cfn.String(v); s != name {
 				continue
 			}
-			arn, err := b.r.Resolve(t, map[string]any{"Fn::GetAtt": []any{res.LogicalID, "Arn"}})
+			p, err := b.policyProperty(pc.t, pc.res, "PolicyDocument", "bucket policy "+pc.res.LogicalID)
 			if err != nil {
 				return err
 			}
-			name, err := b.r.Ref(t, res.LogicalID)
-			if err != nil {
-				return err
-			}
-			bk := &bucket{t: t, res: res, arn: fmt.Sprint(arn)}
-			// A bucket policy names its bucket by name (Ref) or, in some
-			// hand-written templates, by the literal name.
-			for _, pt := range b.r.Templates() {
-				for _, pr := range pt.ResourcesOfType("AWS::S3::BucketPolicy") {
-					if ok, err := b.r.Exists(pt, pr); err != nil || !ok {
-						if err != nil {
-							return err
-						}
-						continue
-					}
-					v, _, err := b.r.Property(pt, pr, "Bucket")
-					if err != nil {
-						return err
-					}
-					if s, _ := cfn.String(v); s != fmt.Sprint(name) {
-						continue
-					}
-					p, err := b.policyProperty(pt, pr, "PolicyDocument", "bucket policy "+pr.LogicalID)
-					if err != nil {
-						return err
-					}
-					bk.policies = append(bk.policies, *p)
-				}
-			}
-			b.buckets = append(b.buckets, bk)
+			bk.policies = append(bk.policies, *p)
 		}
+		b.buckets = append(b.buckets, bk)
 	}
 	return nil
+}
+
+// placed is a resource and the template that holds it.
+type placed struct {
+	t   *cfn.Template
+	res *cfn.Resource
+}
+
+// created returns the resources of a type that the templates create (their
+// Condition, if any, holds), in template order.
+func (b *builder) created(typ string) ([]placed, error) {
+	var out []placed
+	for _, t := range b.r.Templates() {
+		for _, res := range t.ResourcesOfType(typ) {
+			ok, err := b.r.Exists(t, res)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				out = append(out, placed{t, res})
+			}
+		}
+	}
+	return out, nil
+}
+
+// arnAndName resolves a resource's Arn attribute and its Ref.
+func (b *builder) arnAndName(c placed) (arn, name string, err error) {
+	a, err := b.r.Resolve(c.t, map[string]any{"Fn::GetAtt": []any{c.res.LogicalID, "Arn"}})
+	if err != nil {
+		return "", "", err
+	}
+	n, err := b.r.Ref(c.t, c.res.LogicalID)
+	if err != nil {
+		return "", "", err
+	}
+	return fmt.Sprint(a), fmt.Sprint(n), nil
 }
 
 // caller is whoever sends the requests of one group of rows.
