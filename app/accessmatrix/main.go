@@ -14,8 +14,6 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -25,6 +23,7 @@ import (
 	"github.com/privates3/privates3/app/accessmatrix/matrix"
 	"github.com/privates3/privates3/app/accessmatrix/network"
 	"github.com/privates3/privates3/app/internal/cdkout"
+	"github.com/privates3/privates3/app/internal/cli"
 )
 
 // listFlag collects a repeatable flag.
@@ -38,8 +37,7 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("accessmatrix", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cli.NewFlagSet("accessmatrix", "accessmatrix [flags] [TEMPLATE.json ...]  (default: cdk.out/*.template.json)", stderr)
 	var actions, sets, subnets listFlag
 	asJSON := fs.Bool("json", false, "print rows as a JSON array")
 	expect := fs.String("expect", "", "check rows against this JSON file of expectations; exit 1 listing every mismatch")
@@ -48,15 +46,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&actions, "action", "S3 action to evaluate, e.g. s3:GetObject (repeatable; default: "+strings.Join(matrix.DefaultActions, ", ")+")")
 	fs.Var(&subnets, "subnet", "SUBNET=ROUTETABLE for a subnet of an existing VPC, defined outside the templates, e.g. subnet-0a1b=rtb-0c2d (repeatable)")
 	fs.Var(&sets, "set", "NAME=VALUE for a pseudo parameter or parameter otherwise kept symbolic, e.g. AWS::Region=eu-west-1 (repeatable)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: accessmatrix [flags] [TEMPLATE.json ...]  (default: cdk.out/*.template.json)")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := cli.Parse(fs, args); !ok {
+		return code
 	}
 	files, err := cdkout.Templates(fs.Args())
 	if err != nil {

@@ -25,7 +25,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -35,6 +34,7 @@ import (
 
 	"github.com/privates3/privates3/app/accessmatrix/cfn"
 	"github.com/privates3/privates3/app/diagram/architecture"
+	"github.com/privates3/privates3/app/internal/cli"
 )
 
 const (
@@ -55,21 +55,13 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("diagram", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cli.NewFlagSet("diagram", "diagram [-template FILE] [-o DIR | -update] [-action s3:Action]", stderr)
 	tmpl := fs.String("template", "", "CloudFormation JSON template to draw (default: "+defaultTemplate+" in the repository)")
 	out := fs.String("o", "", "write "+dotFile+" and "+svgFile+" into this folder (needs Graphviz's dot); default: DOT on stdout")
 	update := fs.Bool("update", false, "rewrite "+outDir+"/"+dotFile+" and "+svgFile+" from the default template (needs Graphviz's dot)")
 	action := fs.String("action", architecture.DefaultAction, "S3 action whose access-matrix decisions colour the paths")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: diagram [-template FILE] [-o DIR | -update] [-action s3:Action]")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := cli.Parse(fs, args); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "diagram: unexpected argument %q; pass the template with -template\n", fs.Arg(0))

@@ -15,14 +15,13 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/privates3/privates3/app/guard"
 	"github.com/privates3/privates3/app/internal/cdkout"
+	"github.com/privates3/privates3/app/internal/cli"
 )
 
 func main() {
@@ -30,19 +29,11 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("guardcheck", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cli.NewFlagSet("guardcheck", "guardcheck [flags] [TEMPLATE.json ...]  (default: cdk.out/*.template.json)", stderr)
 	exemptions := fs.String("exemptions", "", "exemptions file (default: app/guard/exemptions.json in the project)")
 	allowUnused := fs.Bool("allow-unused", false, "do not fail on exemptions that cover nothing: for a configuration that lacks an exempted resource (kms=true, includeControl=false)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: guardcheck [flags] [TEMPLATE.json ...]  (default: cdk.out/*.template.json)")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := cli.Parse(fs, args); !ok {
+		return code
 	}
 	files, err := cdkout.Templates(fs.Args())
 	if err != nil {

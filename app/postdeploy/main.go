@@ -25,7 +25,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -35,6 +34,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
+	"github.com/privates3/privates3/app/internal/cli"
 	"github.com/privates3/privates3/app/postdeploy/probe"
 )
 
@@ -43,21 +43,13 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("postdeploy", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cli.NewFlagSet("postdeploy", "postdeploy [--stack NAME] [--region REGION] [--json] [--timeout 3m]", stderr)
 	stack := fs.String("stack", "PrivateS3-dev", "name of the deployed stack (PrivateS3-<stage>)")
 	region := fs.String("region", "", "AWS region of the stack (default: AWS_REGION or the profile's region)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	timeout := fs.Duration("timeout", 3*time.Minute, "give up after this long (two synchronous invocations, each up to the functions' timeout)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: postdeploy [--stack NAME] [--region REGION] [--json] [--timeout 3m]")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := cli.Parse(fs, args); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "postdeploy: unexpected argument %q; name the stack with --stack\n", fs.Arg(0))

@@ -12,12 +12,12 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 
+	"github.com/privates3/privates3/app/internal/cli"
 	"github.com/privates3/privates3/app/templatediff/cfndiff"
 )
 
@@ -26,19 +26,11 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("templatediff", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cli.NewFlagSet("templatediff", "templatediff [flags] OLD.template.json NEW.template.json", stderr)
 	oldLabel := fs.String("old-label", "", "name shown for the old template (default: its file name)")
 	newLabel := fs.String("new-label", "", "name shown for the new template (default: its file name)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: templatediff [flags] OLD.template.json NEW.template.json")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return 0
-		}
-		return 2
+	if code, ok := cli.Parse(fs, args); !ok {
+		return code
 	}
 	if fs.NArg() != 2 {
 		fs.Usage()

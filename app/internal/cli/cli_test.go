@@ -1,0 +1,34 @@
+package cli
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestParse(t *testing.T) {
+	for _, tc := range []struct {
+		args     []string
+		code     int
+		ok       bool
+		inStderr string
+	}{
+		{[]string{"-v", "x"}, 0, true, ""},
+		{[]string{"-h"}, 0, false, "usage: demo [flags] FILE"},
+		{[]string{"-nope"}, 2, false, "flag provided but not defined: -nope"},
+	} {
+		var stderr bytes.Buffer
+		fs := NewFlagSet("demo", "demo [flags] FILE", &stderr)
+		v := fs.Bool("v", false, "verbose")
+		code, ok := Parse(fs, tc.args)
+		if code != tc.code || ok != tc.ok {
+			t.Errorf("Parse(%q) = %d, %v, want %d, %v", tc.args, code, ok, tc.code, tc.ok)
+		}
+		if !strings.Contains(stderr.String(), tc.inStderr) {
+			t.Errorf("Parse(%q) stderr = %q, want it to hold %q", tc.args, stderr.String(), tc.inStderr)
+		}
+		if tc.ok && (!*v || fs.Arg(0) != "x") {
+			t.Errorf("Parse(%q) did not set the flags and arguments", tc.args)
+		}
+	}
+}
