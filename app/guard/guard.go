@@ -15,11 +15,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -237,11 +239,7 @@ func readTemplate(path string) ([]string, error) {
 	if len(t.Resources) == 0 {
 		return nil, fmt.Errorf("guard: %s is not a CloudFormation template: it has no Resources", path)
 	}
-	ids := make([]string, 0, len(t.Resources))
-	for id := range t.Resources {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
+	ids := slices.Sorted(maps.Keys(t.Resources))
 	return ids, nil
 }
 
@@ -428,11 +426,7 @@ func findings(template string, rule ruleNode) []Finding {
 	if len(resources) == 0 {
 		resources[""] = true
 	}
-	ids := make([]string, 0, len(resources))
-	for id := range resources {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
+	ids := slices.Sorted(maps.Keys(resources))
 	var out []Finding
 	for _, id := range ids {
 		g := f

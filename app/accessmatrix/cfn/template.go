@@ -242,11 +242,7 @@ var pseudoParameters = map[string]bool{
 // validate walks every place where intrinsics may appear and reports the
 // first structural problem with its location.
 func (t *Template) validate() error {
-	ids := make([]string, 0, len(t.Resources))
-	for id := range t.Resources {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
+	ids := slices.Sorted(maps.Keys(t.Resources))
 	for _, id := range ids {
 		r := t.Resources[id]
 		if r.Condition != "" {

@@ -15,7 +15,6 @@ import (
 	"maps"
 	"net/netip"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/privates3/privates3/app/accessmatrix/cfn"
@@ -120,11 +119,7 @@ func New(r *cfn.Resolver, external External) (*Network, error) {
 	for _, t := range r.Templates() {
 		idx := map[string]*cfn.Resource{}
 		n.byRef[t] = idx
-		ids := make([]string, 0, len(t.Resources))
-		for id := range t.Resources {
-			ids = append(ids, id)
-		}
-		sort.Strings(ids)
+		ids := slices.Sorted(maps.Keys(t.Resources))
 		for _, id := range ids {
 			res := t.Resources[id]
 			// Only the network matters here; a condition on anything else

@@ -178,11 +178,7 @@ func build(t *cfn.Template, opts Options) (*model, error) {
 }
 
 func sortedIDs(t *cfn.Template) []string {
-	ids := make([]string, 0, len(t.Resources))
-	for id := range t.Resources {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
+	ids := slices.Sorted(maps.Keys(t.Resources))
 	return ids
 }
 
