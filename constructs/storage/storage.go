@@ -176,55 +176,51 @@ func NewPrivateBucket(scope constructs.Construct, id *string, props *PrivateBuck
 	pb.Bucket.Node().DefaultChild().(awscdk.CfnResource).ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN, &awscdk.RemovalPolicyOptions{ApplyToUpdateReplacePolicy: jsii.Bool(true)})
 
 	resources := []*string{pb.Bucket.BucketArn(), pb.Bucket.ArnForObjects(jsii.String("*"))}
+	// Every statement of the policy denies, to everyone.
+	deny := func(st awsiam.PolicyStatementProps) {
+		st.Effect = awsiam.Effect_DENY
+		st.Principals = &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()}
+		pb.Bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&st))
+	}
 	// What CDK's enforceSSL and minimumTLSVersion write, with Sids, so that
 	// reviews and the access matrix can name the statement that decided.
-	pb.Bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+	deny(awsiam.PolicyStatementProps{
 		Sid:        jsii.String("DenyInsecureTransport"),
-		Effect:     awsiam.Effect_DENY,
-		Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
 		Actions:    jsii.Strings("s3:*"),
 		Resources:  &resources,
 		Conditions: &map[string]interface{}{"Bool": map[string]interface{}{"aws:SecureTransport": "false"}},
-	}))
-	pb.Bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+	})
+	deny(awsiam.PolicyStatementProps{
 		Sid:        jsii.String("DenyTlsBelow1_2"),
-		Effect:     awsiam.Effect_DENY,
-		Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
 		Actions:    jsii.Strings("s3:*"),
 		Resources:  &resources,
 		Conditions: &map[string]interface{}{"NumericLessThan": map[string]interface{}{"s3:TlsVersion": 1.2}},
-	}))
+	})
 	outside := map[string]interface{}{"aws:SourceVpce": props.AllowedEndpointIds}
 	switch mode {
 	case DenyAllActions:
-		pb.Bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		deny(awsiam.PolicyStatementProps{
 			Sid:        jsii.String("DenyOutsideEndpoint"),
-			Effect:     awsiam.Effect_DENY,
-			Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
 			NotActions: jsii.Strings(BucketConfigActions...),
 			Resources:  &resources,
 			Conditions: &map[string]interface{}{"StringNotEquals": outside},
-		}))
-		pb.Bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:        jsii.String("DenyBucketConfigOutsideEndpointExceptDeployment"),
-			Effect:     awsiam.Effect_DENY,
-			Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
-			Actions:    jsii.Strings(BucketConfigActions...),
-			Resources:  &resources,
+		})
+		deny(awsiam.PolicyStatementProps{
+			Sid:       jsii.String("DenyBucketConfigOutsideEndpointExceptDeployment"),
+			Actions:   jsii.Strings(BucketConfigActions...),
+			Resources: &resources,
 			Conditions: &map[string]interface{}{
 				"StringNotEquals": outside,
 				"ArnNotLike":      map[string]interface{}{"aws:PrincipalArn": exempt},
 			},
-		}))
+		})
 	case DenyObjectActions:
-		pb.Bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		deny(awsiam.PolicyStatementProps{
 			Sid:        jsii.String("DenyObjectAccessOutsideEndpoint"),
-			Effect:     awsiam.Effect_DENY,
-			Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
 			Actions:    jsii.Strings(ObjectDataActions...),
 			Resources:  &[]*string{pb.Bucket.ArnForObjects(jsii.String("*"))},
 			Conditions: &map[string]interface{}{"StringNotEquals": outside},
-		}))
+		})
 	}
 	// Bucket notifications are added after construction, so they can only be
 	// caught when the tree is complete.
