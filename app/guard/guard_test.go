@@ -30,6 +30,7 @@ var projectRules = map[string]struct{ rule, failsOn string }{
 	"security_group_egress_written":         {"privates3_security_group_egress_written", "Group"},
 	"security_group_no_open_egress":         {"privates3_security_group_no_open_egress", "Group"},
 	"vpc_endpoint_policy_written":           {"privates3_vpc_endpoint_policy_written", "Endpoint"},
+	"gateway_endpoint_policy_principal":     {"privates3_gateway_endpoint_policy_principal", "Endpoint"},
 }
 
 func TestProjectRulesHaveTestsAndTemplates(t *testing.T) {
