@@ -15,9 +15,12 @@
 // Exit status: 0 when every observation is what the design expects (a
 // stack deployed without the control passes on the uploader alone, and says
 // so); 1 when the check ran and failed: the control stored its object (the
-// bucket is not private), the uploader failed, or the control failed for a
-// reason other than AccessDenied; 2 when the check could not run: bad
-// flags, no region or credentials, stack not found or unreadable.
+// bucket is not private), the uploader failed, or the control failed in any
+// other way than an AccessDenied "with an explicit deny in a resource-based
+// policy" (the bucket policy's refusal; a service control policy, a
+// permissions boundary, IAM or a plain "Access Denied" prove nothing); 2
+// when the check could not run: bad flags, no region or credentials, stack
+// not found or unreadable.
 package main
 
 import (

@@ -20,6 +20,17 @@ const (
 	control  = "PrivateS3-dev-ControlFunction8A0764F3-y2"
 )
 
+// What the control's refusal looks like, in the uploader's words around
+// S3's (the forms are those of the Amazon S3 User Guide, "Troubleshoot
+// access denied (403 Forbidden) errors in Amazon S3", section "Access denied
+// message examples and how to troubleshoot them").
+func s3Denied(context string) string {
+	return "S3 refused to write s3://" + bucket + "/probe/x (AccessDenied): a bucket policy, the function's IAM role or its credentials deny it: operation error S3: PutObject, https response error StatusCode: 403, api error AccessDenied: " +
+		"User: arn:aws:sts::123456789012:assumed-role/ctl/x is not authorized to perform: s3:PutObject on resource: \"arn:aws:s3:::" + bucket + "/probe/x\" " + context
+}
+
+var bucketDenied = s3Denied("with an explicit deny in a resource-based policy")
+
 // env points the command's default AWS configuration at the fake the way a
 // user would point it anywhere: AWS_ENDPOINT_URL_<SERVICE> and static keys
 // in the environment, with every shared file and the instance metadata
@@ -74,7 +85,7 @@ func runCmd(args ...string) (int, string, string) {
 }
 
 func TestPrivate(t *testing.T) {
-	s := deployed(t, "PrivateS3-dev", outputs(true), fakeaws.Stores(bucket, "v1"), fakeaws.Fails(contract.ErrAccessDenied, "explicit deny in a resource-based policy"))
+	s := deployed(t, "PrivateS3-dev", outputs(true), fakeaws.Stores(bucket, "v1"), fakeaws.Fails(contract.ErrAccessDenied, bucketDenied))
 	code, out, stderr := runCmd("--region", "eu-west-1")
 	if code != 0 {
 		t.Fatalf("exit %d, stderr %s, stdout %s", code, stderr, out)
@@ -113,10 +124,27 @@ func TestNotPrivateExitsOne(t *testing.T) {
 }
 
 func TestUploaderFailsExitsOne(t *testing.T) {
-	deployed(t, "PrivateS3-dev", outputs(true), fakeaws.Fails(contract.ErrS3Unreachable, "dial tcp 52.218.0.1:443: i/o timeout"), fakeaws.Fails(contract.ErrAccessDenied, "denied"))
+	deployed(t, "PrivateS3-dev", outputs(true), fakeaws.Fails(contract.ErrS3Unreachable, "dial tcp 52.218.0.1:443: i/o timeout"), fakeaws.Fails(contract.ErrAccessDenied, bucketDenied))
 	code, out, _ := runCmd("--region", "eu-west-1")
 	if code != 1 || !strings.Contains(out, "uploader: failed with S3Unreachable") {
 		t.Errorf("exit %d, stdout:\n%s\nwant 1 and the uploader's failure", code, out)
+	}
+}
+
+// Someone else's deny is not the bucket's: a service control policy or a
+// plain "Access Denied" fails the check, and the output says which.
+func TestOtherDenyExitsOne(t *testing.T) {
+	for _, tc := range []struct{ name, msg, want string }{
+		{"service control policy", s3Denied("with an explicit deny in a service control policy"), "by a service control policy, not by the bucket policy"},
+		{"plain Access Denied", "S3 refused to write s3://" + bucket + "/probe/x (AccessDenied): operation error S3: PutObject, https response error StatusCode: 403, api error AccessDenied: Access Denied", "with a message that names no policy type"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			deployed(t, "PrivateS3-dev", outputs(true), fakeaws.Stores(bucket, "v1"), fakeaws.Fails(contract.ErrAccessDenied, tc.msg))
+			code, out, _ := runCmd("--region", "eu-west-1")
+			if code != 1 || !strings.Contains(out, "FAIL: control: refused with AccessDenied, but "+tc.want) || !strings.Contains(out, "so the probe proves nothing") {
+				t.Errorf("exit %d, stdout:\n%s\nwant 1 and a verdict containing %q", code, out, tc.want)
+			}
+		})
 	}
 }
 

@@ -2,9 +2,12 @@
 // stack's outputs, invokes the uploader and the control function with a
 // probe event, and judges what it observed against the design. The uploader
 // (inside the VPC, through the endpoint) must store the object; the control
-// (same code and rights, outside any VPC) must be refused with AccessDenied.
-// A control that succeeds means the bucket is not private; a control that
-// fails for any other reason proves nothing.
+// (same code and rights, outside any VPC) must be refused with AccessDenied
+// by the bucket policy: an explicit deny in a resource-based policy. A
+// control that succeeds means the bucket is not private; a control refused
+// by anything else (an Organizations policy, a permissions boundary, a
+// session policy, IAM, a message that names no policy) or failing for any
+// other reason proves nothing.
 //
 // The synth-time access matrix proves the same thing from the template; this
 // check proves it against what AWS actually deployed.
@@ -203,7 +206,7 @@ func Run(ctx context.Context, cf StackReader, lam Invoker, stack, id string) (*R
 			Verdict: "not deployed (the stack has no " + OutputControlName + " output: includeControl=false), so this run does not prove the bucket is private"}
 	} else {
 		res.Control = invoke(ctx, lam, "control", st.Control, ctlKey)
-		judgeControl(&res.Control)
+		judgeControl(&res.Control, st.Bucket)
 	}
 	for _, o := range []*Observation{&res.Uploader, &res.Control} {
 		if !o.OK {
@@ -322,34 +325,28 @@ func judgeUploader(o *Observation, bucket string) {
 	}
 }
 
-func judgeControl(o *Observation) {
+func judgeControl(o *Observation, bucket string) {
 	switch {
 	case o.Outcome == Stored:
 		o.Verdict = fmt.Sprintf("stored %s %s from outside the VPC: the bucket is NOT private; find out why before using it", o.StoredKey, version(o.VersionID))
 	case o.Outcome == FunctionError && o.ErrorType == contract.ErrAccessDenied && credentialsRefused(o.ErrorMessage) != "":
 		o.Verdict = "refused with AccessDenied, but for its credentials (" + credentialsRefused(o.ErrorMessage) + "), not by the bucket policy, so the probe proves nothing: " + o.ErrorMessage
-	case o.Outcome == FunctionError && o.ErrorType == contract.ErrAccessDenied && identityDenied(o.ErrorMessage):
-		o.Verdict = "refused with AccessDenied, but by IAM, not by the bucket policy: the control must keep the uploader's S3 rights for its refusal to prove the bucket private: " + o.ErrorMessage
 	case o.Outcome == FunctionError && o.ErrorType == contract.ErrAccessDenied:
+		// Only the bucket policy's own refusal proves privacy (denial.go
+		// says which message forms AWS documents and why).
+		ok, why := ParseDenial(o.ErrorMessage).BucketRefused(bucket)
+		if !ok {
+			o.Verdict = "refused with AccessDenied, but " + why + ", so the probe proves nothing: " + o.ErrorMessage
+			return
+		}
 		o.OK = true
 		o.LogTail = ""
-		o.Verdict = "refused with AccessDenied, as it must be: " + o.ErrorMessage
+		o.Verdict = "refused with AccessDenied " + why + ", as it must be: " + o.ErrorMessage
 	case o.Outcome == FunctionError:
 		o.Verdict = fmt.Sprintf("failed with %s, not AccessDenied, so the probe proves nothing about the bucket policy: %s", o.ErrorType, o.ErrorMessage)
 	default:
 		o.Verdict = invokeFailure(o) + ", so the probe proves nothing about the bucket policy"
 	}
-}
-
-// identityDenied recognises S3's AccessDenied messages that name the
-// caller's identity-based policy as the reason ("because no identity-based
-// policy allows", "with an explicit deny in an identity-based policy").
-// The control has the uploader's rights by design, so such a refusal means
-// that parity is broken and the bucket policy was never tested. Messages
-// that name no policy type are taken as the bucket's refusal, because
-// older S3 messages say only "Access Denied".
-func identityDenied(msg string) bool {
-	return strings.Contains(msg, "identity-based policy")
 }
 
 // credentialCodes are S3 error codes the handler reports as AccessDenied

@@ -25,8 +25,20 @@ const (
 	uploader = "PrivateS3-dev-UploaderFunction79114915-x1"
 	control  = "PrivateS3-dev-ControlFunction8A0764F3-y2"
 	id       = "20261123T100000Z-0a1b2c3d"
-	denied   = "S3 refused to write s3://" + bucket + "/probe/x (AccessDenied): a bucket policy, the function's IAM role or its credentials deny it; outside the VPC endpoint this is the expected result for a private bucket: operation error S3: PutObject, https response error StatusCode: 403, api error AccessDenied: User: arn:aws:sts::123456789012:assumed-role/ctl/x is not authorized to perform: s3:PutObject on resource: \"arn:aws:s3:::" + bucket + "/probe/x\" with an explicit deny in a resource-based policy"
 )
+
+// s3Denied is the control's error message for an AccessDenied from S3 whose
+// context (after the resource) is context: the uploader's words, the SDK's,
+// then S3's message in the form of the Amazon S3 User Guide, "Troubleshoot
+// access denied (403 Forbidden) errors in Amazon S3", section "Access denied
+// message examples and how to troubleshoot them".
+func s3Denied(context string) string {
+	return "S3 refused to write s3://" + bucket + "/probe/x (AccessDenied): a bucket policy, the function's IAM role or its credentials deny it; outside the VPC endpoint this is the expected result for a private bucket: operation error S3: PutObject, https response error StatusCode: 403, api error AccessDenied: " +
+		"User: arn:aws:sts::123456789012:assumed-role/ctl/x is not authorized to perform: s3:PutObject on resource: \"arn:aws:s3:::" + bucket + "/probe/x\" " + context
+}
+
+// denied is the bucket policy's refusal, the one that proves privacy.
+var denied = s3Denied("with an explicit deny in a resource-based policy")
 
 func outputs(withControl bool) map[string]string {
 	o := map[string]string{OutputBucketName: bucket, OutputUploaderName: uploader, OutputEndpointID: "vpce-0abc1234"}
@@ -151,6 +163,18 @@ func TestFailures(t *testing.T) {
 		{"uploader has no route", fakeaws.Fails(contract.ErrS3Unreachable, "dial tcp: i/o timeout"), deny, "uploader", FunctionError, "gateway endpoint is on the uploader subnets' route tables", true, false},
 		{"control has no network", stores, fakeaws.Fails(contract.ErrS3Unreachable, "dial tcp: i/o timeout"), "control", FunctionError, "S3Unreachable, not AccessDenied, so the probe proves nothing", true, false},
 		{"control refused by IAM", stores, fakeaws.Fails(contract.ErrAccessDenied, "put: User: arn:aws:sts::123456789012:assumed-role/ctl/x is not authorized to perform: s3:PutObject because no identity-based policy allows the s3:PutObject action"), "control", FunctionError, "by IAM, not by the bucket policy", true, false},
+		// Someone else's deny (issue 9 §5): each would refuse the write on
+		// an open bucket too. Forms from the S3 page named at s3Denied,
+		// sections "Access denied due to ...".
+		{"control refused by an SCP", stores, fakeaws.Fails(contract.ErrAccessDenied, s3Denied("with an explicit deny in a service control policy")), "control", FunctionError, "but by a service control policy, not by the bucket policy", true, false},
+		{"control refused by an RCP", stores, fakeaws.Fails(contract.ErrAccessDenied, s3Denied("with an explicit deny in a resource control policy")), "control", FunctionError, "but by a resource control policy, not by the bucket policy", true, false},
+		{"control refused by its permissions boundary", stores, fakeaws.Fails(contract.ErrAccessDenied, s3Denied("with an explicit deny in a permissions boundary")), "control", FunctionError, "but by a permissions boundary, not by the bucket policy", true, false},
+		{"control refused by a session policy", stores, fakeaws.Fails(contract.ErrAccessDenied, s3Denied("with an explicit deny in a session policy")), "control", FunctionError, "but by a session policy, not by the bucket policy", true, false},
+		{"control refused by an identity-based deny", stores, fakeaws.Fails(contract.ErrAccessDenied, s3Denied("with an explicit deny in an identity-based policy")), "control", FunctionError, "but by IAM, not by the bucket policy", true, false},
+		{"control not allowed by the bucket", stores, fakeaws.Fails(contract.ErrAccessDenied, s3Denied("because no resource-based policy allows the s3:PutObject action")), "control", FunctionError, "for want of an allow, not by the bucket policy's explicit deny", true, false},
+		{"control refused by a VPC endpoint policy", stores, fakeaws.Fails(contract.ErrAccessDenied, s3Denied("because no VPC endpoint policy allows the s3:PutObject action")), "control", FunctionError, "for want of an allow", true, false},
+		{"control refused by a plain Access Denied", stores, fakeaws.Fails(contract.ErrAccessDenied, "S3 refused to write s3://"+bucket+"/probe/x (AccessDenied): operation error S3: PutObject, https response error StatusCode: 403, api error AccessDenied: Access Denied"), "control", FunctionError, "names no policy type", true, false},
+		{"control refused by a KMS key policy", stores, fakeaws.Fails(contract.ErrAccessDenied, "S3 refused to write s3://"+bucket+"/probe/x (AccessDenied): operation error S3: PutObject, https response error StatusCode: 403, api error AccessDenied: User: arn:aws:sts::123456789012:assumed-role/ctl/x is not authorized to perform: kms:GenerateDataKey on resource: arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab with an explicit deny in a resource-based policy"), "control", FunctionError, "kms:GenerateDataKey is not an S3 action", true, false},
 		{"control's token expired", stores, fakeaws.Fails(contract.ErrAccessDenied, "S3 refused to write s3://b/probe/x (ExpiredToken): a bucket policy, the function's IAM role or its credentials deny it"), "control", FunctionError, "for its credentials (ExpiredToken)", true, false},
 		{"control timed out", stores, fakeaws.Fails("Sandbox.Timedout", "Task timed out after 30.00 seconds"), "control", FunctionError, "Sandbox.Timedout, not AccessDenied", true, false},
 		{"uploader not found", nil, deny, "uploader", InvokeFailed, "ResourceNotFoundException: Function not found", false, false},
