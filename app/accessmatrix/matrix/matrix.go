@@ -21,6 +21,7 @@ import (
 	"github.com/privates3/privates3/app/accessmatrix/cfn"
 	"github.com/privates3/privates3/app/accessmatrix/network"
 	"github.com/privates3/privates3/app/accessmatrix/policy"
+	"github.com/privates3/privates3/app/accessmatrix/s3actions"
 )
 
 // Decision values of Row.Decision.
@@ -425,8 +426,13 @@ func (b *builder) input(c caller, bk *bucket) policy.Input {
 }
 
 // isObjectAction tells object-level actions (resource bucket/key) from
-// bucket-level ones (resource bucket).
+// bucket-level ones (resource bucket), by the resource types S3's Service
+// Authorization Reference gives each action (package s3actions). Names it
+// does not list are told by their spelling.
 func isObjectAction(action string) bool {
+	if a, ok := s3actions.Lookup(action); ok {
+		return a.Takes("object")
+	}
 	_, name, _ := strings.Cut(strings.ToLower(action), ":")
 	switch {
 	case strings.Contains(name, "bucket"), strings.Contains(name, "objectlockconfiguration"):
