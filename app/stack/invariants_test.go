@@ -38,7 +38,7 @@ func TestInvariantsCatchAnOpenBucket(t *testing.T) {
 		doc := props(r)["PolicyDocument"].(map[string]any)
 		var kept []any
 		for _, st := range doc["Statement"].([]any) {
-			if get(st, "Sid") != "DenyOutsideEndpoint" {
+			if get(st, "Sid") != "DenyObjectsOutsideEndpoint" {
 				kept = append(kept, st)
 			}
 		}
@@ -50,7 +50,7 @@ func TestInvariantsCatchAnOpenBucket(t *testing.T) {
 	}
 	err = stack.CheckInvariants(s.cfg, root, "open", open, s.external)
 	if err == nil {
-		t.Fatal("CheckInvariants(bucket policy without DenyOutsideEndpoint) = nil, want the control's write flagged")
+		t.Fatal("CheckInvariants(bucket policy without DenyObjectsOutsideEndpoint) = nil, want the control's write flagged")
 	}
 	for _, want := range []string{"Control*", "s3:PutObject", "explicit-deny", "The access matrix that shows why", "ControlFunction"} {
 		if !strings.Contains(err.Error(), want) {

@@ -97,7 +97,7 @@ func TestExistingVpcAndEndpoint(t *testing.T) {
 		t.Errorf("%d VPC endpoints created while reusing one, want 0", n)
 	}
 	_, pol := s.template.one(t, "AWS::S3::BucketPolicy", "Storage")
-	equal(t, "allowed endpoints", get(statements(props(pol)["PolicyDocument"])["DenyOutsideEndpoint"], "Condition", "StringNotEquals", "aws:SourceVpce"), []any{"vpce-0123456789abcdef0"})
+	equal(t, "allowed endpoints", get(statements(props(pol)["PolicyDocument"])["DenyObjectsOutsideEndpoint"], "Condition", "StringNotEquals", "aws:SourceVpce"), []any{"vpce-0123456789abcdef0"})
 	if err := stack.CheckInvariants(s.cfg, root, "reused-endpoint", s.raw, s.external); err != nil {
 		t.Error(err)
 	}

@@ -111,7 +111,7 @@ func TestRefusals(t *testing.T) {
 			p := fnProps(privateBucket(st, net), net)
 			p.Entry = jsii.String(root + "/lambda")
 			functions.NewUploader(st, jsii.String("Uploader"), p)
-		}, []string{"Entry", "has no main.go", "lambda/uploader"}},
+		}, []string{"Entry", "has no main.go", "leave it nil"}},
 		{"bad key prefix", func(st awscdk.Stack) {
 			net := network.NewPrivateNetwork(st, jsii.String("Net"), nil)
 			p := fnProps(privateBucket(st, net), net)
@@ -132,7 +132,50 @@ func TestRefusals(t *testing.T) {
 		}, []string{"AllowedEndpointIds", `"vpc-0123"`, "vpce-0123456789abcdef0"}},
 		{"endpoint policy left at the default allow-all", func(st awscdk.Stack) {
 			network.NewPrivateNetwork(st, jsii.String("Net"), nil)
-		}, []string{"endpoint policy is empty", "allow-all", "AllowThroughEndpoint"}},
+		}, []string{"endpoint policy is empty", "allow-all", "GrantRead"}},
+		{"endpoint statement naming a role as principal", func(st awscdk.Stack) {
+			net := network.NewPrivateNetwork(st, jsii.String("Net"), nil)
+			net.AllowThroughEndpoint(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Sid: jsii.String("RoleAsPrincipal"),
+				Principals: &[]awsiam.IPrincipal{awsiam.NewArnPrincipal(jsii.String("arn:aws:iam::123456789012:role/Reader"))},
+				Actions:    jsii.Strings("s3:GetObject"), Resources: jsii.Strings("arn:aws:s3:::b/*")}))
+		}, []string{"RoleAsPrincipal", "arn:aws:iam::123456789012:role/Reader", `Principal "*"`, "aws:PrincipalArn", "Principals for gateway endpoints", "EndpointStatement"}},
+		{"endpoint statement naming an account as principal", func(st awscdk.Stack) {
+			net := network.NewPrivateNetwork(st, jsii.String("Net"), nil)
+			net.AllowThroughEndpoint(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Principals: &[]awsiam.IPrincipal{awsiam.NewAccountPrincipal(jsii.String("123456789012"))},
+				Actions:    jsii.Strings("s3:GetObject"), Resources: jsii.Strings("arn:aws:s3:::b/*")}))
+		}, []string{"123456789012", "aws:PrincipalArn", "EndpointStatement"}},
+		{"function granted on the bucket behind the endpoint's back", func(st awscdk.Stack) {
+			net := network.NewPrivateNetwork(st, jsii.String("Net"), nil)
+			b := privateBucket(st, net)
+			functions.NewUploader(st, jsii.String("Uploader"), fnProps(b, net))
+			reader := inVpcFunction(st, "Reader", net)
+			b.Bucket.GrantRead(reader, nil)
+		}, []string{"Reader", "runs in the endpoint's subnets", "s3:GetObject*", "does not", "GrantRead", "aws:PrincipalArn"}},
+		{"memory size out of range", func(st awscdk.Stack) {
+			net := network.NewPrivateNetwork(st, jsii.String("Net"), nil)
+			p := fnProps(privateBucket(st, net), net)
+			p.MemorySize = jsii.Number(64)
+			functions.NewUploader(st, jsii.String("Uploader"), p)
+		}, []string{"MemorySize 64", "128 to 10240", "256"}},
+		{"timeout over 15 minutes", func(st awscdk.Stack) {
+			net := network.NewPrivateNetwork(st, jsii.String("Net"), nil)
+			p := fnProps(privateBucket(st, net), net)
+			p.Timeout = awscdk.Duration_Minutes(jsii.Number(20))
+			functions.NewUploader(st, jsii.String("Uploader"), p)
+		}, []string{"Timeout 20 minutes", "15 minutes", "15 seconds"}},
+		{"environment overriding the bucket", func(st awscdk.Stack) {
+			net := network.NewPrivateNetwork(st, jsii.String("Net"), nil)
+			p := fnProps(privateBucket(st, net), net)
+			p.Environment = map[string]*string{"BUCKET_NAME": jsii.String("elsewhere")}
+			functions.NewControl(st, jsii.String("Control"), &functions.FunctionProps{Bucket: p.Bucket, Environment: p.Environment})
+		}, []string{"Control", "Environment sets BUCKET_NAME", "reserved", "Bucket and KeyPrefix"}},
+		{"environment setting a Lambda reserved variable", func(st awscdk.Stack) {
+			net := network.NewPrivateNetwork(st, jsii.String("Net"), nil)
+			p := fnProps(privateBucket(st, net), net)
+			p.Environment = map[string]*string{"AWS_REGION": jsii.String("us-east-1")}
+			functions.NewUploader(st, jsii.String("Uploader"), p)
+		}, []string{"Environment sets AWS_REGION", "reserved"}},
 		{"deny-only endpoint policy", func(st awscdk.Stack) {
 			net := network.NewPrivateNetwork(st, jsii.String("Net"), nil)
 			net.Endpoint.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Effect: awsiam.Effect_DENY,
@@ -228,7 +271,7 @@ func TestImportedVpcAndExistingEndpoint(t *testing.T) {
 		}
 	}
 	_, pol := tp.one(t, "AWS::S3::BucketPolicy", "Storage")
-	equal(t, "allowed endpoints", get(statements(props(pol)["PolicyDocument"])["DenyOutsideEndpoint"], "Condition", "StringNotEquals", "aws:SourceVpce"), []any{"vpce-0123456789abcdef0"})
+	equal(t, "allowed endpoints", get(statements(props(pol)["PolicyDocument"])["DenyObjectsOutsideEndpoint"], "Condition", "StringNotEquals", "aws:SourceVpce"), []any{"vpce-0123456789abcdef0"})
 	_, fn := tp.one(t, "AWS::Lambda::Function", "UploaderFunction")
 	equal(t, "uploader subnets", get(props(fn), "VpcConfig", "SubnetIds"), []any{"subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"})
 }

@@ -121,7 +121,7 @@ func TestBucketIsHardened(t *testing.T) {
 	equal(t, "BucketEncryption", p["BucketEncryption"], js(`{"ServerSideEncryptionConfiguration":[{"ServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"}}]}`))
 	equal(t, "VersioningConfiguration", p["VersioningConfiguration"], js(`{"Status":"Enabled"}`))
 	equal(t, "OwnershipControls", p["OwnershipControls"], js(`{"Rules":[{"ObjectOwnership":"BucketOwnerEnforced"}]}`))
-	equal(t, id+" DeletionPolicy", b["DeletionPolicy"], "Retain")
+	equal(t, id+" DeletionPolicy", b["DeletionPolicy"], "RetainExceptOnCreate")
 	equal(t, id+" UpdateReplacePolicy", b["UpdateReplacePolicy"], "Retain")
 }
 
@@ -133,41 +133,58 @@ func TestBucketPolicyDeniesEverythingOutsideTheEndpoint(t *testing.T) {
 	equal(t, "BucketPolicy Bucket", props(pol)["Bucket"], ref(bucketID))
 	st := statements(props(pol)["PolicyDocument"])
 	if len(st) != 4 {
-		t.Errorf("bucket policy has %d statements, want 4 (TLS, TLS version, outside endpoint, bucket config)", len(st))
+		t.Errorf("bucket policy has %d statements, want 4 (TLS, TLS version, objects, bucket)", len(st))
 	}
 	both := []any{getAtt(bucketID, "Arn"), objectsOf(bucketID)}
-	anyone := js(`{"AWS":"*"}`)
 	for sid, s := range st {
 		equal(t, sid+" Effect", s["Effect"], "Deny")
-		equal(t, sid+" Principal", s["Principal"], anyone)
-		equal(t, sid+" Resource", s["Resource"], both)
+		equal(t, sid+" Principal", s["Principal"], js(`{"AWS":"*"}`))
+		equal(t, sid+" Action", s["Action"], "s3:*")
 	}
 	outside := map[string]any{"aws:SourceVpce": []any{ref(endpointID)}}
 
 	tls := st["DenyInsecureTransport"]
-	equal(t, "TLS deny Action", tls["Action"], "s3:*")
+	equal(t, "TLS deny Resource", tls["Resource"], both)
 	equal(t, "TLS deny Condition", tls["Condition"], js(`{"Bool":{"aws:SecureTransport":"false"}}`))
 	ver := st["DenyTlsBelow1_2"]
-	equal(t, "TLS version deny Action", ver["Action"], "s3:*")
+	equal(t, "TLS version deny Resource", ver["Resource"], both)
 	equal(t, "TLS version deny Condition", ver["Condition"], js(`{"NumericLessThan":{"s3:TlsVersion":1.2}}`))
 
-	all := st["DenyOutsideEndpoint"]
-	equal(t, "DenyOutsideEndpoint NotAction", all["NotAction"], toAny(storage.BucketConfigActions))
-	equal(t, "DenyOutsideEndpoint Condition", all["Condition"], map[string]any{"StringNotEquals": outside})
+	// Objects: denied outside the endpoint to everyone, deployer included.
+	obj := st["DenyObjectsOutsideEndpoint"]
+	equal(t, "objects deny Resource", obj["Resource"], objectsOf(bucketID))
+	equal(t, "objects deny Condition", obj["Condition"], map[string]any{"StringNotEquals": outside})
 
-	cfg := st["DenyBucketConfigOutsideEndpointExceptDeployment"]
-	sameSet(t, "bucket-config deny Action", cfg["Action"], storage.BucketConfigActions)
-	for _, a := range toStrings(cfg["Action"]) {
-		if strings.Contains(a, "Object") || a == "s3:*" {
-			t.Errorf("deployment exception covers %s: it must never cover object data", a)
-		}
-	}
-	equal(t, "bucket-config deny Condition", cfg["Condition"], map[string]any{
+	// The bucket: denied outside the endpoint unless the principal is the
+	// deployment role. Scoped by resource, so every bucket-level action
+	// CloudFormation's handlers call is kept, and no object action.
+	bkt := st["DenyBucketOutsideEndpointExceptDeployment"]
+	equal(t, "bucket deny Resource", bkt["Resource"], getAtt(bucketID, "Arn"))
+	equal(t, "bucket deny Condition", bkt["Condition"], map[string]any{
 		"StringNotEquals": outside,
 		"ArnNotLike":      js(`{"aws:PrincipalArn":[{"Fn::Sub":"arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-hnb659fds-cfn-exec-role-${AWS::AccountId}-${AWS::Region}"}]}`),
 	})
 }
 
+// The bucket, its policy and its KMS key stay after the stack is deleted or
+// they are replaced (a retained bucket without its policy would be governed
+// by IAM alone), but not after a failed first create, which would leave a
+// bucket with a physical name blocking the next deploy. CloudFormation User
+// Guide, "DeletionPolicy attribute" (RetainExceptOnCreate) and
+// "UpdateReplacePolicy attribute" (Delete, Retain or Snapshot only).
+func TestRetainedTogetherExceptOnCreate(t *testing.T) {
+	tp := synth(t, full).template
+	for _, typ := range []string{"AWS::S3::Bucket", "AWS::S3::BucketPolicy", "AWS::KMS::Key"} {
+		id, r := tp.one(t, typ, "Storage")
+		equal(t, id+" DeletionPolicy", r["DeletionPolicy"], "RetainExceptOnCreate")
+		equal(t, id+" UpdateReplacePolicy", r["UpdateReplacePolicy"], "Retain")
+	}
+}
+
+// Every statement of a gateway endpoint policy has Principal "*" and names
+// the role with aws:PrincipalArn. AWS PrivateLink guide, "Control access to
+// VPC endpoints using endpoint policies", section "Principals for gateway
+// endpoints": a role or account in Principal lets nobody through.
 func TestEndpointPolicyIsLeastPrivilege(t *testing.T) {
 	tp := defaults(t)
 	bucketID, _ := tp.one(t, "AWS::S3::Bucket", "Storage")
@@ -178,7 +195,8 @@ func TestEndpointPolicyIsLeastPrivilege(t *testing.T) {
 		"Statement": []any{map[string]any{
 			"Sid":       "UploaderWrites",
 			"Effect":    "Allow",
-			"Principal": map[string]any{"AWS": getAtt(roleID, "Arn")},
+			"Principal": "*",
+			"Condition": map[string]any{"ArnEquals": map[string]any{"aws:PrincipalArn": []any{getAtt(roleID, "Arn")}}},
 			"Action":    toAny(functions.WriteActions),
 			"Resource":  objectsOf(bucketID),
 		}},
@@ -253,7 +271,7 @@ func TestKmsEncryptionIsWired(t *testing.T) {
 	tp := synth(t, full).template
 	keyID, key := tp.one(t, "AWS::KMS::Key", "Storage")
 	equal(t, "key EnableKeyRotation", props(key)["EnableKeyRotation"], true)
-	equal(t, "key DeletionPolicy", key["DeletionPolicy"], "Retain")
+	equal(t, "key DeletionPolicy", key["DeletionPolicy"], "RetainExceptOnCreate")
 	_, b := tp.one(t, "AWS::S3::Bucket", "Storage")
 	equal(t, "BucketEncryption", props(b)["BucketEncryption"], map[string]any{"ServerSideEncryptionConfiguration": []any{map[string]any{
 		"BucketKeyEnabled":              true,
@@ -281,9 +299,9 @@ func TestExtraEndpointsAndAdminRoles(t *testing.T) {
 	_, pol := tp.one(t, "AWS::S3::BucketPolicy", "Storage")
 	st := statements(props(pol)["PolicyDocument"])
 	allowed := []any{ref(endpointID), "vpce-0aaaaaaaaaaaaaaaa"}
-	equal(t, "DenyOutsideEndpoint endpoints", get(st["DenyOutsideEndpoint"], "Condition", "StringNotEquals", "aws:SourceVpce"), allowed)
-	cfg := st["DenyBucketConfigOutsideEndpointExceptDeployment"]
-	equal(t, "bucket-config endpoints", get(cfg, "Condition", "StringNotEquals", "aws:SourceVpce"), allowed)
+	equal(t, "objects deny endpoints", get(st["DenyObjectsOutsideEndpoint"], "Condition", "StringNotEquals", "aws:SourceVpce"), allowed)
+	cfg := st["DenyBucketOutsideEndpointExceptDeployment"]
+	equal(t, "bucket deny endpoints", get(cfg, "Condition", "StringNotEquals", "aws:SourceVpce"), allowed)
 	exempt, _ := get(cfg, "Condition", "ArnNotLike", "aws:PrincipalArn").([]any)
 	if len(exempt) != 2 || exempt[1] != "arn:aws:iam::123456789012:role/BreakGlass" {
 		t.Errorf("exempt principals = %v, want the deployment role and BreakGlass", exempt)
@@ -309,8 +327,8 @@ func TestWithoutControlAndObjectMode(t *testing.T) {
 	}
 	sameSet(t, "object deny Action", obj["Action"], storage.ObjectDataActions)
 	equal(t, "object deny Resource", obj["Resource"], objectsOf(bucketID))
-	if _, ok := st["DenyBucketConfigOutsideEndpointExceptDeployment"]; ok {
-		t.Error("object-actions mode still has the bucket-config deny")
+	if _, ok := st["DenyBucketOutsideEndpointExceptDeployment"]; ok {
+		t.Error("object-actions mode still has the bucket deny")
 	}
 }
 

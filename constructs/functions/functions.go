@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -35,12 +37,31 @@ import (
 
 // WriteActions are the S3 rights of both functions, and all the uploader's
 // endpoint policy allows: one PutObject carrying its tags.
-var WriteActions = []string{"s3:PutObject", "s3:PutObjectTagging"}
+var WriteActions = network.WriteActions
+
+// Defaults of FunctionProps.
+const (
+	DefaultMemorySize     = 256 // MB: the handler holds at most two copies of a 6 MB event
+	DefaultTimeoutSeconds = 15  // a 6 MB put through the endpoint takes well under a second
+)
+
+// reservedEnv are the variables FunctionProps.Environment may not set: the
+// handler's own (set from Bucket and KeyPrefix) and those Lambda reserves
+// (Lambda Developer Guide, "Defined runtime environment variables").
+var reservedEnv = []string{
+	contract.EnvBucketName, contract.EnvKeyPrefix,
+	"_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
+	"AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
+	"AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
+	"AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+	"AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
+}
 
 // FunctionProps configures either function. Use the same value for both.
 type FunctionProps struct {
-	// Entry is the directory of the handler's main package
-	// (this repository's lambda/uploader). Required.
+	// Entry is the directory of the handler's main package.
+	// Default: this module's lambda/uploader, wherever the module is (this
+	// repository, or the Go module cache when another module imports it).
 	Entry *string
 	// Bucket is where objects are written. Required.
 	Bucket awss3.IBucket
@@ -60,6 +81,15 @@ type FunctionProps struct {
 	PrefixListId *string
 	// LogRetention of the function's log group. Default: one month.
 	LogRetention awslogs.RetentionDays
+	// MemorySize in MB, 128 to 10240. Default: DefaultMemorySize.
+	MemorySize *float64
+	// Timeout of an invocation, at most 15 minutes.
+	// Default: DefaultTimeoutSeconds.
+	Timeout awscdk.Duration
+	// Environment adds variables to both functions (for example
+	// AWS_ENDPOINT_URL_S3 or a log level). The handler's own variables and
+	// those Lambda reserves are refused. Default: none.
+	Environment map[string]*string
 }
 
 // Function is one of the two functions and what was created for it.
@@ -107,13 +137,7 @@ func NewUploader(scope constructs.Construct, id *string, props *FunctionProps) *
 	f.SecurityGroup = sg
 	// The endpoint policy allows exactly what the uploader does, and only to
 	// the uploader's role.
-	props.Network.AllowThroughEndpoint(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("UploaderWrites"),
-		Effect:     awsiam.Effect_ALLOW,
-		Principals: &[]awsiam.IPrincipal{awsiam.NewArnPrincipal(f.Role.RoleArn())},
-		Actions:    jsii.Strings(WriteActions...),
-		Resources:  &[]*string{objectArns(props)},
-	}))
+	props.Network.AllowThroughEndpoint(network.EndpointStatement("UploaderWrites", []*string{f.Role.RoleArn()}, WriteActions, []*string{objectArns(props)}))
 	return f
 }
 
@@ -134,11 +158,11 @@ func checkProps(kind string, props *FunctionProps) {
 	if props == nil {
 		panic(kind + ": props are required: set Entry (the handler directory) and Bucket")
 	}
-	if props.Entry == nil || *props.Entry == "" {
-		panic(kind + ": Entry is required: set it to the directory of the handler's main package, such as lambda/uploader")
+	if props.Entry != nil && *props.Entry == "" {
+		panic(kind + ": Entry is empty: leave it nil for this module's handler, or set it to the directory of a handler's main package")
 	}
-	if st, err := os.Stat(filepath.Join(*props.Entry, "main.go")); err != nil || st.IsDir() {
-		panic(fmt.Sprintf("%s: Entry %q has no main.go: set it to the directory of the handler's main package, such as lambda/uploader", kind, *props.Entry))
+	if st, err := os.Stat(filepath.Join(entry(props), "main.go")); err != nil || st.IsDir() {
+		panic(fmt.Sprintf("%s: Entry %q has no main.go: leave it nil for this module's handler, or set it to the directory of a handler's main package (a relative path is taken from the current directory)", kind, entry(props)))
 	}
 	if props.Bucket == nil {
 		panic(kind + ": Bucket is required: pass the PrivateBucket's Bucket")
@@ -146,6 +170,30 @@ func checkProps(kind string, props *FunctionProps) {
 	if p := props.KeyPrefix; p != nil && (*p == "" || strings.HasPrefix(*p, "/") || strings.Contains(*p, "*") || strings.Contains(*p, "..")) {
 		panic(fmt.Sprintf("%s: KeyPrefix %q is invalid: use a non-empty prefix such as \"uploads/\" without a leading slash, \"*\" or \"..\"", kind, *p))
 	}
+	if m := props.MemorySize; m != nil && (*m < 128 || *m > 10240 || *m != float64(int(*m))) {
+		panic(fmt.Sprintf("%s: MemorySize %v is invalid: Lambda takes a whole number of MB from 128 to 10240; leave it nil for %d", kind, *m, DefaultMemorySize))
+	}
+	if t := props.Timeout; t != nil && !token.Unresolved(t.ToString()) && (*t.ToSeconds(nil) < 1 || *t.ToSeconds(nil) > 900) {
+		panic(fmt.Sprintf("%s: Timeout %s is invalid: Lambda takes 1 second to 15 minutes; leave it nil for %d seconds", kind, *t.ToHumanString(), DefaultTimeoutSeconds))
+	}
+	for k := range props.Environment {
+		if slices.Contains(reservedEnv, k) {
+			panic(fmt.Sprintf("%s: Environment sets %s, which is reserved (by the handler, or by Lambda): remove it; the bucket and key prefix come from Bucket and KeyPrefix", kind, k))
+		}
+	}
+}
+
+// entry is the handler directory: the one given, or this module's own,
+// found from this file's path so that it works from another module too.
+func entry(props *FunctionProps) string {
+	if props.Entry != nil {
+		return *props.Entry
+	}
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		return ""
+	}
+	return filepath.Join(filepath.Dir(file), "..", "..", "lambda", "uploader")
 }
 
 // newFunction is the one code path both functions take: same code, same
@@ -157,20 +205,30 @@ func newFunction(c constructs.Construct, props *FunctionProps, description strin
 	}
 	logs := awslogs.NewLogGroup(c, jsii.String("Logs"), &awslogs.LogGroupProps{Retention: retention})
 	env := map[string]*string{contract.EnvBucketName: props.Bucket.BucketName()}
+	for k, v := range props.Environment {
+		env[k] = v
+	}
 	if props.KeyPrefix != nil {
 		env[contract.EnvKeyPrefix] = props.KeyPrefix
 	}
-	fp.Entry = props.Entry
+	dir := entry(props)
+	fp.Entry = jsii.String(dir)
 	fp.Description = jsii.String(description)
 	fp.Runtime = awslambda.Runtime_PROVIDED_AL2023()
 	fp.Architecture = awslambda.Architecture_ARM_64()
-	fp.MemorySize = jsii.Number(256)
-	fp.Timeout = awscdk.Duration_Seconds(jsii.Number(15))
+	fp.MemorySize = props.MemorySize
+	if fp.MemorySize == nil {
+		fp.MemorySize = jsii.Number(DefaultMemorySize)
+	}
+	fp.Timeout = props.Timeout
+	if fp.Timeout == nil {
+		fp.Timeout = awscdk.Duration_Seconds(jsii.Number(DefaultTimeoutSeconds))
+	}
 	fp.Environment = &env
 	fp.LogGroup = logs
-	hash, err := sourceHash(*props.Entry)
+	hash, err := sourceHash(dir)
 	if err != nil {
-		panic(fmt.Sprintf("Entry %q: cannot read the handler's sources: %v", *props.Entry, err))
+		panic(fmt.Sprintf("Entry %q: cannot read the handler's sources: %v", dir, err))
 	}
 	fp.Bundling = &golambda.BundlingOptions{
 		CgoEnabled:    jsii.Bool(false),
@@ -230,5 +288,20 @@ func s3PrefixList(c constructs.Construct, given *string) *string {
 		InstallLatestAwsSdk: jsii.Bool(false),
 		Policy:              customresources.AwsCustomResourcePolicy_FromSdkCalls(&customresources.SdkCallsPolicyOptions{Resources: customresources.AwsCustomResourcePolicy_ANY_RESOURCE()}),
 	})
+	// The lookup invokes CDK's singleton provider function as soon as that
+	// exists. When the stack also creates the function's log group
+	// (@aws-cdk/aws-lambda:useCdkManagedLogGroup), nothing orders the two:
+	// if Lambda writes /aws/lambda/<fn> first, the LogGroup fails with
+	// AlreadyExists and the stack rolls back. So the lookup waits for it.
+	if provider := stack.Node().TryFindChild(jsii.String(awsCustomResourceProviderID)); provider != nil {
+		if logs := provider.Node().TryFindChild(jsii.String("LogGroup")); logs != nil {
+			lookup.Node().AddDependency(logs)
+		}
+	}
 	return lookup.GetResponseField(jsii.String("PrefixLists.0.PrefixListId"))
 }
+
+// awsCustomResourceProviderID is the construct id of the singleton function
+// every AwsCustomResource of a stack shares (its fixed UUID, in CDK's
+// custom-resources module).
+const awsCustomResourceProviderID = "AWS679f53fac002430cb0da5b7982bd2287"

@@ -16,7 +16,6 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -57,6 +56,7 @@ type PrivateNetwork struct {
 	Endpoint awsec2.GatewayVpcEndpoint
 	// EndpointId is the id of the endpoint the subnets use.
 	EndpointId *string
+	grants     int // statements added by Grant, for unique Sids
 }
 
 // NewPrivateNetwork creates or imports the network. Invalid props panic with
@@ -91,6 +91,9 @@ func NewPrivateNetwork(scope constructs.Construct, id *string, props *PrivateNet
 			CreateInternetGateway: jsii.Bool(false),
 			EnableDnsSupport:      jsii.Bool(true), // gateway endpoints need DNS resolution
 			EnableDnsHostnames:    jsii.Bool(true),
+			// Whatever the caller's feature flags: the default group would
+			// otherwise allow all egress to anything placed in it.
+			RestrictDefaultSecurityGroup: jsii.Bool(true),
 			SubnetConfiguration: &[]*awsec2.SubnetConfiguration{{
 				Name:       jsii.String("Isolated"),
 				SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED,
@@ -122,15 +125,8 @@ func NewPrivateNetwork(scope constructs.Construct, id *string, props *PrivateNet
 	})
 	n.EndpointId = n.Endpoint.VpcEndpointId()
 	c.Node().AddValidation(&endpointPolicyCheck{endpoint: n.Endpoint})
+	c.Node().AddValidation(&mirroredGrantsCheck{network: n})
 	return n
-}
-
-// AllowThroughEndpoint adds an Allow statement to the new endpoint's policy.
-// With an existing endpoint it does nothing: that policy is managed elsewhere.
-func (n *PrivateNetwork) AllowThroughEndpoint(statement awsiam.PolicyStatement) {
-	if n.Endpoint != nil {
-		n.Endpoint.AddToPolicy(statement)
-	}
 }
 
 // checkNoOtherPath refuses subnets whose route table sends traffic to an
@@ -210,7 +206,7 @@ type endpointPolicyCheck struct{ endpoint awsec2.GatewayVpcEndpoint }
 func (v *endpointPolicyCheck) Validate() *[]*string {
 	doc := v.endpoint.PolicyDocument()
 	if doc == nil || *doc.IsEmpty() {
-		return &[]*string{jsii.String("PrivateNetwork: the S3 endpoint policy is empty, which means AWS's default allow-all for every bucket; grant the workload through AllowThroughEndpoint (the uploader construct does)")}
+		return &[]*string{jsii.String("PrivateNetwork: the S3 endpoint policy is empty, which means AWS's default allow-all for every bucket; grant the workload through Grant, GrantRead or GrantWrite (the uploader construct does)")}
 	}
 	resolved, _ := awscdk.Stack_Of(v.endpoint).Resolve(doc).(map[string]interface{})
 	statements, _ := resolved["Statement"].([]interface{})

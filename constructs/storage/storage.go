@@ -25,8 +25,9 @@ type DenyMode string
 const (
 	// DenyAllActions denies every S3 action on the bucket and its objects
 	// unless the request came through an allowed endpoint. The deployment and
-	// admin roles keep the bucket-configuration actions (never object data)
-	// from anywhere, so CloudFormation can still update and delete the policy.
+	// admin roles keep every action on the bucket itself (never on its
+	// objects) from anywhere, so CloudFormation can still read, update and
+	// delete the bucket and its policy.
 	DenyAllActions DenyMode = "all-actions"
 	// DenyObjectActions denies only object reads, writes and deletes from
 	// outside the allowed endpoints. Bucket configuration stays governed by
@@ -35,23 +36,6 @@ const (
 	// anywhere.
 	DenyObjectActions DenyMode = "object-actions"
 )
-
-// BucketConfigActions are the actions CloudFormation needs to update and
-// delete the bucket and its policy. In DenyAllActions mode the deployment and
-// admin roles keep them from anywhere; everything else, object data included,
-// stays behind the endpoint for them too.
-var BucketConfigActions = []string{
-	"s3:PutBucketPolicy",
-	"s3:DeleteBucketPolicy",
-	"s3:PutBucket*",
-	"s3:GetBucket*",
-	"s3:DeleteBucket",
-	// Bucket encryption and lifecycle have their own action names.
-	"s3:PutEncryptionConfiguration",
-	"s3:GetEncryptionConfiguration",
-	"s3:PutLifecycleConfiguration",
-	"s3:GetLifecycleConfiguration",
-}
 
 // ObjectDataActions are what DenyObjectActions denies outside the endpoints.
 var ObjectDataActions = []string{
@@ -75,14 +59,16 @@ type PrivateBucketProps struct {
 	// Mode chooses what the policy denies outside the endpoints.
 	// Default: DenyAllActions.
 	Mode DenyMode
-	// DeploymentRoleArns keep bucket-configuration actions from anywhere in
+	// DeploymentRoleArns keep every action on the bucket itself (never on its
+	// objects) from anywhere in
 	// DenyAllActions mode. Default (nil): the CloudFormation execution role
 	// of the stack's default CDK bootstrap. An empty, non-nil list means no
 	// exception, which DenyAllActions refuses: it would lock CloudFormation
 	// out of the bucket policy.
 	DeploymentRoleArns []*string
 	// AdminRoleArns are extra roles (break-glass, security tooling) that keep
-	// bucket-configuration actions from anywhere. Default: none.
+	// every action on the bucket itself, never on its objects, from anywhere.
+	// Default: none.
 	AdminRoleArns []*string
 	// KmsEncryption encrypts with a customer managed KMS key created here
 	// (rotation on, S3 Bucket Key on). Default: SSE-S3.
@@ -158,24 +144,23 @@ func NewPrivateBucket(scope constructs.Construct, id *string, props *PrivateBuck
 		Versioned:         jsii.Bool(true),
 		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
 		Encryption:        awss3.BucketEncryption_S3_MANAGED,
-		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
 	}
 	if props.KmsEncryption {
 		pb.Key = awskms.NewKey(c, jsii.String("Key"), &awskms.KeyProps{
 			Description:       jsii.String("Encrypts the private bucket's objects"),
 			EnableKeyRotation: jsii.Bool(true),
-			RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
 		})
+		retain(pb.Key)
 		bp.Encryption = awss3.BucketEncryption_KMS
 		bp.EncryptionKey = pb.Key
 		// The Bucket Key cuts KMS requests (and cost) per object.
 		bp.BucketKeyEnabled = jsii.Bool(true)
 	}
 	pb.Bucket = awss3.NewBucket(c, jsii.String("Resource"), bp)
-	// Retained on replacement too, not only on stack delete.
-	pb.Bucket.Node().DefaultChild().(awscdk.CfnResource).ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN, &awscdk.RemovalPolicyOptions{ApplyToUpdateReplacePolicy: jsii.Bool(true)})
+	retain(pb.Bucket)
 
-	resources := []*string{pb.Bucket.BucketArn(), pb.Bucket.ArnForObjects(jsii.String("*"))}
+	objects := pb.Bucket.ArnForObjects(jsii.String("*"))
+	resources := []*string{pb.Bucket.BucketArn(), objects}
 	// Every statement of the policy denies, to everyone.
 	deny := func(st awsiam.PolicyStatementProps) {
 		st.Effect = awsiam.Effect_DENY
@@ -199,16 +184,21 @@ func NewPrivateBucket(scope constructs.Construct, id *string, props *PrivateBuck
 	outside := map[string]interface{}{"aws:SourceVpce": props.AllowedEndpointIds}
 	switch mode {
 	case DenyAllActions:
+		// The exception is scoped by resource, not by a list of actions: an
+		// action on the bucket ARN is a bucket-level action (S3's
+		// Service Authorization Reference gives each action its resource
+		// type), so the deployment keeps every one CloudFormation's handlers
+		// call, present and future, and no action on an object ARN.
 		deny(awsiam.PolicyStatementProps{
-			Sid:        jsii.String("DenyOutsideEndpoint"),
-			NotActions: jsii.Strings(BucketConfigActions...),
-			Resources:  &resources,
+			Sid:        jsii.String("DenyObjectsOutsideEndpoint"),
+			Actions:    jsii.Strings("s3:*"),
+			Resources:  &[]*string{objects},
 			Conditions: &map[string]interface{}{"StringNotEquals": outside},
 		})
 		deny(awsiam.PolicyStatementProps{
-			Sid:       jsii.String("DenyBucketConfigOutsideEndpointExceptDeployment"),
-			Actions:   jsii.Strings(BucketConfigActions...),
-			Resources: &resources,
+			Sid:       jsii.String("DenyBucketOutsideEndpointExceptDeployment"),
+			Actions:   jsii.Strings("s3:*"),
+			Resources: &[]*string{pb.Bucket.BucketArn()},
 			Conditions: &map[string]interface{}{
 				"StringNotEquals": outside,
 				"ArnNotLike":      map[string]interface{}{"aws:PrincipalArn": exempt},
@@ -218,10 +208,13 @@ func NewPrivateBucket(scope constructs.Construct, id *string, props *PrivateBuck
 		deny(awsiam.PolicyStatementProps{
 			Sid:        jsii.String("DenyObjectAccessOutsideEndpoint"),
 			Actions:    jsii.Strings(ObjectDataActions...),
-			Resources:  &[]*string{pb.Bucket.ArnForObjects(jsii.String("*"))},
+			Resources:  &[]*string{objects},
 			Conditions: &map[string]interface{}{"StringNotEquals": outside},
 		})
 	}
+	// The policy stays with the bucket: a retained bucket without it would be
+	// governed by IAM alone, reachable from anywhere.
+	retain(pb.Bucket.Policy())
 	// Bucket notifications are added after construction, so they can only be
 	// caught when the tree is complete.
 	c.Node().AddValidation(&noCustomResources{bucket: pb.Bucket})
@@ -239,6 +232,17 @@ func (v *noCustomResources) Validate() *[]*string {
 		errs = append(errs, jsii.String("PrivateBucket: bucket notifications are refused: CDK configures them with a custom resource that runs outside the VPC, which the bucket policy denies; configure notifications outside this stack or through EventBridge rules on CloudTrail"))
 	}
 	return &errs
+}
+
+// retain keeps a resource when the stack is deleted or the resource is
+// replaced, but not when the stack's first create fails (CloudFormation,
+// "DeletionPolicy attribute", RetainExceptOnCreate): a leftover bucket with a
+// physical name would block the next deploy. UpdateReplacePolicy has no
+// RetainExceptOnCreate, so a replacement keeps the old resource.
+func retain(c constructs.IConstruct) {
+	r := c.Node().DefaultChild().(awscdk.CfnResource)
+	r.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE, &awscdk.RemovalPolicyOptions{ApplyToUpdateReplacePolicy: jsii.Bool(false)})
+	r.CfnOptions().SetUpdateReplacePolicy(awscdk.CfnDeletionPolicy_RETAIN)
 }
 
 // defaultDeploymentRoleArn is the CloudFormation execution role of the

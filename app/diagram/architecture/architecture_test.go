@@ -123,7 +123,7 @@ func TestDefaultTemplate(t *testing.T) {
 		}
 	}
 	deny := find(t, all, idInternet, bucket, ctl)
-	if want := `bucket policy \"DenyOutsideEndpoint\"`; !strings.Contains(deny.attrs["label"], want) {
+	if want := `bucket policy \"DenyObjectsOutsideEndpoint\"`; !strings.Contains(deny.attrs["label"], want) {
 		t.Errorf("control's last label = %q, want it to name %s", deny.attrs["label"], want)
 	}
 	// The uploader is drawn inside the VPC cluster, the control outside.
