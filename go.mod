@@ -4,7 +4,6 @@ go 1.26
 
 require (
 	github.com/aws/aws-cdk-go/awscdk/v2 v2.220.0
-	github.com/aws/aws-cdk-go/awscdklambdagoalpha/v2 v2.220.0-alpha.0
 	github.com/aws/aws-lambda-go v1.55.1
 	github.com/aws/aws-sdk-go-v2 v1.47.7
 	github.com/aws/aws-sdk-go-v2/config v1.33.15

@@ -15,15 +15,17 @@ import (
 )
 
 // sourceHash fingerprints everything the bootstrap binary is built from: the
-// non-test Go files below the entry directory, the module's go.mod and
-// go.sum, the build flags, the target and the Go release.
+// non-test Go files below the entry directory, the modules the handler links
+// (handlerModules) and the go directive of go.mod, the build flags and
+// environment, and the Go release. The app's other dependencies (the CDK)
+// are not in it, so moving them does not change the asset.
 //
-// Two things follow. CDK skips bundling when cdk.out already holds an asset
-// with this hash, so a repeated synth does not rebuild an unchanged handler
-// (an output hash would force a build just to learn the hash). And a test
-// binary that synthesizes opens exactly these files, so go test's result
-// cache is invalidated exactly when the handler changes, although the build
-// itself runs in a child process go test cannot see.
+// Two things follow. bootstrapDir builds the handler only for a hash it has
+// not seen, and CDK copies an asset into cdk.out only once per hash. And a
+// test binary that synthesizes opens exactly these files (and go.sum, whose
+// lines for the linked modules change with them), so go test's result cache
+// is invalidated when the handler changes, although the build itself runs
+// in a child process go test cannot see.
 //
 // The handler must import no package of its module outside the entry
 // directory, or a change there would not change the hash; a test checks it.
@@ -49,9 +51,27 @@ func sourceHash(entry string) (string, error) {
 		return "", err
 	}
 	sort.Strings(files)
-	files = append(files, filepath.Join(root, "go.mod"), filepath.Join(root, "go.sum"))
+	mods, err := handlerModules(entry)
+	if err != nil {
+		return "", err
+	}
+	gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		return "", err
+	}
+	// Read for go test's cache only (see above); its lines for the linked
+	// modules are in mods.
+	if _, err := os.ReadFile(filepath.Join(root, "go.sum")); err != nil && !os.IsNotExist(err) {
+		return "", err
+	}
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\n%s\nlinux/arm64\n", runtime.Version(), strings.Join(contract.BuildFlags, " "))
+	fmt.Fprintf(h, "%s\n%s\n%s\n", runtime.Version(), strings.Join(contract.BuildFlags, " "), strings.Join(contract.BuildEnv, " "))
+	for _, l := range strings.Split(string(gomod), "\n") {
+		if f := strings.Fields(l); len(f) == 2 && (f[0] == "go" || f[0] == "toolchain") {
+			fmt.Fprintln(h, l)
+		}
+	}
+	fmt.Fprintln(h, strings.Join(mods, "\n"))
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {

@@ -70,7 +70,6 @@ func TestSourceHashFollowsTheSources(t *testing.T) {
 	for _, change := range []struct{ file, content string }{
 		{"fn/lib/lib.go", "package lib\n// changed\n"},
 		{"fn/new.go", "package main\n"},
-		{"go.sum", "example.com/x v1.0.0 h1:abc=\n"},
 		{"go.mod", "module example.com/m\n\ngo 1.26\n"},
 	} {
 		before := hash()
@@ -79,7 +78,33 @@ func TestSourceHashFollowsTheSources(t *testing.T) {
 			t.Errorf("sourceHash did not change when %s changed", change.file)
 		}
 	}
+	// A module the handler does not link (the app's CDK, say) moving in
+	// go.sum leaves the asset alone.
+	before := hash()
+	write("go.sum", "example.com/x v1.0.0 h1:abc=\n")
+	if hash() != before {
+		t.Error("sourceHash changed with a go.sum line of a module the handler does not link")
+	}
 	if _, err := sourceHash(filepath.Join(t.TempDir(), "nowhere")); err == nil {
 		t.Error("sourceHash(missing dir) = nil error")
+	}
+}
+
+// The hash covers the modules the real handler links, and only those.
+func TestHandlerModulesAreTheHandlers(t *testing.T) {
+	mods, err := handlerModules("../../lambda/uploader")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := strings.Join(mods, "\n")
+	for _, want := range []string{"github.com/aws/aws-lambda-go v", "github.com/aws/aws-sdk-go-v2/service/s3 v"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("handlerModules = %q, want it to hold %s", mods, want)
+		}
+	}
+	for _, not := range []string{"aws-cdk-go", "jsii-runtime-go", "constructs-go"} {
+		if strings.Contains(all, not) {
+			t.Errorf("handlerModules = %q holds %s, which the handler does not link", mods, not)
+		}
 	}
 }

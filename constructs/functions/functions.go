@@ -25,8 +25,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/customresources"
-	golambda "github.com/aws/aws-cdk-go/awscdklambdagoalpha/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -129,7 +129,7 @@ func NewUploader(scope constructs.Construct, id *string, props *FunctionProps) *
 		"Description":             "HTTPS to S3 through the gateway endpoint",
 	}})
 
-	f := newFunction(c, props, "Uploads objects to the private bucket through the S3 gateway endpoint", &golambda.GoFunctionProps{
+	f := newFunction(c, props, "Uploads objects to the private bucket through the S3 gateway endpoint", &awslambda.FunctionProps{
 		Vpc:            props.Network.Vpc,
 		VpcSubnets:     &awsec2.SubnetSelection{Subnets: &props.Network.Subnets},
 		SecurityGroups: &[]awsec2.ISecurityGroup{sg},
@@ -149,7 +149,7 @@ func NewControl(scope constructs.Construct, id *string, props *FunctionProps) *F
 		panic("Control: Network is set, but the control must run outside any VPC: its denied write is the proof that the bucket refuses requests not made through the endpoint; pass the same props without Network")
 	}
 	c := constructs.NewConstruct(scope, id)
-	f := newFunction(c, props, "CONTROL: same code and rights as the uploader, outside any VPC; its writes MUST be denied (AccessDenied), or the bucket is not private", &golambda.GoFunctionProps{})
+	f := newFunction(c, props, "CONTROL: same code and rights as the uploader, outside any VPC; its writes MUST be denied (AccessDenied), or the bucket is not private", &awslambda.FunctionProps{})
 	awscdk.Tags_Of(c).Add(jsii.String("privates3:role"), jsii.String("control-must-be-denied"), nil)
 	return f
 }
@@ -198,7 +198,7 @@ func entry(props *FunctionProps) string {
 
 // newFunction is the one code path both functions take: same code, same
 // environment, same S3 statements. Only the network differs.
-func newFunction(c constructs.Construct, props *FunctionProps, description string, fp *golambda.GoFunctionProps) *Function {
+func newFunction(c constructs.Construct, props *FunctionProps, description string, fp *awslambda.FunctionProps) *Function {
 	retention := props.LogRetention
 	if retention == "" {
 		retention = awslogs.RetentionDays_ONE_MONTH
@@ -212,7 +212,6 @@ func newFunction(c constructs.Construct, props *FunctionProps, description strin
 		env[contract.EnvKeyPrefix] = props.KeyPrefix
 	}
 	dir := entry(props)
-	fp.Entry = jsii.String(dir)
 	fp.Description = jsii.String(description)
 	fp.Runtime = awslambda.Runtime_PROVIDED_AL2023()
 	fp.Architecture = awslambda.Architecture_ARM_64()
@@ -230,13 +229,19 @@ func newFunction(c constructs.Construct, props *FunctionProps, description strin
 	if err != nil {
 		panic(fmt.Sprintf("Entry %q: cannot read the handler's sources: %v", dir, err))
 	}
-	fp.Bundling = &golambda.BundlingOptions{
-		CgoEnabled:    jsii.Bool(false),
-		GoBuildFlags:  jsii.Strings(contract.BuildFlags...),
+	// Built here, not by a bundling image: Go is on the machine that
+	// synthesizes, and the hash names the build, so an unchanged handler
+	// is built once per machine.
+	bootstrap, err := bootstrapDir(dir, hash)
+	if err != nil {
+		panic(fmt.Sprintf("Entry %q: cannot build the handler: %v", dir, err))
+	}
+	fp.Code = awslambda.Code_FromAsset(jsii.String(bootstrap), &awss3assets.AssetOptions{
 		AssetHashType: awscdk.AssetHashType_CUSTOM,
 		AssetHash:     jsii.String(hash),
-	}
-	fn := golambda.NewGoFunction(c, jsii.String("Function"), fp)
+	})
+	fp.Handler = jsii.String("bootstrap")
+	fn := awslambda.NewFunction(c, jsii.String("Function"), fp)
 	role := fn.Role()
 	awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
 		Grantee:      role,

@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/privates3/privates3/lambda/uploader/contract"
@@ -14,8 +13,8 @@ import (
 // maxBootstrapBytes is the size budget of the deployed binary.
 const maxBootstrapBytes = 10 << 20
 
-// TestBootstrapReproducible builds the bootstrap exactly as the CDK
-// GoFunction does (same flags, same shell command line), twice, into
+// TestBootstrapReproducible builds the bootstrap exactly as the functions
+// construct does (contract.BuildFlags and BuildEnv), twice, into
 // different folders: the bytes must match, or every synth gets a new asset
 // hash and a needless deployment.
 //
@@ -43,8 +42,8 @@ func TestBootstrapReproducible(t *testing.T) {
 func buildBootstrap(t *testing.T, outDir, gocache string) []byte {
 	t.Helper()
 	out := filepath.Join(outDir, "bootstrap")
-	cmd := exec.Command("sh", "-c", "go build "+strings.Join(contract.BuildFlags, " ")+" -o "+out+" .")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64")
+	cmd := exec.Command("go", append(append([]string{"build"}, contract.BuildFlags...), "-o", out, ".")...)
+	cmd.Env = append(os.Environ(), contract.BuildEnv...)
 	if gocache != "" {
 		cmd.Env = append(cmd.Env, "GOCACHE="+gocache)
 	}
