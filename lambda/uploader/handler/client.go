@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"net/http"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -18,24 +19,43 @@ import (
 )
 
 // Network and retry settings. They decide how fast "no path to S3" is
-// reported, so they are tuned for that without weakening real use:
+// reported: a subnet without one (a public subnet, an isolated subnet without
+// the gateway endpoint) drops the packets rather than refusing them, so
+// without bounds the call hangs until the function's deadline. They bound
+// only how long it may take to get a connection, never the transfer itself:
 //
-//   - ConnectTimeout: a TCP connect to the regional S3 endpoint from inside
-//     the region takes milliseconds. Two seconds still absorbs one lost SYN
-//     (Linux resends it after one second). The SDK default is 30 s, which
-//     with retries would outlast any sensible function timeout when a
-//     security group or route table silently drops the packets.
+//   - ConnectTimeout: DNS and TCP connect to the regional S3 endpoint take
+//     milliseconds from inside the region. Two seconds still absorbs one lost
+//     SYN (Linux resends it after one second). The SDK default is 30 s.
+//   - TLSHandshakeTimeout: the handshake is a few round trips and some
+//     milliseconds of CPU, even on the smallest Lambda memory size. Two
+//     seconds catches a path that answers TCP but nothing else (a middlebox,
+//     a wrong endpoint). The SDK default is 10 s, which with three attempts
+//     ran into a 30 s deadline.
+//   - ConnectBudget: the connection failures of one call, with the pauses
+//     between them, never add up past it. A failed connect is retried only if
+//     the next attempt, at its own bound, still ends within it, so the worst
+//     case is one retry: 2 s + at most 0.25 s + 2 s. It is counted per call
+//     and does not depend on MaxAttempts, which AWS_MAX_ATTEMPTS may change.
 //   - MaxAttempts: the SDK's standard three, so throttling and 5xx get the
 //     SDK's exponential backoff with jitter.
 //   - Connection failures retry after at most connectRetryDelay instead of
 //     the exponential backoff: a refused or timed-out connect is not load to
 //     back off from, and waiting seconds only delays the S3Unreachable
-//     answer. Worst case with every packet dropped: about 3 x 2 s + 0.5 s; a
-//     refused port answers in well under a second.
+//     answer. A refused port answers in well under a second.
+//
+// No timeout is set on the request as a whole, on reading the response
+// headers (http.Transport.ResponseHeaderTimeout) or on the body: once
+// connected, a PutObject of up to 6 MB has to be sent and stored, S3 answers
+// only after storing it, and giving up early could turn a write that succeeded
+// into a retry that finds the key taken. The function's deadline, less
+// DeadlineMargin, bounds that part.
 const (
-	ConnectTimeout    = 2 * time.Second
-	MaxAttempts       = 3
-	connectRetryDelay = 250 * time.Millisecond
+	ConnectTimeout      = 2 * time.Second
+	TLSHandshakeTimeout = 2 * time.Second
+	ConnectBudget       = 4500 * time.Millisecond
+	MaxAttempts         = 3
+	connectRetryDelay   = 250 * time.Millisecond
 )
 
 // NewS3Client builds the S3 client once per container from the standard SDK
@@ -44,11 +64,8 @@ const (
 // configuration stops the function at init rather than at the first event.
 // optFns are applied after the defaults; tests use them.
 func NewS3Client(ctx context.Context, optFns ...func(*s3.Options)) (*s3.Client, error) {
-	httpClient := awshttp.NewBuildableClient().WithDialerOptions(func(d *net.Dialer) {
-		d.Timeout = ConnectTimeout
-	})
 	cfg, err := config.LoadDefaultConfig(ctx,
-		config.WithHTTPClient(httpClient),
+		config.WithHTTPClient(withConnectionTimeouts(awshttp.NewBuildableClient())),
 		config.WithRetryer(newRetryer),
 	)
 	if err != nil {
@@ -60,7 +77,23 @@ func NewS3Client(ctx context.Context, optFns ...func(*s3.Options)) (*s3.Client, 
 	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
 		return nil, fmt.Errorf("no usable AWS credentials: %w", err)
 	}
-	return s3.NewFromConfig(cfg, optFns...), nil
+	return s3.NewFromConfig(cfg, append([]func(*s3.Options){connectionBounds}, optFns...)...), nil
+}
+
+// withConnectionTimeouts sets ConnectTimeout and TLSHandshakeTimeout.
+func withConnectionTimeouts(c *awshttp.BuildableClient) *awshttp.BuildableClient {
+	return c.WithDialerOptions(func(d *net.Dialer) { d.Timeout = ConnectTimeout }).
+		WithTransportOptions(func(t *http.Transport) { t.TLSHandshakeTimeout = TLSHandshakeTimeout })
+}
+
+// connectionBounds applies the connection timeouts again after the S3 client
+// has applied its defaults mode (AWS_DEFAULTS_MODE=standard would otherwise
+// replace them with 3.1 s each), and installs ConnectBudget in every call.
+func connectionBounds(o *s3.Options) {
+	if b, ok := o.HTTPClient.(*awshttp.BuildableClient); ok {
+		o.HTTPClient = withConnectionTimeouts(b)
+	}
+	o.APIOptions = append(o.APIOptions, addConnectBudget)
 }
 
 func newRetryer() aws.Retryer {
@@ -81,6 +114,57 @@ func (b connectAwareBackoff) BackoffDelay(attempt int, err error) (time.Duration
 	return b.next.BackoffDelay(attempt, err)
 }
 
+// addConnectBudget runs once per call (the SDK builds a fresh middleware
+// stack for each), so the budget's state belongs to that call. It sits inside
+// the retry loop and sees every attempt.
+func addConnectBudget(st *middleware.Stack) error {
+	var b connectBudget
+	return st.Deserialize.Add(middleware.DeserializeMiddlewareFunc("UploaderConnectBudget",
+		func(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
+			start := time.Now()
+			out, md, err := next.HandleDeserialize(ctx, in)
+			return out, md, b.judge(err, start, time.Now())
+		}), middleware.Before)
+}
+
+// connectBudget enforces ConnectBudget for one call.
+type connectBudget struct {
+	spent    time.Duration // failed connects and the pauses after them
+	failedAt time.Time     // end of the previous attempt, if it failed to connect
+}
+
+// judge returns the error of the attempt that ran from start to end, marked
+// as not retryable when another failed connect, after the longest pause,
+// could end past ConnectBudget.
+func (b *connectBudget) judge(err error, start, end time.Time) error {
+	if !b.failedAt.IsZero() {
+		b.spent += start.Sub(b.failedAt)
+		b.failedAt = time.Time{}
+	}
+	if err == nil || !isNoConnection(err) {
+		return err
+	}
+	b.spent += end.Sub(start)
+	b.failedAt = end
+	if b.spent+connectRetryDelay+max(ConnectTimeout, TLSHandshakeTimeout) > ConnectBudget {
+		return &connectBudgetSpent{err: err, spent: b.spent}
+	}
+	return err
+}
+
+// connectBudgetSpent stops the SDK's retries (it honours RetryableError on
+// any error in the chain) and keeps the connection error for classify.
+type connectBudgetSpent struct {
+	err   error
+	spent time.Duration
+}
+
+func (e *connectBudgetSpent) Error() string {
+	return fmt.Sprintf("%v (no retry: failed connects took %v of the %v connect budget)", e.err, e.spent.Round(time.Millisecond), ConnectBudget)
+}
+func (e *connectBudgetSpent) Unwrap() error        { return e.err }
+func (e *connectBudgetSpent) RetryableError() bool { return false }
+
 // attemptLog records, for one PutObject call, how many attempts reached the
 // transport and the error of the last one. The SDK's final error loses both
 // when the context ends during a backoff, and the classification needs them.
@@ -97,7 +181,8 @@ func (l *attemptLog) option(o *s3.Options) {
 			func(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
 				l.attempts++
 				out, md, err := next.HandleDeserialize(ctx, in)
-				if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+				// An attempt the deadline cut short says nothing about S3.
+				if err != nil && ctx.Err() == nil {
 					l.lastErr = err
 				}
 				return out, md, err

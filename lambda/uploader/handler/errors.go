@@ -1,11 +1,11 @@
 package handler
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 
 	"github.com/aws/aws-lambda-go/lambda/messages"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -77,13 +77,16 @@ var inputCodes = map[string]bool{
 	"InvalidArgument": true,
 }
 
-// classify maps a PutObject failure to a contract error. lastAttempt is the
-// error of the last attempt that reached the network, if any: when the
-// function's deadline cuts a retry loop short, the SDK reports only the
-// cancellation, and lastAttempt says what S3 was answering until then.
-func classify(err error, bucket, key string, lastAttempt error) *Error {
+// classify maps a PutObject failure to a contract error. ctxDone says the
+// call's context had ended: only then did the deadline (or a cancellation)
+// cut the call short. The error alone cannot say so: since Go 1.23 a dial
+// timeout also satisfies errors.Is(err, context.DeadlineExceeded). lastAttempt
+// is the error of the last attempt made before the context ended, if any:
+// the SDK then reports only the cancellation, and lastAttempt says what S3
+// was answering until then.
+func classify(err error, ctxDone bool, bucket, key string, lastAttempt error) *Error {
 	gaveUp := ""
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+	if ctxDone {
 		if lastAttempt == nil {
 			return &Error{Type: contract.ErrS3Unreachable, Err: err,
 				Msg: "no answer from S3 before the function's deadline; " + unreachableHint}
@@ -121,7 +124,7 @@ func classify(err error, bucket, key string, lastAttempt error) *Error {
 
 	if isNoConnection(err) {
 		return &Error{Type: contract.ErrS3Unreachable, Err: err,
-			Msg: "cannot connect to S3; " + unreachableHint}
+			Msg: "cannot connect to S3" + gaveUp + "; " + unreachableHint}
 	}
 	return &Error{Type: contract.ErrInternal, Err: err,
 		Msg: fmt.Sprintf("storing s3://%s/%s failed before S3 answered", bucket, key)}
@@ -139,17 +142,27 @@ func httpStatus(err error) int {
 	return 0
 }
 
-// isNoConnection reports errors that happen before any byte reaches S3: DNS
-// failure, refused or timed-out connect, no route. Errors after a connection
-// (a reset mid-body) are not included: they may follow a successful write.
+// isNoConnection reports errors that happen before any byte of the request
+// reaches S3: DNS failure, refused or timed-out connect, no route, a TLS
+// handshake that got no answer. Errors after a connection (a reset mid-body)
+// are not included: they may follow a successful write.
 func isNoConnection(err error) bool {
 	var dnsErr *net.DNSError
 	if errors.As(err, &dnsErr) {
 		return true
 	}
 	var opErr *net.OpError
-	return errors.As(err, &opErr) && opErr.Op == "dial"
+	if errors.As(err, &opErr) && opErr.Op == "dial" {
+		return true
+	}
+	// net/http reports Transport.TLSHandshakeTimeout with an unexported type,
+	// directly inside the *url.Error of http.Client.Do; its text is the only
+	// stable handle. The integration tests' black holes catch a change.
+	var urlErr *url.Error
+	return errors.As(err, &urlErr) && urlErr.Err != nil && urlErr.Err.Error() == tlsHandshakeTimeout
 }
+
+const tlsHandshakeTimeout = "net/http: TLS handshake timeout"
 
 func isThrottleCode(code string) bool {
 	_, ok := retry.DefaultThrottleErrorCodes[code]

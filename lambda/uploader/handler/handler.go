@@ -148,7 +148,7 @@ func (h *Handler) upload(ctx context.Context, ev contract.Event) (contract.Respo
 	var log attemptLog
 	out, err := h.s3.PutObject(ctx, in, log.option, presetPayloadHash(hex.EncodeToString(sum[:])))
 	if err != nil {
-		e := classify(err, h.cfg.Bucket, req.key, log.lastErr)
+		e := classify(err, ctx.Err() != nil, h.cfg.Bucket, req.key, log.lastErr)
 		if e.Type == contract.ErrAlreadyExists && log.attempts > 1 {
 			e.Msg += fmt.Sprintf("; note: this invocation sent %d attempts, so an earlier one may have stored it: compare the object's SHA-256 with %s", log.attempts, checksum)
 		}

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"syscall"
 	"testing"
@@ -77,6 +78,10 @@ func TestErrorMapping(t *testing.T) {
 		{"bad digest", apiError(400, "BadDigest"), contract.ErrInternal, "BadDigest"},
 		{"connection refused", sendError(refused), contract.ErrS3Unreachable, "cannot connect to S3"},
 		{"connect timeout", sendError(&net.OpError{Op: "dial", Net: "tcp", Err: errors.New("i/o timeout")}), contract.ErrS3Unreachable, "gateway endpoint route"},
+		// Since Go 1.23 a dial timeout satisfies errors.Is(err,
+		// context.DeadlineExceeded); the function's deadline had not passed.
+		{"connect timeout that is a DeadlineExceeded", sendError(&net.OpError{Op: "dial", Net: "tcp", Err: fmt.Errorf("i/o timeout: %w", context.DeadlineExceeded)}), contract.ErrS3Unreachable, "cannot connect to S3; "},
+		{"TLS handshake timeout", sendError(&url.Error{Op: "Put", URL: "https://s3.eu-west-1.amazonaws.com/b/k", Err: errors.New("net/http: TLS handshake timeout")}), contract.ErrS3Unreachable, "cannot connect to S3; "},
 		{"DNS failure", sendError(&net.DNSError{Err: "no such host", Name: "s3.eu-west-1.amazonaws.com"}), contract.ErrS3Unreachable, "cannot connect"},
 		{"reset after connecting", sendError(&net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}), contract.ErrInternal, "before S3 answered"},
 		{"other", errors.New("boom"), contract.ErrInternal, "boom"},
@@ -113,11 +118,11 @@ func TestClassifyAtDeadline(t *testing.T) {
 	}{
 		{"no attempt answered", nil, contract.ErrS3Unreachable, "no answer from S3 before the function's deadline"},
 		{"throttled until the deadline", apiError(503, "SlowDown"), contract.ErrThrottled, "retries stopped at the function's deadline"},
-		{"refused until the deadline", sendError(&net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}), contract.ErrS3Unreachable, "cannot connect"},
+		{"refused until the deadline", sendError(&net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}), contract.ErrS3Unreachable, "cannot connect to S3 (retries stopped at the function's deadline)"},
 		{"server errors until the deadline", apiError(500, "InternalError"), contract.ErrInternal, "retries stopped"},
 	}
 	for _, tt := range tests {
-		got := classify(canceled, "b", "k", tt.last)
+		got := classify(canceled, true, "b", "k", tt.last)
 		if got.Type != tt.wantType || !strings.Contains(got.Error(), tt.wantMsg) {
 			t.Errorf("%s: classify() = %s %q, want %s containing %q", tt.name, got.Type, got.Error(), tt.wantType, tt.wantMsg)
 		}
