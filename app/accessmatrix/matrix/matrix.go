@@ -396,13 +396,15 @@ func (b *builder) request(c caller, bk *bucket, action string) policy.Request {
 	return policy.Request{PrincipalARN: c.arn, Account: account, Action: action, Resource: resource, Context: ctx}
 }
 
-// accountOf reads the account field of an IAM ARN, symbols included.
+// accountOf reads the account field of an IAM ARN. The split keeps
+// symbols whole: ${AWS::Partition} holds "::", which a plain split on ":"
+// would take for the empty region and account fields.
 func accountOf(arn string) string {
-	parts := strings.SplitN(strings.ReplaceAll(arn, "${AWS::AccountId}", "\x00"), ":", 6)
-	if len(parts) < 5 {
+	parts := policy.SplitARN(arn)
+	if len(parts) < 6 {
 		return cfn.Symbol("AWS::AccountId")
 	}
-	return strings.ReplaceAll(parts[4], "\x00", "${AWS::AccountId}")
+	return parts[4]
 }
 
 func (b *builder) input(c caller, bk *bucket) policy.Input {

@@ -220,3 +220,64 @@ func BenchmarkBuild(b *testing.B) {
 		}
 	}
 }
+
+// buildInline builds the matrix of a template written in the test.
+func buildInline(t *testing.T, doc string, opts Options) []Row {
+	t.Helper()
+	tmpl, err := cfn.Parse("inline.json", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := BuildWith(opts, tmpl)
+	if err != nil {
+		t.Fatalf("Build error: %v", err)
+	}
+	return rows
+}
+
+// rowOf returns the row of a function (or probe) and action.
+func rowOf(t *testing.T, rows []Row, function, action string) Row {
+	t.Helper()
+	for _, r := range rows {
+		if r.Function == function && r.Action == action {
+			return r
+		}
+	}
+	t.Fatalf("no row for %s %s", function, action)
+	return Row{}
+}
+
+// Wrong today, item 2: the account of a role ARN built from a symbolic
+// partition came out as "iam" (the partition symbol holds "::"), so the
+// standard "deny principals of other accounts" statement denied the
+// account's own function.
+func TestPrincipalAccountOfTheAccountsOwnRole(t *testing.T) {
+	const doc = `{"Resources": {
+	  "Data": {"Type": "AWS::S3::Bucket"},
+	  "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {}, "Policies": [{"PolicyName": "read", "PolicyDocument": {"Statement": [
+	    {"Effect": "Allow", "Action": "s3:GetObject", "Resource": {"Fn::Sub": "${Data.Arn}/*"}}]}}]}},
+	  "Policy": {"Type": "AWS::S3::BucketPolicy", "Properties": {"Bucket": {"Ref": "Data"}, "PolicyDocument": {"Statement": [
+	    {"Sid": "DenyOtherAccounts", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+	     "Resource": [{"Fn::GetAtt": ["Data", "Arn"]}, {"Fn::Sub": "${Data.Arn}/*"}],
+	     "Condition": {"StringNotEquals": {"aws:PrincipalAccount": {"Ref": "AWS::AccountId"}}}}]}}},
+	  "Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Role": {"Fn::GetAtt": ["Role", "Arn"]}}}
+	}}`
+	for _, opts := range []Options{{NoProbes: true}, {NoProbes: true, Values: map[string]string{"AWS::Partition": "aws-cn"}}} {
+		r := rowOf(t, buildInline(t, doc, opts), "Fn", "s3:GetObject")
+		if r.Decision != Allowed {
+			t.Errorf("Fn s3:GetObject with %v = %s (%s), want allowed: the role is the account's own", opts.Values, r.Decision, r.Reason)
+		}
+	}
+}
+
+func TestAccountOf(t *testing.T) {
+	for arn, want := range map[string]string{
+		"arn:aws:iam::111122223333:role/Uploader":                           "111122223333",
+		"arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${UploaderRole}": "${AWS::AccountId}",
+		"arn:aws:iam::${AWS::AccountId}:role/x":                             "${AWS::AccountId}",
+	} {
+		if got := accountOf(arn); got != want {
+			t.Errorf("accountOf(%q) = %q, want %q", arn, got, want)
+		}
+	}
+}

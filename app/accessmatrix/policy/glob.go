@@ -90,8 +90,8 @@ func intersects(p, q string) bool {
 // a "*" never spans a colon. Symbols such as ${AWS::AccountId} contain
 // colons and are kept whole.
 func ArnLike(pattern, arn string) bool {
-	pp := splitARN(pattern)
-	ap := splitARN(arn)
+	pp := SplitARN(pattern)
+	ap := SplitARN(arn)
 	if len(pp) != len(ap) {
 		// Not an ARN on both sides: compare as plain text.
 		return len(pp) < 6 && len(ap) < 6 && Glob(pattern, arn, false)
@@ -104,8 +104,9 @@ func ArnLike(pattern, arn string) bool {
 	return true
 }
 
-// splitARN splits into at most six components at colons outside ${...}.
-func splitARN(s string) []string {
+// SplitARN splits an ARN into at most six components at the colons outside
+// symbols (${...}), which may hold colons themselves.
+func SplitARN(s string) []string {
 	var parts []string
 	depth, start := 0, 0
 	for i := 0; i < len(s) && len(parts) < 5; i++ {
