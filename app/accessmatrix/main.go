@@ -84,15 +84,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		templates = append(templates, t)
 	}
-	rows, err := matrix.BuildWith(matrix.Options{Actions: actions, NoProbes: *noProbes, Values: values, Qualifier: *qualifier, External: network.External{Subnets: external}}, templates...)
+	opts := matrix.Options{Actions: actions, NoProbes: *noProbes, Values: values, Qualifier: *qualifier, External: network.External{Subnets: external}}
+	rows, err := matrix.BuildWith(opts, templates...)
 	if err != nil {
 		fmt.Fprintf(stderr, "accessmatrix: %v\n", err)
 		return 2
 	}
 	if *asJSON {
-		err = matrix.WriteJSON(stdout, rows)
-	} else {
-		err = matrix.WriteTable(stdout, rows)
+		// The JSON array is the output contract; what was assumed goes to
+		// stderr so that it is still said.
+		if err = matrix.WriteJSON(stdout, rows); err == nil {
+			err = matrix.WriteAssumptions(stderr, matrix.Assumptions(opts))
+		}
+	} else if err = matrix.WriteTable(stdout, rows); err == nil {
+		err = matrix.WriteAssumptions(stdout, matrix.Assumptions(opts))
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "accessmatrix: %v\n", err)

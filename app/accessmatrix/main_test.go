@@ -39,6 +39,9 @@ func TestRun(t *testing.T) {
 		jsonOutput bool
 	}{
 		{"table", []string{private}, 0, "EndpointFunction", "", false},
+		{"table says what it assumed", []string{private}, 0, "ASSUMED\n  AWS::Partition=aws", "", false},
+		{"json says it on stderr", []string{"--json", "--no-probes", "--action", "s3:GetObject", private}, 0, "", "AWS::Partition=aws", false},
+		{"the partition given", []string{"--set", "AWS::Partition=aws-cn", filepath.Join("testdata", "endpoint-read-only.template.json")}, 0, "arn:aws-cn:s3:::data-", "", false},
 		{"json with chosen actions", []string{"--json", "--action", "s3:PutObject", "--action", "s3:GetObject", "--no-probes", private}, 0, `"decision": "explicit-deny"`, "", true},
 		{"expectations met", []string{"--expect", "invariants.json", filepath.Join("testdata", "cdk-privates3-dev.template.json")}, 0, "UploaderFunction79114915", "", false},
 		{"expectations broken", []string{"--expect", expectFail, private}, 1, "", "expected Nat* s3:PutObject on * to be allowed: NatFunction s3:PutObject on Data: decision explicit-deny, want allowed", false},

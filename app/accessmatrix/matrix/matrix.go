@@ -100,6 +100,32 @@ type Options struct {
 	External network.External
 }
 
+// DefaultPartition is the partition taken when Values gives none: the
+// standard one. Hand-written templates spell ARNs "arn:aws:s3:::" + name;
+// with the partition left a symbol they would never match the bucket's own
+// ARN, and a Deny spelled that way would be skipped.
+const DefaultPartition = "aws"
+
+// Assumptions lists the values Build takes because opts does not give
+// them, for the output to say.
+func Assumptions(opts Options) []string {
+	var out []string
+	if _, ok := opts.Values["AWS::Partition"]; !ok {
+		out = append(out, "AWS::Partition="+DefaultPartition+" (the standard partition; give another with --set AWS::Partition=aws-cn or aws-us-gov)")
+	}
+	return out
+}
+
+// withDefaults adds the assumed values to the caller's, without changing
+// the caller's map.
+func withDefaults(values map[string]string) map[string]string {
+	out := map[string]string{"AWS::Partition": DefaultPartition}
+	for k, v := range values {
+		out[k] = v
+	}
+	return out
+}
+
 // Build computes the matrix of the templates with default options.
 func Build(templates ...*cfn.Template) ([]Row, error) {
 	return BuildWith(Options{}, templates...)
@@ -130,7 +156,7 @@ func BuildWith(opts Options, templates ...*cfn.Template) ([]Row, error) {
 			return nil, fmt.Errorf("action %q: want service:Action, e.g. s3:GetObject", a)
 		}
 	}
-	r, err := cfn.NewResolver(cfn.Options{Values: opts.Values}, templates...)
+	r, err := cfn.NewResolver(cfn.Options{Values: withDefaults(opts.Values)}, templates...)
 	if err != nil {
 		return nil, err
 	}

@@ -41,6 +41,9 @@ func TestGolden(t *testing.T) {
 			if err := WriteTable(&table, rows); err != nil {
 				t.Fatal(err)
 			}
+			if err := WriteAssumptions(&table, Assumptions(Options{})); err != nil {
+				t.Fatal(err)
+			}
 			if err := WriteJSON(&js, rows); err != nil {
 				t.Fatal(err)
 			}
@@ -279,5 +282,56 @@ func TestAccountOf(t *testing.T) {
 		if got := accountOf(arn); got != want {
 			t.Errorf("accountOf(%q) = %q, want %q", arn, got, want)
 		}
+	}
+}
+
+// Wrong today, item 1: ARNs spelled with a literal partition
+// ("arn:aws:s3:::" and a Ref or a name, as hand-written templates do) were
+// not recognised as the bucket's, whose ARN carried ${AWS::Partition}: the
+// Deny was skipped (fail-open) and the literal Allow missed (fail-closed).
+// The partition is taken to be aws unless --set says otherwise.
+func TestLiteralPartitionARNs(t *testing.T) {
+	const doc = `{"Parameters": {"Prefix": {"Type": "String", "Default": "acme"}},
+	  "Resources": {
+	  "Data": {"Type": "AWS::S3::Bucket"},
+	  "Named": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": {"Fn::Sub": "${Prefix}-data"}}},
+	  "Logs": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "acme-logs"}},
+	  "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {}, "Policies": [{"PolicyName": "rw", "PolicyDocument": {"Statement": [
+	    {"Effect": "Allow", "Action": "s3:PutObject", "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": ["Data", "Arn"]}, "/*"]]}},
+	    {"Effect": "Allow", "Action": "s3:GetObject", "Resource": [{"Fn::Sub": "arn:aws:s3:::${Data}/*"}, {"Fn::Sub": "arn:aws:s3:::${Prefix}-data/*"}, "arn:aws:s3:::acme-logs/*"]}]}}]}},
+	  "Policy": {"Type": "AWS::S3::BucketPolicy", "Properties": {"Bucket": {"Ref": "Data"}, "PolicyDocument": {"Statement": [
+	    {"Sid": "DenyOutsideEndpoint", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
+	     "Resource": {"Fn::Join": ["", ["arn:aws:s3:::", {"Ref": "Data"}, "/*"]]},
+	     "Condition": {"StringNotEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}}}]}}},
+	  "Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Role": {"Fn::GetAtt": ["Role", "Arn"]}}}
+	}}`
+	rows := buildInline(t, doc, Options{NoProbes: true, Actions: []string{"s3:PutObject", "s3:GetObject"}})
+	for _, tt := range []struct{ bucket, action, want string }{
+		{"Data", "s3:PutObject", ExplicitDeny},
+		{"Data", "s3:GetObject", Allowed},
+		{"Named", "s3:GetObject", Allowed},
+		{"Logs", "s3:GetObject", Allowed},
+	} {
+		var got *Row
+		for i := range rows {
+			if rows[i].Bucket == tt.bucket && rows[i].Action == tt.action {
+				got = &rows[i]
+			}
+		}
+		if got == nil || got.Decision != tt.want {
+			t.Errorf("Fn %s on %s = %+v, want %s", tt.action, tt.bucket, got, tt.want)
+		}
+	}
+	if got := strings.Join(Assumptions(Options{}), "; "); !strings.Contains(got, "AWS::Partition=aws") {
+		t.Errorf("Assumptions() = %q, want it to say the partition is taken to be aws", got)
+	}
+	// In the China partition the literal "arn:aws:" ARNs name no bucket
+	// of these templates: the Deny no longer applies.
+	cn := buildInline(t, doc, Options{NoProbes: true, Actions: []string{"s3:PutObject"}, Values: map[string]string{"AWS::Partition": "aws-cn"}})
+	if r := rowOf(t, cn, "Fn", "s3:PutObject"); r.Bucket != "Data" || r.Decision != Allowed {
+		t.Errorf("Fn s3:PutObject in aws-cn = %s (%s), want allowed", r.Decision, r.Reason)
+	}
+	if got := strings.Join(Assumptions(Options{Values: map[string]string{"AWS::Partition": "aws-cn"}}), "; "); strings.Contains(got, "Partition") {
+		t.Errorf("Assumptions(aws-cn given) = %q, want no partition assumption", got)
 	}
 }

@@ -54,3 +54,18 @@ func WriteTable(w io.Writer, rows []Row) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// WriteAssumptions lists what the matrix took for granted (see
+// Assumptions), so no reader mistakes an assumption for a proof.
+func WriteAssumptions(w io.Writer, assumptions []string) error {
+	if len(assumptions) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString("\nASSUMED\n")
+	for _, a := range assumptions {
+		fmt.Fprintf(&b, "  %s\n", a)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
