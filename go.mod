@@ -15,6 +15,7 @@ require (
 	github.com/aws/jsii-runtime-go v1.113.0
 	github.com/aws/smithy-go v1.28.8
 	github.com/rhysd/actionlint v1.7.12
+	go.yaml.in/yaml/v3 v3.0.6
 )
 
 require (
