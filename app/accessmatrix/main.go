@@ -1,4 +1,4 @@
-// Command accessmatrix reads CloudFormation JSON templates and prints, for
+// Command accessmatrix reads CloudFormation templates (JSON, YAML, SAM) and prints, for
 // every Lambda function and S3 bucket in them, which S3 actions the
 // function can perform, over which network path, and why, proven offline
 // from the templates alone.
@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	"github.com/privates3/privates3/app/accessmatrix/cfn"
+	_ "github.com/privates3/privates3/app/accessmatrix/cfn/cfnyaml" // YAML templates
 	"github.com/privates3/privates3/app/accessmatrix/matrix"
 	"github.com/privates3/privates3/app/accessmatrix/network"
 	"github.com/privates3/privates3/app/internal/cdkout"
@@ -96,8 +97,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if err = matrix.WriteJSON(stdout, rows); err == nil {
 			err = matrix.WriteAssumptions(stderr, matrix.Assumptions(opts))
 		}
+		if err == nil {
+			err = writeNotModelled(stderr, templates)
+		}
 	} else if err = matrix.WriteTable(stdout, rows); err == nil {
-		err = matrix.WriteAssumptions(stdout, matrix.Assumptions(opts))
+		if err = matrix.WriteAssumptions(stdout, matrix.Assumptions(opts)); err == nil {
+			err = writeNotModelled(stdout, templates)
+		}
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "accessmatrix: %v\n", err)

@@ -33,6 +33,9 @@ type Template struct {
 	Mappings   map[string]any
 	Conditions map[string]any
 	Outputs    map[string]Output
+	// Notes list what a transform left unmodelled (a SAM resource type, an
+	// event source, another transform), so the output can say so.
+	Notes []string
 }
 
 // Resource is one entry of the Resources section.
@@ -43,6 +46,9 @@ type Resource struct {
 	// unconditional.
 	Condition  string
 	Properties map[string]any
+	// Notes say what of this resource a transform did not model, e.g. a
+	// SAM role's policy that was not expanded.
+	Notes []string
 }
 
 // Parameter is one entry of the Parameters section.
@@ -63,7 +69,9 @@ type Output struct {
 // without guessing: the file, the resource (or section entry) and the
 // property path.
 type Error struct {
-	File     string
+	File string
+	// Line is the 1-based line in File, when known (YAML templates).
+	Line     int
 	Resource string
 	Property string
 	Err      error
@@ -72,6 +80,9 @@ type Error struct {
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
 	if e.Resource != "" {
 		b.WriteString(": resource ")
 		b.WriteString(e.Resource)
@@ -96,12 +107,15 @@ func Load(path string) (*Template, error) {
 	return Parse(path, data)
 }
 
-// Parse parses a JSON template and checks its structure: every Ref,
-// Fn::GetAtt and Fn::Sub reference must name something that exists, and
-// every intrinsic function must be one the resolver understands. Checking
-// here, once, means a dangling Ref is reported even in a resource the
-// matrix never looks at.
+// Parse parses a JSON or YAML template (see RegisterYAML), expands a SAM
+// transform, and checks its structure: every Ref, Fn::GetAtt and Fn::Sub
+// reference must name something that exists, and every intrinsic function
+// must be one the resolver understands. Checking here, once, means a
+// dangling Ref is reported even in a resource the matrix never looks at.
 func Parse(name string, data []byte) (*Template, error) {
+	if !isJSON(data) {
+		return parseYAML(name, data)
+	}
 	var raw map[string]any
 	dec := json.NewDecoder(strings.NewReader(string(data)))
 	if err := dec.Decode(&raw); err != nil {
@@ -113,6 +127,11 @@ func Parse(name string, data []byte) (*Template, error) {
 	if raw == nil {
 		return nil, &Error{File: name, Err: errors.New("template is not a JSON object")}
 	}
+	return fromTree(name, raw)
+}
+
+// fromTree builds a Template from a decoded document, JSON's or YAML's.
+func fromTree(name string, raw map[string]any) (*Template, error) {
 	t := &Template{
 		Name:       name,
 		Resources:  map[string]*Resource{},
@@ -121,11 +140,15 @@ func Parse(name string, data []byte) (*Template, error) {
 		Conditions: map[string]any{},
 		Outputs:    map[string]Output{},
 	}
-	if tr, ok := raw["Transform"]; ok && tr != nil {
-		// A transform (SAM, language extensions) rewrites the template
-		// server-side; reading the untransformed text would silently miss
-		// functions and policies.
-		return nil, &Error{File: name, Property: "Transform", Err: errors.New("transforms are not supported: synthesize or process the template first")}
+	var tr *transformed
+	if v, ok := raw["Transform"]; ok && v != nil {
+		// A transform rewrites the template server-side; reading the
+		// untransformed text would silently miss functions and policies.
+		var err error
+		if tr, err = applyTransform(name, v, raw); err != nil {
+			return nil, err
+		}
+		raw = tr.template
 	}
 	if v, ok := raw["Resources"]; ok {
 		m, ok := v.(map[string]any)
@@ -207,6 +230,7 @@ func Parse(name string, data []byte) (*Template, error) {
 			t.Outputs[id] = o
 		}
 	}
+	tr.annotate(t)
 	if err := t.validate(); err != nil {
 		return nil, err
 	}
