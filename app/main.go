@@ -12,6 +12,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/privates3/privates3/app/config"
+	"github.com/privates3/privates3/app/internal/cdkout"
 	"github.com/privates3/privates3/app/stack"
 )
 
@@ -47,7 +48,11 @@ func run() error {
 	}
 	st := stack.New(app, cfg, root)
 	assembly := app.Synth(nil)
-	if m := assembly.Manifest().Missing; m != nil && len(*m) > 0 {
+	missing, err := cdkout.MissingLookups(*assembly.Directory())
+	if err != nil {
+		return err
+	}
+	if len(missing) > 0 {
 		// Lookups pending: the CLI looks them up and runs the app again;
 		// the invariants are checked on that final template.
 		return nil

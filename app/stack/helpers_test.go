@@ -54,7 +54,12 @@ func run(m *testing.M) (int, error) {
 	defer os.RemoveAll(outRoot)
 	// Without Close each binary leaves the jsii runtime's files in $TMPDIR.
 	defer jsii.Close()
-	return m.Run(), nil
+	code := m.Run()
+	if err := lintSynthesized(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		code = 1
+	}
+	return code, nil
 }
 
 // newApp returns an app with cdk.json's context plus extra. Every app of
@@ -62,6 +67,7 @@ func run(m *testing.M) (int, error) {
 // skips bundling when the folder already holds the asset. Tests read each
 // assembly right after synthesizing it, one at a time.
 func newApp(extra map[string]any) awscdk.App {
+	noteApp(extra) // before this app's synth overwrites the last one's templates
 	ctx := map[string]any{}
 	for k, v := range cdkContext {
 		ctx[k] = v
@@ -118,30 +124,45 @@ func synth(t *testing.T, context map[string]any) *synthesized {
 }
 
 // assemblyMessages returns the annotations of one kind recorded in the cloud
-// assembly's manifest.
+// assembly: in the manifest, or in the file a stack artifact names as its
+// additionalMetadataFile (cloud assembly schema 50 and later).
 func assemblyMessages(t *testing.T, dir, kind string) []string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
-	if err != nil {
-		t.Fatal(err)
+	type metadata map[string][]struct {
+		Type string `json:"type"`
+		Data any    `json:"data"`
+	}
+	read := func(name string, v any) {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, v); err != nil {
+			t.Fatal(err)
+		}
 	}
 	var m struct {
 		Artifacts map[string]struct {
-			Metadata map[string][]struct {
-				Type string `json:"type"`
-				Data any    `json:"data"`
-			} `json:"metadata"`
+			Metadata               metadata `json:"metadata"`
+			AdditionalMetadataFile string   `json:"additionalMetadataFile"`
 		} `json:"artifacts"`
 	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
+	read("manifest.json", &m)
 	var out []string
 	for _, a := range m.Artifacts {
-		for _, entries := range a.Metadata {
-			for _, e := range entries {
-				if e.Type == kind {
-					out = append(out, fmt.Sprint(e.Data))
+		all := []metadata{a.Metadata}
+		if a.AdditionalMetadataFile != "" {
+			var more metadata
+			read(a.AdditionalMetadataFile, &more)
+			all = append(all, more)
+		}
+		for _, md := range all {
+			for _, entries := range md {
+				for _, e := range entries {
+					if e.Type == kind {
+						out = append(out, fmt.Sprint(e.Data))
+					}
 				}
 			}
 		}

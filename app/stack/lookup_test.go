@@ -8,6 +8,7 @@ import (
 
 	"github.com/privates3/privates3/app/accessmatrix/network"
 	"github.com/privates3/privates3/app/config"
+	"github.com/privates3/privates3/app/internal/cdkout"
 	"github.com/privates3/privates3/app/stack"
 )
 
@@ -74,11 +75,9 @@ func TestPendingLookupDoesNotRefuseThePlaceholder(t *testing.T) {
 	}
 	stack.New(app, cfg, root)
 	asm := app.Synth(nil)
-	var keys []string
-	if m := asm.Manifest().Missing; m != nil {
-		for _, c := range *m {
-			keys = append(keys, *c.Key)
-		}
+	keys, err := cdkout.MissingLookups(*asm.Directory())
+	if err != nil {
+		t.Fatal(err)
 	}
 	equal(t, "lookups the assembly asks for", keys, []string{vpcLookupKey})
 }

@@ -23,3 +23,26 @@ func TestTemplates(t *testing.T) {
 		t.Errorf("Templates(nil) = %v, %v, want cdk.out's template only", got, err)
 	}
 }
+
+func TestMissingLookups(t *testing.T) {
+	dir := t.TempDir()
+	write := func(s string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(`{"version":"53.0.0","missing":[{"key":"vpc-provider:account=1:filter.vpc-id=vpc-1","provider":"vpc-provider"}],"artifacts":{}}`)
+	keys, err := MissingLookups(dir)
+	if err != nil || len(keys) != 1 || keys[0] != "vpc-provider:account=1:filter.vpc-id=vpc-1" {
+		t.Errorf("MissingLookups = %q, %v; want the one vpc-provider key", keys, err)
+	}
+	write(`{"version":"53.0.0","artifacts":{}}`)
+	if keys, err := MissingLookups(dir); err != nil || len(keys) != 0 {
+		t.Errorf("MissingLookups(no missing) = %q, %v; want none", keys, err)
+	}
+	write(`{"missing":`)
+	if _, err := MissingLookups(dir); err == nil || !strings.Contains(err.Error(), "manifest.json") {
+		t.Errorf("MissingLookups(truncated manifest) error = %v, want one naming manifest.json", err)
+	}
+}
