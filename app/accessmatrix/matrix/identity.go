@@ -11,14 +11,15 @@ import (
 // awsManaged holds the S3-relevant content of the AWS managed policies that
 // Lambda roles commonly carry. Their documents live in AWS, not in the
 // template; an empty list means "grants nothing on S3". Any other AWS
-// managed policy is reported as not modelled.
+// managed policy is of unknown content: it may allow or deny, so it rules
+// out a proof either way.
 var awsManaged = map[string][]any{
 	"AWSLambdaBasicExecutionRole":                 nil,
 	"AWSLambdaVPCAccessExecutionRole":             nil,
 	"AWSXRayDaemonWriteAccess":                    nil,
 	"CloudWatchLambdaInsightsExecutionRolePolicy": nil,
 	"AWSLambdaExecute": {map[string]any{
-		"Effect": "Allow", "Action": []any{"s3:GetObject", "s3:PutObject"}, "Resource": "arn:*:s3:::*", // arn:aws:... in AWS; the partition is left open because ours is a symbol
+		"Effect": "Allow", "Action": []any{"s3:GetObject", "s3:PutObject"}, "Resource": "arn:*:s3:::*", // arn:aws:... in AWS; the partition left open serves every partition
 	}},
 	"AmazonS3FullAccess": {map[string]any{
 		"Effect": "Allow", "Action": []any{"s3:*", "s3-object-lambda:*"}, "Resource": "*",
@@ -40,7 +41,6 @@ type role struct {
 	arn      string
 	name     string // Ref value, as AWS::IAM::Policy.Roles lists it
 	policies []policy.Policy
-	notes    []string
 }
 
 // loadRoles resolves every role's ARN and collects its identity policies
@@ -175,13 +175,13 @@ func (b *builder) managedPolicyArns(ro *role) error {
 		}
 		_, rest, found := strings.Cut(arn, ":iam::aws:policy/")
 		if !found {
-			ro.notes = append(ro.notes, fmt.Sprintf("managed policy %s is not in the templates and was not evaluated", arn))
+			ro.policies = append(ro.policies, policy.Policy{Name: "managed policy " + arn, Unknown: "it is not in the templates"})
 			continue
 		}
 		name := rest[strings.LastIndex(rest, "/")+1:]
 		stmts, known := awsManaged[name]
 		if !known {
-			ro.notes = append(ro.notes, fmt.Sprintf("AWS managed policy %s is not modelled", name))
+			ro.policies = append(ro.policies, policy.Policy{Name: "AWS managed policy " + name, Unknown: "its content is not modelled"})
 			continue
 		}
 		p, err := policy.Parse("AWS managed policy "+name, map[string]any{"Statement": append([]any{}, stmts...)})

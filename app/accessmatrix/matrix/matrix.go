@@ -29,6 +29,9 @@ const (
 	Allowed      = string(policy.Allowed)
 	ExplicitDeny = string(policy.ExplicitDeny)
 	ImplicitDeny = string(policy.ImplicitDeny)
+	// Unknown: neither allowed nor refused can be proven from the
+	// templates; the reason names the value that could not be known.
+	Unknown = string(policy.Unknown)
 	// Unreachable: the path is "none", so no request reaches S3.
 	Unreachable = "unreachable"
 )
@@ -212,29 +215,53 @@ func (b *builder) loadBuckets() error {
 	if err != nil {
 		return err
 	}
-	for _, c := range buckets {
+	names := make([]string, len(buckets))
+	for i, c := range buckets {
 		arn, name, err := b.arnAndName(c)
 		if err != nil {
 			return err
 		}
-		bk := &bucket{t: c.t, res: c.res, arn: arn}
-		// A bucket policy names its bucket by name (Ref) or, in some
-		// hand-written templates, by the literal name.
-		for _, pc := range policies {
-			v, _, err := b.r.Property(pc.t, pc.res, "Bucket")
-			if err != nil {
-				return err
-			}
-			if s, _ := cfn.String(v); s != name {
-				continue
-			}
-			p, err := b.policyProperty(pc.t, pc.res, "PolicyDocument", "bucket policy "+pc.res.LogicalID)
+		names[i] = name
+		b.buckets = append(b.buckets, &bucket{t: c.t, res: c.res, arn: arn})
+	}
+	for _, pc := range policies {
+		if err := b.attach(pc, names); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// attach gives a bucket policy to the buckets it may be for. It names its
+// bucket by name (Ref) or, in hand-written templates, by the literal name.
+// A name that is provably one bucket's is no other's: bucket names are
+// globally unique. A name that only may be a bucket's (a literal against a
+// generated name) makes the policy's content possible there, so it counts
+// as unknown.
+func (b *builder) attach(pc placed, names []string) error {
+	v, _, err := b.r.Property(pc.t, pc.res, "Bucket")
+	if err != nil {
+		return err
+	}
+	target, _ := cfn.String(v)
+	truths := make([]policy.Truth, len(names))
+	proven := false
+	for i, n := range names {
+		truths[i] = policy.Equal(target, n)
+		proven = proven || truths[i] == policy.Yes
+	}
+	name := "bucket policy " + pc.res.LogicalID
+	for i, bk := range b.buckets {
+		switch {
+		case truths[i] == policy.Yes:
+			p, err := b.policyProperty(pc.t, pc.res, "PolicyDocument", name)
 			if err != nil {
 				return err
 			}
 			bk.policies = append(bk.policies, *p)
+		case truths[i] == policy.Maybe && !proven:
+			bk.policies = append(bk.policies, policy.Policy{Name: name, Unknown: fmt.Sprintf("it is for bucket %s, which may or may not be %s", target, names[i])})
 		}
-		b.buckets = append(b.buckets, bk)
 	}
 	return nil
 }
@@ -282,9 +309,11 @@ type caller struct {
 	name     string
 	arn      string
 	identity []policy.Policy
-	notes    []string
-	path     network.Path
-	tls      bool
+	// session is the assumed-role session the caller signs as, empty for
+	// an IAM user.
+	session string
+	path    network.Path
+	tls     bool
 }
 
 func (b *builder) functionRows(t *cfn.Template, fn *cfn.Resource) ([]Row, error) {
@@ -300,11 +329,13 @@ func (b *builder) functionRows(t *cfn.Template, fn *cfn.Resource) ([]Row, error)
 	if !ok {
 		return nil, &cfn.Error{File: t.Name, Resource: fn.LogicalID, Property: "Role", Err: fmt.Errorf("must resolve to a role ARN")}
 	}
-	c := caller{template: filepath.Base(t.Name), name: fn.LogicalID, arn: arn, path: path, tls: true}
+	// The function signs its requests as a session of its execution role;
+	// the session's name is Lambda's choice, unknown here.
+	c := caller{template: filepath.Base(t.Name), name: fn.LogicalID, arn: arn, session: sessionARN(arn, cfn.Symbol(fn.LogicalID+sessionSuffix)), path: path, tls: true}
 	if ro := b.roleByARN(arn); ro != nil {
-		c.identity, c.notes = ro.policies, ro.notes
+		c.identity = ro.policies
 	} else {
-		c.notes = []string{fmt.Sprintf("role %s is not in the templates, so its policies were not evaluated", arn)}
+		c.identity = []policy.Policy{{Name: "the policies of role " + arn, Unknown: "the role is not in the templates"}}
 	}
 	var rows []Row
 	for _, bk := range b.buckets {
@@ -333,8 +364,9 @@ func (b *builder) probeRows() []Row {
 		rows = append(rows, b.rows(caller{template: tmpl, name: ProbeConsole, arn: base + "user/console-admin", identity: admin, path: outside, tls: true}, bk)...)
 		q := b.qualifier(t)
 		deployer := base + "role/cdk-" + q + "-cfn-exec-role-" + acct + "-" + region
-		rows = append(rows, b.rows(caller{template: tmpl, name: ProbeDeployer, arn: deployer, identity: admin, path: network.Path{Kind: network.Internet, Reason: "CloudFormation execution role " + deployer + " (probe)"}, tls: true}, bk)...)
-		plain := caller{template: tmpl, name: ProbePlaintext, arn: base + "role/plaintext-admin", identity: admin, tls: false}
+		rows = append(rows, b.rows(caller{template: tmpl, name: ProbeDeployer, arn: deployer, session: sessionARN(deployer, cfn.Symbol("Deployer"+sessionSuffix)), identity: admin, path: network.Path{Kind: network.Internet, Reason: "CloudFormation execution role " + deployer + " (probe)"}, tls: true}, bk)...)
+		plainRole := base + "role/plaintext-admin"
+		plain := caller{template: tmpl, name: ProbePlaintext, arn: plainRole, session: sessionARN(plainRole, cfn.Symbol("Plaintext"+sessionSuffix)), identity: admin, tls: false}
 		eps := b.net.Endpoints()
 		if len(eps) == 0 {
 			plain.path = network.Path{Kind: network.Internet, Reason: "plain HTTP from outside any VPC (probe; no S3 gateway endpoint in the templates)"}
@@ -388,53 +420,8 @@ func (b *builder) rows(c caller, bk *bucket) []Row {
 	return rows
 }
 
-func (b *builder) request(c caller, bk *bucket, action string) policy.Request {
-	account := accountOf(c.arn)
-	ctx := policy.Context{}
-	ctx.Set("aws:SecureTransport", fmt.Sprint(c.tls))
-	if c.tls {
-		// The lowest version the AWS SDKs negotiate: a policy demanding
-		// more is reported as denying, which is the safe reading.
-		ctx.Set("s3:TlsVersion", "1.2")
-	}
-	ctx.Set("aws:PrincipalArn", c.arn)
-	ctx.Set("aws:PrincipalAccount", account)
-	ctx.Set("aws:ResourceAccount", b.pseudo(bk.t, "AWS::AccountId"))
-	if strings.Contains(c.arn, ":role/") {
-		ctx.Set("aws:PrincipalType", "AssumedRole")
-	} else {
-		ctx.Set("aws:PrincipalType", "User")
-	}
-	if ep := c.path.Endpoint; ep != nil {
-		// Only requests through an endpoint carry aws:SourceVpce and
-		// aws:SourceVpc; their source address is private.
-		ctx.Set("aws:SourceVpce", ep.ID)
-		ctx.Set("aws:SourceVpc", ep.VPC)
-		ctx.Set("aws:VpcSourceIp", cfn.Symbol("VpcSourceIp"))
-	} else {
-		// A public address unknown offline: in no CIDR range.
-		ctx.Set("aws:SourceIp", cfn.Symbol("SourceIp"))
-	}
-	resource := bk.arn
-	if isObjectAction(action) {
-		resource += "/*"
-	}
-	return policy.Request{PrincipalARN: c.arn, Account: account, Action: action, Resource: resource, Context: ctx}
-}
-
-// accountOf reads the account field of an IAM ARN. The split keeps
-// symbols whole: ${AWS::Partition} holds "::", which a plain split on ":"
-// would take for the empty region and account fields.
-func accountOf(arn string) string {
-	parts := policy.SplitARN(arn)
-	if len(parts) < 6 {
-		return cfn.Symbol("AWS::AccountId")
-	}
-	return parts[4]
-}
-
 func (b *builder) input(c caller, bk *bucket) policy.Input {
-	in := policy.Input{Identity: c.identity, Resource: bk.policies, Notes: c.notes}
+	in := policy.Input{Identity: c.identity, Resource: bk.policies, Origin: b.origin}
 	if ep := c.path.Endpoint; ep != nil {
 		name := "endpoint policy of " + ep.Resource.LogicalID
 		if ep.Policy == nil {

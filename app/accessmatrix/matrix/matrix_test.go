@@ -3,6 +3,7 @@ package matrix
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -101,7 +102,7 @@ func TestDecisions(t *testing.T) {
 		{"mixed-subnets.template.json", "EndpointAndNatFunction", "s3:PutObject", "nat", ExplicitDeny, "worst of 2 subnets"},
 		{"mixed-subnets.template.json", "EndpointAndIsolatedFunction", "s3:PutObject", "none", Unreachable, "(others: EndpointSubnet vpc-endpoint)"},
 		{"cdk-privates3-dev.template.json", "UploaderFunction79114915", "s3:PutObject", "vpc-endpoint", Allowed, ""},
-		{"cdk-privates3-dev.template.json", "ControlFunction8A0764F3", "s3:PutObject", "internet", ExplicitDeny, `"DenyOutsideEndpoint"`},
+		{"cdk-privates3-dev.template.json", "ControlFunction8A0764F3", "s3:PutObject", "internet", ExplicitDeny, `"DenyObjectsOutsideEndpoint"`},
 		{"cdk-privates3-dev.template.json", ProbeDeployer, "s3:PutBucketPolicy", "internet", Allowed, ""},
 	}
 	cache := map[string][]Row{}
@@ -184,6 +185,18 @@ func TestCheck(t *testing.T) {
 	}
 	if got := mm[1].String(); !strings.Contains(got, "no row matches") {
 		t.Errorf("mismatch = %q, want no row matches", got)
+	}
+	// An unknown row breaks every expectation but "unknown": the matrix
+	// could not prove it.
+	unknown := []Row{{Template: "app.json", Function: "UploaderFunction1A2B3C4D", Bucket: "Data", Action: "s3:PutObject", Path: "vpc-endpoint", Decision: Unknown, Reason: "aws:SourceVpce ... unknown"}}
+	for decision, want := range map[string]int{Allowed: 1, ExplicitDeny: 1, ImplicitDeny: 1, Unknown: 0} {
+		exps, err := ParseExpectations([]byte(`[{"function": "Uploader*", "action": "s3:PutObject", "decision": "` + decision + `"}]`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mm := Check(unknown, exps); len(mm) != want {
+			t.Errorf("Check(unknown row, expect %s) = %v, want %d mismatches", decision, mm, want)
+		}
 	}
 	for _, bad := range []string{`[{"function":"A","action":"s3:X","decision":"maybe"}]`, `[{"function":"A","action":"s3:X","decison":"allowed"}]`, `[]`, `[{"function":"[","action":"s3:X","decision":"allowed"}]`} {
 		if _, err := ParseExpectations([]byte(bad)); err == nil {
@@ -333,5 +346,87 @@ func TestLiteralPartitionARNs(t *testing.T) {
 	}
 	if got := strings.Join(Assumptions(Options{Values: map[string]string{"AWS::Partition": "aws-cn"}}), "; "); strings.Contains(got, "Partition") {
 		t.Errorf("Assumptions(aws-cn given) = %q, want no partition assumption", got)
+	}
+}
+
+// A function with a role allowed s3:* on Data, outside any VPC unless the
+// template adds one, and a bucket policy or endpoint policy under test.
+const principalsTemplate = `{"Resources": {
+  "Data": {"Type": "AWS::S3::Bucket"},
+  "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {}, "Policies": [{"PolicyName": "all", "PolicyDocument": {"Statement": [
+    {"Effect": "Allow", "Action": "s3:*", "Resource": [{"Fn::GetAtt": ["Data", "Arn"]}, {"Fn::Sub": "${Data.Arn}/*"}]}]}}]}},
+  "Policy": {"Type": "AWS::S3::BucketPolicy", "Properties": {"Bucket": {"Ref": "Data"}, "PolicyDocument": {"Statement": [%s]}}},
+  "Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Role": {"Fn::GetAtt": ["Role", "Arn"]}}}
+}}`
+
+// Wrong today, item 3: an account listed in NotPrincipal exempted every
+// principal of the account. IAM User Guide, "AWS JSON policy elements:
+// NotPrincipal": only the principals listed are exempt, and for a role
+// session AWS's example lists the session, the role and the account.
+func TestNotPrincipalExemptsOnlyWhatItLists(t *testing.T) {
+	const deny = `{"Sid": "DenyAllBut", "Effect": "Deny", "NotPrincipal": {"AWS": %s}, "Action": "s3:*", "Resource": [{"Fn::GetAtt": ["Data", "Arn"]}, {"Fn::Sub": "${Data.Arn}/*"}]}`
+	for _, tt := range []struct {
+		name, listed, want string
+	}{
+		{"the account alone", `{"Fn::Sub": "arn:aws:iam::${AWS::AccountId}:root"}`, ExplicitDeny},
+		{"the role and the account, not the session", `[{"Fn::GetAtt": ["Role", "Arn"]}, {"Fn::Sub": "arn:aws:iam::${AWS::AccountId}:root"}]`, ExplicitDeny},
+		{"another account", `"arn:aws:iam::444455556666:root"`, ExplicitDeny},
+	} {
+		doc := fmt.Sprintf(principalsTemplate, fmt.Sprintf(deny, tt.listed))
+		r := rowOf(t, buildInline(t, doc, Options{NoProbes: true, Actions: []string{"s3:GetObject"}}), "Fn", "s3:GetObject")
+		if r.Decision != tt.want {
+			t.Errorf("NotPrincipal %s: Fn s3:GetObject = %s (%s), want %s", tt.name, r.Decision, r.Reason, tt.want)
+		}
+	}
+}
+
+// Wrong today, item 4: in a gateway endpoint policy a role or account in
+// Principal was matched as in a bucket policy. AWS PrivateLink guide,
+// "Control access to VPC endpoints using endpoint policies", "Principals
+// for gateway endpoints": the Principal must be "*", a principal is named
+// with aws:PrincipalArn, and an account there grants only its root user.
+func TestGatewayEndpointPrincipals(t *testing.T) {
+	const tmpl = `{"Resources": {
+	  "Data": {"Type": "AWS::S3::Bucket"},
+	  "Vpc": {"Type": "AWS::EC2::VPC"},
+	  "Subnet": {"Type": "AWS::EC2::Subnet", "Properties": {"VpcId": {"Ref": "Vpc"}}},
+	  "Table": {"Type": "AWS::EC2::RouteTable", "Properties": {"VpcId": {"Ref": "Vpc"}}},
+	  "Assoc": {"Type": "AWS::EC2::SubnetRouteTableAssociation", "Properties": {"SubnetId": {"Ref": "Subnet"}, "RouteTableId": {"Ref": "Table"}}},
+	  "Endpoint": {"Type": "AWS::EC2::VPCEndpoint", "Properties": {"VpcId": {"Ref": "Vpc"}, "ServiceName": "com.amazonaws.eu-west-1.s3", "RouteTableIds": [{"Ref": "Table"}],
+	    "PolicyDocument": {"Statement": [%s]}}},
+	  "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {}, "Policies": [{"PolicyName": "put", "PolicyDocument": {"Statement": [
+	    {"Effect": "Allow", "Action": "s3:PutObject", "Resource": {"Fn::Sub": "${Data.Arn}/*"}}]}}]}},
+	  "Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Role": {"Fn::GetAtt": ["Role", "Arn"]}, "VpcConfig": {"SubnetIds": [{"Ref": "Subnet"}], "SecurityGroupIds": []}}}
+	}}`
+	const put = `"Action": "s3:PutObject", "Resource": {"Fn::Sub": "${Data.Arn}/*"}`
+	for _, tt := range []struct {
+		name, statement, want, reason string
+	}{
+		{"Principal * and aws:PrincipalArn", `{"Effect": "Allow", "Principal": "*", ` + put + `, "Condition": {"ArnEquals": {"aws:PrincipalArn": {"Fn::GetAtt": ["Role", "Arn"]}}}}`, Allowed, ""},
+		{"the role ARN as Principal", `{"Sid": "ByRole", "Effect": "Allow", "Principal": {"AWS": {"Fn::GetAtt": ["Role", "Arn"]}}, ` + put + `}`, ImplicitDeny, "Principals for gateway endpoints"},
+		{"the account as Principal", `{"Sid": "ByAccount", "Effect": "Allow", "Principal": {"AWS": {"Ref": "AWS::AccountId"}}, ` + put + `}`, ImplicitDeny, "grants only its root user"},
+		{"a Deny naming the role", `{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}, {"Sid": "DenyRole", "Effect": "Deny", "Principal": {"AWS": {"Fn::GetAtt": ["Role", "Arn"]}}, ` + put + `}`, Unknown, "how it matches a Deny is not documented"},
+	} {
+		r := rowOf(t, buildInline(t, fmt.Sprintf(tmpl, tt.statement), Options{NoProbes: true, Actions: []string{"s3:PutObject"}}), "Fn", "s3:PutObject")
+		if r.Path != "vpc-endpoint" || r.Decision != tt.want || !strings.Contains(r.Reason, tt.reason) {
+			t.Errorf("endpoint policy with %s: Fn s3:PutObject = %s %s (%s), want vpc-endpoint %s containing %q", tt.name, r.Path, r.Decision, r.Reason, tt.want, tt.reason)
+		}
+	}
+}
+
+// A bucket policy for a literal bucket name may be the policy of a bucket
+// whose name CloudFormation generates, or not: what it says may apply.
+func TestBucketPolicyForALiteralName(t *testing.T) {
+	const doc = `{"Resources": {
+	  "Data": {"Type": "AWS::S3::Bucket"},
+	  "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {}, "Policies": [{"PolicyName": "read", "PolicyDocument": {"Statement": [
+	    {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}}]}},
+	  "Policy": {"Type": "AWS::S3::BucketPolicy", "Properties": {"Bucket": "shared-data", "PolicyDocument": {"Statement": [
+	    {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "arn:aws:s3:::shared-data/*"}]}}},
+	  "Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Role": {"Fn::GetAtt": ["Role", "Arn"]}}}
+	}}`
+	r := rowOf(t, buildInline(t, doc, Options{NoProbes: true, Actions: []string{"s3:GetObject"}}), "Fn", "s3:GetObject")
+	if r.Decision != Unknown || !strings.Contains(r.Reason, "it is for bucket shared-data, which may or may not be ${Data}") {
+		t.Errorf("Fn s3:GetObject = %s (%s), want unknown naming the policy's bucket", r.Decision, r.Reason)
 	}
 }

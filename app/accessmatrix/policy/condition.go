@@ -84,124 +84,198 @@ func parseConditions(v any) ([]Condition, error) {
 }
 
 // Context is the request context: condition keys, lower-cased because
-// condition key names are case-insensitive, mapped to their values. A key
-// that is absent is not in the map.
-type Context map[string][]string
+// "Condition key names are not case-sensitive" (IAM User Guide, "IAM JSON
+// policy elements: Condition"), mapped to what is known of their values. A
+// key that is not in the map is absent from the request.
+type Context map[string]Entry
 
-// Set records a key's values.
-func (c Context) Set(key string, values ...string) { c[strings.ToLower(key)] = values }
-
-// Get returns a key's values and whether the key is present.
-func (c Context) Get(key string) ([]string, bool) {
-	v, ok := c[strings.ToLower(key)]
-	return v, ok
+// Entry is what is known of one key of the request context.
+type Entry struct {
+	// Values are the key's values; a multivalued key (aws:TagKeys) may
+	// have several.
+	Values []string
+	// OneOf, when set, says the key holds exactly one of these values,
+	// but not which: s3:TlsVersion is 1.2 or 1.3, as S3 and the client
+	// negotiate.
+	OneOf []string
+	// Unknown, when set, says the key may be absent or hold anything, and
+	// why (aws:PrincipalOrgID depends on the account's organization).
+	Unknown string
 }
 
-// Holds evaluates the condition against the request context, following
-// "Conditions with multiple context keys or values" (docs.aws.amazon.com/
-// IAM/latest/UserGuide/reference_policies_multi-value-conditions.html):
+// Set records a key's values.
+func (c Context) Set(key string, values ...string) { c[strings.ToLower(key)] = Entry{Values: values} }
+
+// SetOneOf records that a key holds one of the values, not known which.
+func (c Context) SetOneOf(key string, values ...string) {
+	c[strings.ToLower(key)] = Entry{OneOf: values}
+}
+
+// SetUnknown records that a key may be absent or hold anything. A key
+// ending in "/*" stands for every key with that prefix, such as
+// aws:PrincipalTag/*.
+func (c Context) SetUnknown(key, why string) { c[strings.ToLower(key)] = Entry{Unknown: why} }
+
+// Get returns a key's values and whether the key is present with values.
+func (c Context) Get(key string) ([]string, bool) {
+	e, ok := c.entry(key)
+	return e.Values, ok && len(e.Values) > 0
+}
+
+func (c Context) entry(key string) (Entry, bool) {
+	k := strings.ToLower(key)
+	if e, ok := c[k]; ok {
+		return e, true
+	}
+	if i := strings.LastIndexByte(k, '/'); i >= 0 {
+		e, ok := c[k[:i+1]+"*"]
+		return e, ok
+	}
+	return Entry{}, false
+}
+
+// eval evaluates the condition against the request context, following
+// "IAM JSON policy elements: Condition operators" for an absent key and
+// "Single-valued vs. multivalued context keys" for the set operators:
 // values of one key are ORed (NORed for negated operators); ForAnyValue
-// needs one request value to match, ForAllValues needs all to, and is true
-// when the key is absent.
-func (c Condition) Holds(ctx Context) bool {
-	reqVals, present := ctx.Get(c.Key)
-	present = present && len(reqVals) > 0
-	if c.base == "Null" {
-		for _, v := range c.Values {
-			if strings.EqualFold(v, "true") != present {
-				return true
+// needs one request value to match, ForAllValues needs all to and is true
+// when the key is absent. An unknown key, or one of several possible
+// values that disagree, gives Maybe.
+func (c Condition) eval(ctx Context) Truth {
+	e, present := ctx.entry(c.Key)
+	switch {
+	case present && e.Unknown != "":
+		return Maybe
+	case present && len(e.OneOf) > 0:
+		t := c.evalValues([]string{e.OneOf[0]}, true)
+		for _, v := range e.OneOf[1:] {
+			if c.evalValues([]string{v}, true) != t {
+				return Maybe
 			}
 		}
-		return false
+		return t
+	}
+	return c.evalValues(e.Values, present && len(e.Values) > 0)
+}
+
+func (c Condition) evalValues(reqVals []string, present bool) Truth {
+	if c.base == "Null" {
+		// "true (the key doesn't exist — it is null) or false (the key
+		// exists and its value is not null)"; several values are ORed.
+		t := No
+		for _, v := range c.Values {
+			t = or(t, truthOf(strings.EqualFold(v, "true") != present))
+		}
+		return t
 	}
 	negated := operators[c.base]
 	if !present {
 		switch {
-		case c.ifExists:
-			return true
-		case c.set == "ForAllValues":
-			return true
+		case c.ifExists, c.set == "ForAllValues":
+			return Yes
 		case c.set == "ForAnyValue":
-			return false
+			return No
 		}
-		return negated
+		return truthOf(negated)
 	}
-	anyPolicyValue := func(r string) bool {
+	anyPolicyValue := func(r string) Truth {
+		t := No
 		for _, p := range c.Values {
-			if match(c.base, r, p) {
-				return true
+			if t = or(t, match(c.base, r, p)); t == Yes {
+				break
 			}
 		}
-		return false
+		return t
 	}
 	switch c.set {
 	case "ForAllValues":
+		t := Yes
 		for _, r := range reqVals {
-			if anyPolicyValue(r) == negated {
-				return false
+			v := anyPolicyValue(r)
+			if negated {
+				v = not(v)
 			}
+			t = and(t, v)
 		}
-		return true
+		return t
 	case "ForAnyValue":
+		t := No
 		for _, r := range reqVals {
-			if anyPolicyValue(r) != negated {
-				return true
+			v := anyPolicyValue(r)
+			if negated {
+				v = not(v)
 			}
+			t = or(t, v)
 		}
-		return false
+		return t
 	}
+	t := No
 	for _, r := range reqVals {
-		if anyPolicyValue(r) {
-			return !negated
-		}
+		t = or(t, anyPolicyValue(r))
 	}
-	return negated
+	if negated {
+		return not(t)
+	}
+	return t
 }
 
 // match is the positive form of each operator family; negation is applied
-// by Holds.
-func match(base, req, pol string) bool {
+// by eval. A value with a symbol is compared as the symbol allows.
+func match(base, req, pol string) Truth {
 	switch base {
 	case "StringEquals", "StringNotEquals", "BinaryEquals":
-		return req == pol
-	case "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase":
-		return strings.EqualFold(req, pol)
+		return equalTruth(req, pol, false)
+	case "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", "Bool":
+		return equalTruth(req, pol, true)
 	case "StringLike", "StringNotLike":
-		return Glob(pol, req, false)
-	case "Bool":
-		return strings.EqualFold(req, pol)
+		return globTruth(pol, req, false)
 	case "ArnEquals", "ArnNotEquals", "ArnLike", "ArnNotLike":
-		return ArnLike(pol, req)
+		// "The ArnEquals and ArnLike condition operators behave
+		// identically."
+		return arnTruth(pol, req)
 	case "IpAddress", "NotIpAddress":
-		ip, err := netip.ParseAddr(req)
-		if err != nil {
-			return false // an unknown (symbolic) address is in no range
-		}
-		if pfx, err := netip.ParsePrefix(pol); err == nil {
-			return pfx.Contains(ip)
-		}
-		if a, err := netip.ParseAddr(pol); err == nil {
-			return a == ip
-		}
-		return false
+		return ipMatch(req, pol)
+	}
+	if hasSymbol(req) || hasSymbol(pol) {
+		return Maybe // a number or a date unknown offline
 	}
 	if strings.HasPrefix(base, "Numeric") {
 		r, err1 := strconv.ParseFloat(req, 64)
 		p, err2 := strconv.ParseFloat(pol, 64)
 		if err1 != nil || err2 != nil {
-			return false
+			return No
 		}
-		return compare(strings.TrimPrefix(base, "Numeric"), r, p)
+		return truthOf(compare(strings.TrimPrefix(base, "Numeric"), r, p))
 	}
 	if strings.HasPrefix(base, "Date") {
 		r, ok1 := parseDate(req)
 		p, ok2 := parseDate(pol)
 		if !ok1 || !ok2 {
-			return false
+			return No
 		}
-		return compare(strings.TrimPrefix(base, "Date"), float64(r.Unix()), float64(p.Unix()))
+		return truthOf(compare(strings.TrimPrefix(base, "Date"), float64(r.Unix()), float64(p.Unix())))
 	}
-	return false
+	return No
+}
+
+// ipMatch: "If you specify an IP address without the associated routing
+// prefix, IAM uses the default prefix value of /32" (IP address condition
+// operators). An address unknown offline may be in any range.
+func ipMatch(req, pol string) Truth {
+	if hasSymbol(req) || hasSymbol(pol) {
+		return Maybe
+	}
+	ip, err := netip.ParseAddr(req)
+	if err != nil {
+		return No
+	}
+	if pfx, err := netip.ParsePrefix(pol); err == nil {
+		return truthOf(pfx.Contains(ip))
+	}
+	if a, err := netip.ParseAddr(pol); err == nil {
+		return truthOf(a == ip)
+	}
+	return No
 }
 
 func compare(rel string, r, p float64) bool {
@@ -236,8 +310,22 @@ func parseDate(s string) (time.Time, bool) {
 // e.g. `StringNotEquals aws:SourceVpce [vpce-1] (request: absent)`.
 func (c Condition) Describe(ctx Context) string {
 	req := "absent"
-	if v, ok := ctx.Get(c.Key); ok && len(v) > 0 {
-		req = strings.Join(v, ",")
+	if e, ok := ctx.entry(c.Key); ok {
+		switch {
+		case e.Unknown != "":
+			req = "unknown, " + e.Unknown
+		case len(e.OneOf) > 0:
+			req = strings.Join(e.OneOf, " or ")
+		case len(e.Values) > 0:
+			req = strings.Join(e.Values, ",")
+		}
 	}
 	return fmt.Sprintf("%s %s [%s] (request: %s)", c.Operator, c.Key, strings.Join(c.Values, ","), req)
+}
+
+// symbolsIn lists the symbols of the condition's values and of the
+// request's, which are what a Maybe could not know.
+func (c Condition) symbolsIn(ctx Context) []string {
+	e, _ := ctx.entry(c.Key)
+	return symbols(append(append([]string{}, c.Values...), e.Values...)...)
 }

@@ -10,27 +10,37 @@ type Decision string
 
 // The decisions, spelled as the matrix prints them.
 const (
-	Allowed      Decision = "allowed"
+	// Allowed: some Allow certainly applies, and no Deny may apply.
+	Allowed Decision = "allowed"
+	// ExplicitDeny: a Deny certainly applies.
 	ExplicitDeny Decision = "explicit-deny"
+	// ImplicitDeny: certainly refused, and no Deny certainly applies:
+	// nothing allows the request (a Deny may also apply; the reason says
+	// so).
 	ImplicitDeny Decision = "implicit-deny"
+	// Unknown: neither allowed nor refused can be proven; the reason names
+	// the value that could not be known.
+	Unknown Decision = "unknown"
 )
 
 // Request is one API call to evaluate.
 type Request struct {
-	// PrincipalARN is the IAM identity's ARN (the role's, not the
-	// assumed-role session's: a Principal naming the role matches its
-	// sessions).
+	// PrincipalARN is the IAM identity's ARN: the role's (not its
+	// session's) or the user's. aws:PrincipalArn holds the same.
 	PrincipalARN string
+	// Session is the assumed-role session ARN when the caller is a role
+	// (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION), empty for a user.
+	Session string
 	// Account is the principal's account id (often the symbol
 	// ${AWS::AccountId}). The resource is assumed to be in the same
 	// account.
 	Account string
 	// Action is "service:Action", e.g. "s3:PutObject".
 	Action string
-	// Resource is the ARN acted on. A "*" in it stands for "any": the
-	// object actions use "arn:...:bucket/*", and the request counts as
-	// allowed when some key is allowed and as denied when a deny covers
-	// every key.
+	// Resource is the ARN acted on. A trailing "*" stands for "some key":
+	// the object actions use "arn:...:bucket/*", and the request counts as
+	// allowed when some key is provably allowed, and as denied when every
+	// key is.
 	Resource string
 	Context  Context
 }
@@ -41,76 +51,249 @@ type Input struct {
 	Identity []Policy
 	// Resource holds the resource-based policies (the bucket policy).
 	Resource []Policy
-	// Endpoint is the VPC endpoint policy when the request travels through
-	// an endpoint, nil otherwise. An endpoint without a policy has AWS's
+	// Endpoint is the S3 gateway endpoint policy when the request travels
+	// through one, nil otherwise. An endpoint without a policy has AWS's
 	// default full-access policy; the caller passes that explicitly.
 	Endpoint *Policy
-	// Notes explain what was left out (an AWS managed policy whose content
-	// is not known); they are appended to implicit-deny reasons, where
-	// a missing allow may be due to them.
-	Notes []string
+	// Origin says where a symbol comes from ("a physical name
+	// CloudFormation generates"), for the reasons of unknown decisions.
+	// It may be nil.
+	Origin func(symbol string) string
 }
 
-// Result is a decision with a reason naming the deciding statement.
+// Result is a decision with a reason naming the deciding statement, or
+// what could not be known.
 type Result struct {
 	Decision Decision
 	Reason   string
 }
 
-// Evaluate applies the policy evaluation logic of "Policy evaluation logic"
-// (docs.aws.amazon.com/IAM/latest/UserGuide/
-// reference_policies_evaluation-logic.html) for a principal and a resource
-// in the same account:
+type policyKind int
+
+const (
+	identityPolicy policyKind = iota
+	resourcePolicy
+	endpointPolicy
+)
+
+// Evaluate applies the policy evaluation logic of the IAM User Guide
+// ("Policy evaluation logic"; "Policy evaluation for requests within a
+// single account") for a principal and a resource in the same account, in
+// three values:
 //
-//  1. an explicit Deny in any applicable policy (identity, resource or
-//     endpoint) denies;
-//  2. a VPC endpoint policy must allow the request, or it is implicitly
-//     denied ("Control access to VPC endpoints using endpoint policies");
-//  3. an Allow in an identity policy, or in the resource policy for this
-//     principal, allows (same-account requests need only one of them);
+//  1. a Deny that certainly applies, in any policy (identity, resource or
+//     endpoint), denies: "An explicit deny in any of the policies
+//     overrides the allow";
+//  2. the gateway endpoint policy must allow the request too ("Control
+//     access to VPC endpoints using endpoint policies");
+//  3. "If either the identity-based policy or the resource-based policy
+//     within the same account allows the request and the other doesn't,
+//     the request is still allowed";
 //  4. otherwise the request is implicitly denied.
 //
-// Service control policies, permissions boundaries and session policies
-// are not modelled.
+// A Deny that may apply rules out allowed; so does an Allow that may not
+// apply. Service control policies, permissions boundaries and session
+// policies are not modelled.
 func Evaluate(req Request, in Input) Result {
-	all := make([]*Policy, 0, len(in.Identity)+len(in.Resource)+1)
-	for i := range in.Identity {
-		all = append(all, &in.Identity[i])
+	r := evaluate(req, in)
+	if r.Decision == Unknown {
+		r.Reason = explain(r.Reason, in.Origin)
 	}
-	for i := range in.Resource {
-		all = append(all, &in.Resource[i])
+	return r
+}
+
+func evaluate(req Request, in Input) Result {
+	r := decide(req, in)
+	if r.Decision != Unknown || !strings.HasSuffix(req.Resource, "*") {
+		return r
 	}
-	if in.Endpoint != nil {
-		all = append(all, in.Endpoint)
+	// "Some key": the wildcard answer could not decide (an Allow on a
+	// prefix, a Deny on another). A key that is provably allowed proves
+	// the row; try the keys the Allow statements name.
+	prefix := strings.TrimSuffix(req.Resource, "*")
+	for i, key := range witnessKeys(prefix, in) {
+		k := req
+		k.Resource = prefix + key
+		if kr := decide(k, in); kr.Decision == Allowed {
+			if i > 0 {
+				kr.Reason += " (key " + key + ", for example)"
+			}
+			return kr
+		}
 	}
-	for _, p := range all {
-		for _, st := range p.Statements {
-			if !st.Allow && st.applies(req, false) {
-				return Result{ExplicitDeny, fmt.Sprintf("denied by %s statement %s%s", p.Name, st.Label(), st.why(req.Context))}
+	return r
+}
+
+// witnessKeys are the keys worth trying: "x", and each Allow statement's
+// object pattern under the bucket with its wildcards filled in.
+func witnessKeys(prefix string, in Input) []string {
+	keys := []string{"x"}
+	seen := map[string]bool{"x": true}
+	add := func(ps []Policy) {
+		for _, p := range ps {
+			for _, st := range p.Statements {
+				if !st.Allow {
+					continue
+				}
+				for _, pat := range st.Resource {
+					rest, ok := strings.CutPrefix(pat, prefix)
+					if !ok || len(keys) >= 8 {
+						continue
+					}
+					key := strings.NewReplacer("*", "x", "?", "x").Replace(rest)
+					if key != "" && !seen[key] {
+						seen[key] = true
+						keys = append(keys, key)
+					}
+				}
 			}
 		}
 	}
+	add(in.Identity)
+	add(in.Resource)
 	if in.Endpoint != nil {
-		if allowing(*in.Endpoint, req, endpointPolicy) == nil {
-			return Result{ImplicitDeny, fmt.Sprintf("%s allows no %s on %s", in.Endpoint.Name, req.Action, req.Resource)}
-		}
+		add([]Policy{*in.Endpoint})
 	}
-	var grants []string
-	for _, p := range in.Identity {
-		if st := allowing(p, req, identityPolicy); st != nil {
-			grants = append(grants, fmt.Sprintf("%s statement %s", p.Name, st.Label()))
+	return keys
+}
+
+// found is the strongest applicability among one policy's statements of
+// one effect.
+type found struct {
+	judgement
+	p  *Policy
+	st *Statement
+	// note explains a statement that would have applied but for a rule
+	// worth citing (a gateway endpoint's principals).
+	note string
+}
+
+func strongest(p *Policy, allow bool, req Request, kind policyKind) found {
+	if p.Unknown != "" {
+		return found{judgement: judgement{Maybe, fmt.Sprintf("%s is not known (%s)", p.Name, p.Unknown)}, p: p}
+	}
+	best := found{p: p}
+	for i := range p.Statements {
+		st := &p.Statements[i]
+		if st.Allow != allow {
+			continue
+		}
+		j := st.applies(req, kind)
+		if j.t == No && j.why != "" && best.note == "" {
+			best.note = j.why
+		}
+		if j.t > best.t || (best.st == nil && j.t == best.t) {
+			best.judgement, best.st = j, st
+		}
+		if j.t == Yes {
 			break
 		}
 	}
-	for _, p := range in.Resource {
-		if st := allowing(p, req, resourcePolicy); st != nil {
-			grants = append(grants, fmt.Sprintf("%s statement %s", p.Name, st.Label()))
-			break
+	return best
+}
+
+// kinded is a policy with the rules it is judged by.
+type kinded struct {
+	p    *Policy
+	kind policyKind
+}
+
+func (in Input) policies() []kinded {
+	var out []kinded
+	for i := range in.Identity {
+		out = append(out, kinded{&in.Identity[i], identityPolicy})
+	}
+	for i := range in.Resource {
+		out = append(out, kinded{&in.Resource[i], resourcePolicy})
+	}
+	if in.Endpoint != nil {
+		out = append(out, kinded{in.Endpoint, endpointPolicy})
+	}
+	return out
+}
+
+// decide evaluates one request (with a "bucket/*" resource, an Allow must
+// cover every key to count as certain, and a Deny any key to count as
+// possible).
+func decide(req Request, in Input) Result {
+	var deny found
+	for _, pk := range in.policies() {
+		f := strongest(pk.p, false, req, pk.kind)
+		if f.t == Yes {
+			return Result{ExplicitDeny, fmt.Sprintf("denied by %s statement %s%s", f.p.Name, f.st.Label(), f.st.why(req.Context))}
+		}
+		if f.t == Maybe && deny.t == No {
+			deny = f
 		}
 	}
-	if len(grants) > 0 {
+	endpoint := found{judgement: judgement{t: Yes}}
+	if in.Endpoint != nil {
+		endpoint = strongest(in.Endpoint, true, req, endpointPolicy)
+		if endpoint.t == No {
+			reason := fmt.Sprintf("%s allows no %s on %s", in.Endpoint.Name, req.Action, req.Resource)
+			if endpoint.note != "" {
+				reason += ": " + endpoint.note
+			}
+			return Result{ImplicitDeny, reason + mayAlsoDeny(deny)}
+		}
+	}
+	grant, grants := grants(req, in)
+	switch {
+	case grant.t == No:
+		return Result{ImplicitDeny, noGrantReason(req, in) + mayAlsoDeny(deny)}
+	case deny.t == No && endpoint.t == Yes && grant.t == Yes:
 		return Result{Allowed, "allowed by " + strings.Join(grants, " and ")}
+	case deny.t == Maybe:
+		reason := statementName(deny) + " may deny it: " + deny.why
+		if grant.t == Yes {
+			reason += "; otherwise allowed by " + strings.Join(grants, " and ")
+		}
+		return Result{Unknown, reason}
+	case endpoint.t == Maybe:
+		return Result{Unknown, statementName(endpoint) + " may not allow it: " + endpoint.why}
 	}
+	return Result{Unknown, statementName(grant) + " may allow it: " + grant.why}
+}
+
+// grants returns the strongest Allow of the identity and resource
+// policies, and the statements that certainly allow, for the reason: one
+// from the identity policies and one from the resource policy at most.
+func grants(req Request, in Input) (found, []string) {
+	var best found
+	var names []string
+	for _, group := range []struct {
+		ps   []Policy
+		kind policyKind
+	}{{in.Identity, identityPolicy}, {in.Resource, resourcePolicy}} {
+		for i := range group.ps {
+			f := strongest(&group.ps[i], true, req, group.kind)
+			if f.t > best.t || best.p == nil {
+				best = f
+			}
+			if f.t == Yes {
+				names = append(names, fmt.Sprintf("%s statement %s", f.p.Name, f.st.Label()))
+				break
+			}
+		}
+	}
+	return best, names
+}
+
+func statementName(f found) string {
+	if f.st == nil {
+		return f.p.Name
+	}
+	return fmt.Sprintf("%s statement %s", f.p.Name, f.st.Label())
+}
+
+func mayAlsoDeny(deny found) string {
+	if deny.t != Maybe {
+		return ""
+	}
+	return "; " + statementName(deny) + " may also deny it: " + deny.why
+}
+
+func noGrantReason(req Request, in Input) string {
 	var names []string
 	for _, p := range in.Identity {
 		names = append(names, p.Name)
@@ -122,124 +305,102 @@ func Evaluate(req Request, in Input) Result {
 	if len(names) > 0 {
 		checked = "checked " + strings.Join(names, ", ")
 	}
-	reason := fmt.Sprintf("no statement allows %s (%s)", req.Action, checked)
-	if len(in.Notes) > 0 {
-		reason += "; " + strings.Join(in.Notes, "; ")
-	}
-	return Result{ImplicitDeny, reason}
+	return fmt.Sprintf("no statement allows %s (%s)", req.Action, checked)
 }
 
-type policyKind int
-
-const (
-	identityPolicy policyKind = iota
-	resourcePolicy
-	endpointPolicy
-)
-
-// allowing returns the first Allow statement of p that grants req. In a
-// bucket policy the statement must name the principal itself: naming only
-// the account delegates to the account's identity policies and grants
-// nothing by itself. An endpoint policy only filters, so naming the
-// account is enough there.
-func allowing(p Policy, req Request, kind policyKind) *Statement {
-	for i := range p.Statements {
-		st := &p.Statements[i]
-		if !st.Allow || !st.applies(req, true) {
-			continue
-		}
-		if kind == resourcePolicy && st.Principal != nil && principalMatch(st.Principal, req) != matchExact {
-			continue
-		}
-		return st
+// applies judges whether the statement matches the request's principal,
+// action, resource and conditions: No as soon as one part does not match,
+// otherwise Maybe if one part may not, with the first such part's reason.
+func (st *Statement) applies(req Request, kind policyKind) judgement {
+	j := st.actionJ(req.Action)
+	if j.t == No {
+		return j
 	}
-	return nil
-}
-
-// applies reports whether the statement matches the request's principal,
-// action, resource and conditions. allow selects the "any key" semantics
-// of Request.Resource: an Allow needs to share one key, a Deny must cover
-// them all.
-func (st *Statement) applies(req Request, allow bool) bool {
-	if st.Principal != nil && principalMatch(st.Principal, req) == matchNone {
-		return false
-	}
-	if st.NotPrincipal != nil && principalMatch(st.NotPrincipal, req) != matchNone {
-		return false
-	}
-	if st.Action != nil && !anyGlob(st.Action, req.Action) {
-		return false
-	}
-	if st.NotAction != nil && anyGlob(st.NotAction, req.Action) {
-		return false
-	}
-	if !st.resourceMatches(req.Resource, allow) {
-		return false
-	}
+	j = andJ(j, st.resourceJ(req.Resource))
 	for _, c := range st.Conditions {
-		if !c.Holds(req.Context) {
-			return false
+		if j.t == No {
+			return j
 		}
+		t := c.eval(req.Context)
+		why := ""
+		if t == Maybe {
+			why = c.Describe(req.Context) + ": unknown"
+		}
+		j = andJ(j, judgement{t, why})
 	}
-	return true
+	if j.t == No {
+		return judgement{t: No}
+	}
+	// The principal last: a gateway endpoint's Allow that fails only on
+	// its principal is worth a note in the reason.
+	return andJ(st.principalJ(req, kind), j)
 }
 
-func anyGlob(patterns []string, action string) bool {
+func (st *Statement) actionJ(action string) judgement {
+	patterns, negate := st.Action, false
+	if st.Action == nil {
+		patterns, negate = st.NotAction, true
+	}
+	t := No
+	var maybe string
 	for _, p := range patterns {
-		if Glob(p, action, true) {
-			return true
+		pt := globTruth(p, action, true)
+		if pt == Maybe && maybe == "" {
+			maybe = p
+		}
+		if t = or(t, pt); t == Yes {
+			break
 		}
 	}
-	return false
+	if negate {
+		t = not(t)
+	}
+	return compared("Action", maybe, action, t)
 }
 
-func (st *Statement) resourceMatches(res string, allow bool) bool {
+// resourceJ matches Resource or NotResource. With "bucket/*" (some key) a
+// pattern that covers every key is Yes, one that covers some keys Maybe.
+func (st *Statement) resourceJ(res string) judgement {
 	if !st.HasResource {
 		// Resource may be omitted only where the resource is implied (a
 		// bucket policy's bucket is not); treat as matching.
-		return true
+		return judgement{t: Yes}
 	}
-	if st.Resource != nil {
-		for _, p := range st.Resource {
-			if (allow && intersects(p, res)) || (!allow && covers(p, res, true)) {
-				return true
-			}
+	patterns, negate := st.Resource, false
+	if st.Resource == nil {
+		patterns, negate = st.NotResource, true
+	}
+	set := strings.HasSuffix(res, "*")
+	t := No
+	var maybe string
+	for _, p := range patterns {
+		var pt Truth
+		if set {
+			pt = matchElems(compile(p, true, false), compile(res, true, false))
+		} else {
+			pt = globTruth(p, res, false)
 		}
-		return false
-	}
-	for _, p := range st.NotResource {
-		if (allow && covers(p, res, true)) || (!allow && intersects(p, res)) {
-			return false
+		if pt == Maybe && maybe == "" {
+			maybe = p
 		}
-	}
-	return true
-}
-
-type principalMatchKind int
-
-const (
-	matchNone principalMatchKind = iota
-	matchAccount
-	matchExact
-)
-
-// principalMatch compares a Principal element with the request's
-// principal. "*" and the principal's own ARN match exactly; the account
-// (bare id or :root ARN) matches every principal of the account.
-func principalMatch(p *Principals, req Request) principalMatchKind {
-	if p.Any {
-		return matchExact
-	}
-	best := matchNone
-	for _, a := range p.AWS {
-		switch {
-		case a == req.PrincipalARN:
-			return matchExact
-		case a == req.Account || strings.HasSuffix(a, ":iam::"+req.Account+":root") && strings.HasPrefix(a, "arn:"):
-			best = matchAccount
+		if t = or(t, pt); t == Yes {
+			break
 		}
 	}
-	return best
+	if negate {
+		t = not(t)
+	}
+	if t != Maybe {
+		return judgement{t: t}
+	}
+	elem := "Resource"
+	if negate {
+		elem = "NotResource"
+	}
+	if set && !hasSymbol(maybe) && !hasSymbol(res) {
+		return judgement{Maybe, fmt.Sprintf("%s %s covers some keys of %s, not all", elem, maybe, res)}
+	}
+	return compared(elem, maybe, res, Maybe)
 }
 
 // why lists the statement's conditions with the request's values, so the
@@ -253,4 +414,21 @@ func (st *Statement) why(ctx Context) string {
 		parts[i] = c.Describe(ctx)
 	}
 	return ": " + strings.Join(parts, " and ")
+}
+
+// explain appends where each symbol of an unknown reason comes from.
+func explain(reason string, origin func(string) string) string {
+	if origin == nil {
+		return reason
+	}
+	var notes []string
+	for _, s := range symbols(reason) {
+		if o := origin(s); o != "" {
+			notes = append(notes, s+" is "+o)
+		}
+	}
+	if len(notes) == 0 {
+		return reason
+	}
+	return reason + " (" + strings.Join(notes, "; ") + ")"
 }

@@ -1,36 +1,112 @@
 package policy
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
 
-// Glob reports whether s matches pattern, where "*" matches any run of
-// characters and "?" any one character, as in IAM's Action, Resource and
-// StringLike. fold makes the comparison case-insensitive (actions are).
-func Glob(pattern, s string, fold bool) bool {
-	if fold {
-		pattern, s = strings.ToLower(pattern), strings.ToLower(s)
-	}
-	return covers(pattern, s, false)
+// Patterns and values may hold symbols, "${Name}": values unknown offline
+// (an account id, a physical name CloudFormation generates, a parameter
+// without a default, an imported value, a policy variable such as
+// ${aws:username}). A symbol stands for one fixed but unknown string, the
+// same wherever the same symbol appears. Matching is three-valued:
+//
+//   - Yes: the pattern matches whatever the symbols hold. A symbol is
+//     matched by the same symbol or by "*", never by "?" (its length is
+//     unknown), and never by a literal.
+//   - No: it matches for no value of the symbols. Every symbol is read as
+//     "*" (a parameter used as a pattern may even hold wildcards), and
+//     still no string fits both sides.
+//   - Maybe: anything else.
+//
+// The wildcards are those of "IAM JSON policy elements: Resource" (IAM
+// User Guide): "An asterisk (*) represents any combination of characters
+// and a question mark (?) represents any single character."
+
+type elemKind uint8
+
+const (
+	lit  elemKind = iota
+	star          // "*": any run of characters
+	one           // "?": any one character
+	sym           // a symbol: one unknown string
+)
+
+type elem struct {
+	kind elemKind
+	r    rune   // the character of a lit
+	name string // the symbol, "${Name}", of a sym
 }
 
-// covers reports whether every string described by q matches pattern p.
-// When wild is true, "*" and "?" in q are themselves wildcards (q describes
-// a set, such as "bucket/*" for "any object"): a "*" in q can only be
-// covered by a "*" in p, a "?" in q by "?" or "*". The classic iterative
-// glob algorithm with one backtrack point suffices because p's "*" is the
-// only thing that backtracks.
-func covers(p, q string, wild bool) bool {
+// compile splits s into elements. wild makes "*" and "?" wildcards (in
+// patterns, and in "bucket/*" standing for every key); otherwise they are
+// plain characters. fold lower-cases the literal characters, for the
+// case-insensitive comparisons.
+func compile(s string, wild, fold bool) []elem {
+	out := make([]elem, 0, len(s))
+	for i := 0; i < len(s); {
+		if strings.HasPrefix(s[i:], "${") {
+			if j := symbolEnd(s, i); j > 0 {
+				out = append(out, elem{kind: sym, name: s[i:j]})
+				i = j
+				continue
+			}
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		switch {
+		case wild && r == '*':
+			out = append(out, elem{kind: star})
+		case wild && r == '?':
+			out = append(out, elem{kind: one})
+		default:
+			if fold {
+				r = unicode.ToLower(r)
+			}
+			out = append(out, elem{kind: lit, r: r})
+		}
+	}
+	return out
+}
+
+// symbolEnd returns the index just after the "}" that closes the symbol
+// starting at i, counting nested symbols (an import whose name is built
+// from ${AWS::StackName}), or -1 when it is never closed.
+func symbolEnd(s string, i int) int {
+	depth := 0
+	for j := i; j < len(s); j++ {
+		switch {
+		case strings.HasPrefix(s[j:], "${"):
+			depth++
+			j++
+		case s[j] == '}':
+			depth--
+			if depth == 0 {
+				return j + 1
+			}
+		}
+	}
+	return -1
+}
+
+func hasSymbol(s string) bool { return strings.Contains(s, "${") }
+
+// covers reports whether every string q stands for, whatever its symbols
+// hold, matches p. A "*" in q (every key) is covered only by a "*" in p.
+// Each element of p other than "*" consumes exactly one element of q, so
+// the classic greedy glob with one backtrack point (the last "*" of p)
+// suffices.
+func covers(p, q []elem) bool {
 	pi, qi := 0, 0
 	starP, starQ := -1, 0
 	for qi < len(q) {
-		qc := q[qi]
-		qStar := wild && qc == '*'
-		qAny := wild && qc == '?'
-		switch {
-		case pi < len(p) && p[pi] == '*':
+		if pi < len(p) && p[pi].kind == star {
 			starP, starQ = pi, qi
 			pi++
 			continue
-		case pi < len(p) && !qStar && (p[pi] == '?' || (!qAny && p[pi] == qc)):
+		}
+		if pi < len(p) && stepCovers(p[pi], q[qi]) {
 			pi++
 			qi++
 			continue
@@ -42,66 +118,173 @@ func covers(p, q string, wild bool) bool {
 		}
 		return false
 	}
-	for pi < len(p) && p[pi] == '*' {
+	for pi < len(p) && p[pi].kind == star {
 		pi++
 	}
 	return pi == len(p)
 }
 
-// intersects reports whether some string matches both p and q, each of
-// which may contain "*" and "?". An Allow statement applies to "any
-// object" if its Resource pattern shares at least one key with it.
-func intersects(p, q string) bool {
-	type state struct{ i, j int }
-	seen := map[state]bool{}
+// stepCovers: p's element (not "*") matches everything q's element stands
+// for.
+func stepCovers(p, q elem) bool {
+	switch q.kind {
+	case star:
+		return false
+	case one:
+		return p.kind == one
+	case sym:
+		return p.kind == sym && p.name == q.name
+	}
+	return p.kind == one || (p.kind == lit && p.r == q.r)
+}
+
+// symClass narrows what a pseudo parameter can hold, so that an account id
+// is never taken to contain a colon or a letter: "Your AWS account ID is a
+// 12-digit number" (AWS Account Management guide, "View AWS account
+// identifiers"). Other symbols may hold anything, wildcards included.
+func symClass(name string) func(rune) bool {
+	switch name {
+	case "${AWS::AccountId}":
+		return func(r rune) bool { return '0' <= r && r <= '9' }
+	case "${AWS::Region}":
+		return func(r rune) bool { return ('a' <= r && r <= 'z') || ('0' <= r && r <= '9') || r == '-' }
+	case "${AWS::Partition}":
+		return func(r rune) bool { return ('a' <= r && r <= 'z') || r == '-' }
+	}
+	return nil
+}
+
+func starLike(e elem) bool { return e.kind == star || e.kind == sym }
+
+// absorbs reports whether the star-like element s can take in the element
+// e of the other side. A classed symbol takes only its characters; meeting
+// another run it may (an over-approximation, which only makes No rarer).
+func absorbs(s, e elem) bool {
+	if s.kind == star {
+		return true
+	}
+	class := symClass(s.name)
+	if class == nil || e.kind != lit {
+		return true
+	}
+	return class(e.r)
+}
+
+// overlaps reports whether some string fits both p and q when every symbol
+// is read as a run of the characters it may hold. When it is false no
+// value of the symbols makes p match q: the answer is a certain No.
+func overlaps(p, q []elem) bool {
+	w := len(q) + 1
+	failed := make([]bool, (len(p)+1)*w)
 	var rec func(i, j int) bool
 	rec = func(i, j int) bool {
 		if i == len(p) && j == len(q) {
 			return true
 		}
-		st := state{i, j}
-		if seen[st] {
+		if failed[i*w+j] {
 			return false
 		}
-		seen[st] = true
-		if i < len(p) && p[i] == '*' {
-			if rec(i+1, j) || (j < len(q) && rec(i, j+1)) {
-				return true
-			}
+		ok := false
+		switch {
+		case i < len(p) && starLike(p[i]) && (rec(i+1, j) || (j < len(q) && absorbs(p[i], q[j]) && rec(i, j+1))):
+			ok = true
+		case j < len(q) && starLike(q[j]) && (rec(i, j+1) || (i < len(p) && absorbs(q[j], p[i]) && rec(i+1, j))):
+			ok = true
+		case i < len(p) && j < len(q) && !starLike(p[i]) && !starLike(q[j]) &&
+			(p[i].kind == one || q[j].kind == one || p[i].r == q[j].r):
+			ok = rec(i+1, j+1)
 		}
-		if j < len(q) && q[j] == '*' {
-			if rec(i, j+1) || (i < len(p) && rec(i+1, j)) {
-				return true
-			}
+		if !ok {
+			failed[i*w+j] = true
 		}
-		if i < len(p) && j < len(q) && p[i] != '*' && q[j] != '*' {
-			if p[i] == '?' || q[j] == '?' || p[i] == q[j] {
-				return rec(i+1, j+1)
-			}
-		}
-		return false
+		return ok
 	}
 	return rec(0, 0)
 }
 
-// ArnLike matches an ARN against a pattern component by component, as the
+// matchElems is the three-valued match of compiled sides.
+func matchElems(p, q []elem) Truth {
+	switch {
+	case covers(p, q):
+		return Yes
+	case mayOverlap(p, q):
+		return Maybe
+	}
+	return No
+}
+
+// mayOverlap is overlaps after dropping what both sides start and end
+// with, character for character and symbol for symbol: the same symbol is
+// the same string on both sides, so arn:aws:s3:::${B}/* can never match
+// arn:aws:s3:::${B}, while overlaps alone, reading each ${B} as "*", would
+// say it may. This needs the symbols of q to hold no wildcard characters,
+// which is so for the values of a request: the names and ids of real
+// buckets, roles, accounts and endpoints.
+func mayOverlap(p, q []elem) bool {
+	same := func(a, b elem) bool {
+		return (a.kind == lit && b.kind == lit && a.r == b.r) || (a.kind == sym && b.kind == sym && a.name == b.name)
+	}
+	for len(p) > 0 && len(q) > 0 && same(p[0], q[0]) {
+		p, q = p[1:], q[1:]
+	}
+	for len(p) > 0 && len(q) > 0 && same(p[len(p)-1], q[len(q)-1]) {
+		p, q = p[:len(p)-1], q[:len(q)-1]
+	}
+	return overlaps(p, q)
+}
+
+// globTruth matches a pattern against a value that has no wildcards of its
+// own (an action, a concrete ARN, a condition value). fold ignores case.
+func globTruth(pattern, value string, fold bool) Truth {
+	return matchElems(compile(pattern, true, fold), compile(value, false, fold))
+}
+
+// equalTruth compares two values that have no wildcards: StringEquals and
+// its kin. The same text, symbols included, is equal; different text
+// without symbols is not; the rest may be.
+func equalTruth(a, b string, fold bool) Truth {
+	if a == b || (fold && strings.EqualFold(a, b)) {
+		return Yes
+	}
+	if !hasSymbol(a) && !hasSymbol(b) {
+		return No
+	}
+	return matchElems(compile(a, false, fold), compile(b, false, fold))
+}
+
+// Equal compares two values, symbols included, in three values: the same
+// text is equal, different text without symbols is not, and the rest may
+// be (a bucket policy's Bucket against a bucket's generated name).
+func Equal(a, b string) Truth { return equalTruth(a, b, false) }
+
+// arnTruth matches an ARN against a pattern component by component, as the
 // Arn condition operators do: "Each of the six colon-delimited components
-// of the ARN is checked separately" (IAM condition operators reference), so
-// a "*" never spans a colon. Symbols such as ${AWS::AccountId} contain
-// colons and are kept whole.
-func ArnLike(pattern, arn string) bool {
-	pp := SplitARN(pattern)
-	ap := SplitARN(arn)
-	if len(pp) != len(ap) {
-		// Not an ARN on both sides: compare as plain text.
-		return len(pp) < 6 && len(ap) < 6 && Glob(pattern, arn, false)
-	}
-	for i := range pp {
-		if !Glob(pp[i], ap[i], false) {
-			return false
+// of the ARN is checked separately and each can include multi-character
+// match wildcards (*) or single-character match wildcards (?)" (IAM User
+// Guide, "IAM JSON policy elements: Condition operators", ARN condition
+// operators), so a "*" never spans a colon. A symbol inside a six-part ARN
+// is one component's value (an account id, a role name) and holds no
+// colon; a symbol that stands for a whole ARN (an imported role ARN)
+// leaves fewer parts, and is compared as text that may hold colons.
+func arnTruth(pattern, arn string) Truth {
+	pp, ap := SplitARN(pattern), SplitARN(arn)
+	if len(pp) == 6 && len(ap) == 6 {
+		t := Yes
+		for i := range pp {
+			if t = and(t, globTruth(pp[i], ap[i], false)); t == No {
+				return No
+			}
 		}
+		return t
 	}
-	return true
+	if !hasSymbol(pattern) && !hasSymbol(arn) {
+		// Not an ARN on both sides: text matches only text.
+		return truthOf(len(pp) < 6 && len(ap) < 6 && covers(compile(pattern, true, false), compile(arn, false, false)))
+	}
+	if mayOverlap(compile(pattern, true, false), compile(arn, false, false)) {
+		return Maybe
+	}
+	return No
 }
 
 // SplitARN splits an ARN into at most six components at the colons outside
@@ -122,4 +305,20 @@ func SplitARN(s string) []string {
 		}
 	}
 	return append(parts, s[start:])
+}
+
+// symbols lists the distinct symbols of the strings, in order of
+// appearance, for reasons that name what could not be known.
+func symbols(ss ...string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range ss {
+		for _, e := range compile(s, false, false) {
+			if e.kind == sym && !seen[e.name] {
+				seen[e.name] = true
+				out = append(out, e.name)
+			}
+		}
+	}
+	return out
 }

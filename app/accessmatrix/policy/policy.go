@@ -6,8 +6,10 @@
 // an endpoint, must allow as well.
 //
 // Values may contain symbols written "${Name}" (unknown account ids,
-// physical names). They are compared as ordinary text: a symbol equals only
-// itself, and a wildcard in a pattern can match across it.
+// physical names, parameters without a default, imports). The evaluation is
+// three-valued, as AWS's own reasoning tools are: a symbol equals itself,
+// a "*" matches it, and a comparison with anything else may hold, which
+// makes the decision unknown rather than a guess (see glob.go).
 package policy
 
 import (
@@ -23,6 +25,10 @@ import (
 type Policy struct {
 	Name       string
 	Statements []Statement
+	// Unknown, when set, says that the policy's content is not known and
+	// why (an AWS managed policy that is not modelled, the policies of a
+	// role outside the templates): it may allow and may deny anything.
+	Unknown string
 }
 
 // Statement is one parsed statement. Principal and NotPrincipal are nil in
@@ -51,7 +57,7 @@ type Principals struct {
 	// AWS holds account ids and IAM ARNs.
 	AWS []string
 	// Others holds service, federated and canonical-user principals; they
-	// never match the IAM roles this package evaluates.
+	// never match the IAM roles and users this package evaluates.
 	Others []string
 }
 

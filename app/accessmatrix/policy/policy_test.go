@@ -127,7 +127,8 @@ func TestEvaluate(t *testing.T) {
 				p := mustParse(t, "endpoint policy", tt.endpoint)
 				in.Endpoint = &p
 			}
-			req := Request{PrincipalARN: tt.ctx["aws:principalarn"][0], Account: account, Action: tt.action, Resource: tt.resource, Context: tt.ctx}
+			principal, _ := tt.ctx.Get("aws:PrincipalArn")
+			req := Request{PrincipalARN: principal[0], Account: account, Action: tt.action, Resource: tt.resource, Context: tt.ctx}
 			got := Evaluate(req, in)
 			if got.Decision != tt.want {
 				t.Errorf("Evaluate(%s %s) = %s (%s), want %s", tt.action, tt.resource, got.Decision, got.Reason, tt.want)
@@ -146,54 +147,55 @@ func TestConditionOperators(t *testing.T) {
 		op, key string
 		values  []string
 		ctx     Context
-		want    bool
+		want    Truth
 	}{
 		// Absent key: false, except negated operators, IfExists and Null.
-		{"StringEquals", "aws:SourceVpce", []string{"vpce-1"}, ctx(), false},
-		{"StringNotEquals", "aws:SourceVpce", []string{"vpce-1"}, ctx(), true},
-		{"StringEqualsIfExists", "aws:SourceVpce", []string{"vpce-1"}, ctx(), true},
-		{"StringNotEqualsIfExists", "aws:SourceVpce", []string{"vpce-1"}, ctx(), true},
-		{"ArnNotLike", "aws:PrincipalArn", []string{"arn:aws:iam::*:role/x"}, ctx(), true},
-		{"Null", "aws:SourceVpce", []string{"true"}, ctx(), true},
-		{"Null", "aws:SourceVpce", []string{"false"}, ctx(), false},
-		{"Null", "aws:SourceVpce", []string{"false"}, ctx("aws:SourceVpce", "vpce-1"), true},
+		{"StringEquals", "aws:SourceVpce", []string{"vpce-1"}, ctx(), No},
+		{"StringNotEquals", "aws:SourceVpce", []string{"vpce-1"}, ctx(), Yes},
+		{"StringEqualsIfExists", "aws:SourceVpce", []string{"vpce-1"}, ctx(), Yes},
+		{"StringNotEqualsIfExists", "aws:SourceVpce", []string{"vpce-1"}, ctx(), Yes},
+		{"ArnNotLike", "aws:PrincipalArn", []string{"arn:aws:iam::*:role/x"}, ctx(), Yes},
+		{"Null", "aws:SourceVpce", []string{"true"}, ctx(), Yes},
+		{"Null", "aws:SourceVpce", []string{"false"}, ctx(), No},
+		{"Null", "aws:SourceVpce", []string{"false"}, ctx("aws:SourceVpce", "vpce-1"), Yes},
 		// Multiple policy values are ORed; negated operators NOR them.
-		{"StringEquals", "aws:SourceVpce", []string{"vpce-1", "vpce-2"}, ctx("aws:SourceVpce", "vpce-2"), true},
-		{"StringNotEquals", "aws:SourceVpce", []string{"vpce-1", "vpce-2"}, ctx("aws:SourceVpce", "vpce-2"), false},
-		{"StringNotEquals", "aws:SourceVpce", []string{"vpce-1", "vpce-2"}, ctx("aws:SourceVpce", "vpce-3"), true},
+		{"StringEquals", "aws:SourceVpce", []string{"vpce-1", "vpce-2"}, ctx("aws:SourceVpce", "vpce-2"), Yes},
+		{"StringNotEquals", "aws:SourceVpce", []string{"vpce-1", "vpce-2"}, ctx("aws:SourceVpce", "vpce-2"), No},
+		{"StringNotEquals", "aws:SourceVpce", []string{"vpce-1", "vpce-2"}, ctx("aws:SourceVpce", "vpce-3"), Yes},
 		// Condition key names are case-insensitive.
-		{"StringEquals", "AWS:SOURCEVPCE", []string{"vpce-1"}, ctx("aws:SourceVpce", "vpce-1"), true},
-		{"StringEqualsIgnoreCase", "aws:PrincipalTag/team", []string{"UPLOAD"}, ctx("aws:PrincipalTag/team", "upload"), true},
-		{"StringLike", "s3:prefix", []string{"home/*"}, ctx("s3:prefix", "home/alice"), true},
-		{"StringNotLike", "s3:prefix", []string{"home/*"}, ctx("s3:prefix", "tmp/x"), true},
-		{"Bool", "aws:SecureTransport", []string{"false"}, ctx("aws:SecureTransport", "true"), false},
-		{"BoolIfExists", "aws:MultiFactorAuthPresent", []string{"false"}, ctx(), true},
-		{"NumericLessThan", "s3:TlsVersion", []string{"1.2"}, ctx("s3:TlsVersion", "1.1"), true},
-		{"NumericLessThan", "s3:TlsVersion", []string{"1.2"}, ctx("s3:TlsVersion", "1.2"), false},
-		{"NumericGreaterThanEquals", "s3:max-keys", []string{"10"}, ctx("s3:max-keys", "10"), true},
-		{"DateLessThan", "aws:CurrentTime", []string{"2030-01-01T00:00:00Z"}, ctx("aws:CurrentTime", "2026-06-01T00:00:00Z"), true},
+		{"StringEquals", "AWS:SOURCEVPCE", []string{"vpce-1"}, ctx("aws:SourceVpce", "vpce-1"), Yes},
+		{"StringEqualsIgnoreCase", "aws:PrincipalTag/team", []string{"UPLOAD"}, ctx("aws:PrincipalTag/team", "upload"), Yes},
+		{"StringLike", "s3:prefix", []string{"home/*"}, ctx("s3:prefix", "home/alice"), Yes},
+		{"StringNotLike", "s3:prefix", []string{"home/*"}, ctx("s3:prefix", "tmp/x"), Yes},
+		{"Bool", "aws:SecureTransport", []string{"false"}, ctx("aws:SecureTransport", "true"), No},
+		{"BoolIfExists", "aws:MultiFactorAuthPresent", []string{"false"}, ctx(), Yes},
+		{"NumericLessThan", "s3:TlsVersion", []string{"1.2"}, ctx("s3:TlsVersion", "1.1"), Yes},
+		{"NumericLessThan", "s3:TlsVersion", []string{"1.2"}, ctx("s3:TlsVersion", "1.2"), No},
+		{"NumericGreaterThanEquals", "s3:max-keys", []string{"10"}, ctx("s3:max-keys", "10"), Yes},
+		{"DateLessThan", "aws:CurrentTime", []string{"2030-01-01T00:00:00Z"}, ctx("aws:CurrentTime", "2026-06-01T00:00:00Z"), Yes},
 		// Example from the IpAddress section: 203.0.113.0/24.
-		{"IpAddress", "aws:SourceIp", []string{"203.0.113.0/24"}, ctx("aws:SourceIp", "203.0.113.7"), true},
-		{"NotIpAddress", "aws:SourceIp", []string{"203.0.113.0/24"}, ctx("aws:SourceIp", "198.51.100.1"), true},
-		{"IpAddress", "aws:SourceIp", []string{"203.0.113.0/24"}, ctx("aws:SourceIp", "${SourceIp}"), false},
-		{"ArnLike", "aws:SourceArn", []string{"arn:aws:sns:*:123456789012:my_topic"}, ctx("aws:SourceArn", "arn:aws:sns:us-east-2:123456789012:my_topic"), true},
+		{"IpAddress", "aws:SourceIp", []string{"203.0.113.0/24"}, ctx("aws:SourceIp", "203.0.113.7"), Yes},
+		{"NotIpAddress", "aws:SourceIp", []string{"203.0.113.0/24"}, ctx("aws:SourceIp", "198.51.100.1"), Yes},
+		// An address unknown offline may be in the range or not.
+		{"IpAddress", "aws:SourceIp", []string{"203.0.113.0/24"}, ctx("aws:SourceIp", "${SourceIp}"), Maybe},
+		{"ArnLike", "aws:SourceArn", []string{"arn:aws:sns:*:123456789012:my_topic"}, ctx("aws:SourceArn", "arn:aws:sns:us-east-2:123456789012:my_topic"), Yes},
 		// A wildcard does not cross a colon in ArnLike.
-		{"ArnLike", "aws:PrincipalArn", []string{"arn:aws:iam::*"}, ctx("aws:PrincipalArn", "arn:aws:iam::111122223333:role/x"), false},
-		{"ArnEquals", "aws:PrincipalArn", []string{"arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-*"}, ctx("aws:PrincipalArn", "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-hnb659fds-cfn-exec-role"), true},
+		{"ArnLike", "aws:PrincipalArn", []string{"arn:aws:iam::*"}, ctx("aws:PrincipalArn", "arn:aws:iam::111122223333:role/x"), No},
+		{"ArnEquals", "aws:PrincipalArn", []string{"arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-*"}, ctx("aws:PrincipalArn", "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-hnb659fds-cfn-exec-role"), Yes},
 		// Set operators, from the multi-value conditions page.
-		{"ForAllValues:StringEquals", "aws:TagKeys", []string{"environment", "cost-center"}, ctx("aws:TagKeys", "environment"), true},
-		{"ForAllValues:StringEquals", "aws:TagKeys", []string{"environment", "cost-center"}, ctx("aws:TagKeys", "environment|owner"), false},
-		{"ForAllValues:StringEquals", "aws:TagKeys", []string{"environment"}, ctx(), true},
-		{"ForAnyValue:StringEquals", "aws:TagKeys", []string{"environment"}, ctx("aws:TagKeys", "owner|environment"), true},
-		{"ForAnyValue:StringEquals", "aws:TagKeys", []string{"environment"}, ctx(), false},
-		{"ForAllValues:StringNotEquals", "aws:TagKeys", []string{"secret"}, ctx("aws:TagKeys", "a|b"), true},
-		{"ForAnyValue:StringNotEquals", "aws:TagKeys", []string{"a"}, ctx("aws:TagKeys", "a"), false},
+		{"ForAllValues:StringEquals", "aws:TagKeys", []string{"environment", "cost-center"}, ctx("aws:TagKeys", "environment"), Yes},
+		{"ForAllValues:StringEquals", "aws:TagKeys", []string{"environment", "cost-center"}, ctx("aws:TagKeys", "environment|owner"), No},
+		{"ForAllValues:StringEquals", "aws:TagKeys", []string{"environment"}, ctx(), Yes},
+		{"ForAnyValue:StringEquals", "aws:TagKeys", []string{"environment"}, ctx("aws:TagKeys", "owner|environment"), Yes},
+		{"ForAnyValue:StringEquals", "aws:TagKeys", []string{"environment"}, ctx(), No},
+		{"ForAllValues:StringNotEquals", "aws:TagKeys", []string{"secret"}, ctx("aws:TagKeys", "a|b"), Yes},
+		{"ForAnyValue:StringNotEquals", "aws:TagKeys", []string{"a"}, ctx("aws:TagKeys", "a"), No},
 	}
 	for _, tt := range tests {
 		vals, _ := json.Marshal(tt.values)
 		doc := `{"Statement":{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"` + tt.op + `":{"` + tt.key + `":` + string(vals) + `}}}}`
 		p := mustParse(t, tt.op, doc)
-		if got := p.Statements[0].Conditions[0].Holds(tt.ctx); got != tt.want {
+		if got := p.Statements[0].Conditions[0].eval(tt.ctx); got != tt.want {
 			t.Errorf("%s %s %v with %v = %v, want %v", tt.op, tt.key, tt.values, tt.ctx, got, tt.want)
 		}
 	}
@@ -220,25 +222,150 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
-func TestGlobs(t *testing.T) {
+func TestResourceSets(t *testing.T) {
+	// A "bucket/*" request stands for every key: Yes when the pattern
+	// covers them all, Maybe when it covers some, No when none.
 	tests := []struct {
-		p, q             string
-		covers, overlaps bool
+		p, q string
+		want Truth
 	}{
-		{"arn:aws:s3:::b/*", "arn:aws:s3:::b/*", true, true},
-		{"*", "arn:aws:s3:::b/*", true, true},
-		{"arn:aws:s3:::b/uploads/*", "arn:aws:s3:::b/*", false, true},
-		{"arn:aws:s3:::b", "arn:aws:s3:::b/*", false, false},
-		{"arn:aws:s3:::b/?", "arn:aws:s3:::b/*", false, true},
-		{"arn:aws:s3:::other/*", "arn:aws:s3:::b/*", false, false},
-		{"arn:*:s3:::*", "arn:${AWS::Partition}:s3:::${Data}/*", true, true},
+		{"arn:aws:s3:::b/*", "arn:aws:s3:::b/*", Yes},
+		{"*", "arn:aws:s3:::b/*", Yes},
+		{"arn:aws:s3:::b/uploads/*", "arn:aws:s3:::b/*", Maybe},
+		{"arn:aws:s3:::b", "arn:aws:s3:::b/*", No},
+		{"arn:aws:s3:::b/?", "arn:aws:s3:::b/*", Maybe},
+		{"arn:aws:s3:::other/*", "arn:aws:s3:::b/*", No},
+		{"arn:*:s3:::*", "arn:aws:s3:::${Data}/*", Yes},
+		{"arn:aws:s3:::${Data}/*", "arn:aws:s3:::${Data}", No},
 	}
 	for _, tt := range tests {
-		if got := covers(tt.p, tt.q, true); got != tt.covers {
-			t.Errorf("covers(%q, %q) = %v, want %v", tt.p, tt.q, got, tt.covers)
+		if got := matchElems(compile(tt.p, true, false), compile(tt.q, true, false)); got != tt.want {
+			t.Errorf("match(%q, every key of %q) = %s, want %s", tt.p, tt.q, got, tt.want)
 		}
-		if got := intersects(tt.p, tt.q); got != tt.overlaps {
-			t.Errorf("intersects(%q, %q) = %v, want %v", tt.p, tt.q, got, tt.overlaps)
+	}
+}
+
+// TestProvable pins which comparisons with symbols are provable. A symbol
+// is one fixed but unknown value: equal to itself, matched by "*", and
+// possibly equal to anything else.
+func TestProvable(t *testing.T) {
+	eq := []struct {
+		a, b string
+		want Truth
+	}{
+		{"${S3Endpoint}", "${S3Endpoint}", Yes},
+		{"${S3Endpoint}", "vpce-1a2b3c4d", Maybe},
+		{"${Fn::ImportValue:SharedEndpoint}", "${S3Endpoint}", Maybe},
+		{"vpce-1a2b3c4d", "vpce-0aaa", No},
+		{"${AWS::AccountId}", "111122223333", Maybe},
+		// An account id is twelve digits: never an ARN.
+		{"${AWS::AccountId}", "arn:aws:iam::${AWS::AccountId}:root", No},
+		{"${AWS::AccountId}", "${Fn::ImportValue:Account}", Maybe},
+	}
+	for _, tt := range eq {
+		if got := equalTruth(tt.a, tt.b, false); got != tt.want {
+			t.Errorf("equal(%q, %q) = %s, want %s", tt.a, tt.b, got, tt.want)
 		}
+	}
+	arn := []struct {
+		pattern, arn string
+		want         Truth
+	}{
+		// The CDK deployment role's ARN and the bucket policy's exception
+		// are built from the same ${AWS::AccountId} and ${AWS::Region}.
+		{"arn:aws:iam::${AWS::AccountId}:role/cdk-hnb659fds-cfn-exec-role-${AWS::AccountId}-${AWS::Region}", "arn:aws:iam::${AWS::AccountId}:role/cdk-hnb659fds-cfn-exec-role-${AWS::AccountId}-${AWS::Region}", Yes},
+		{"arn:aws:iam::*:role/${UploaderRole}", "arn:aws:iam::${AWS::AccountId}:role/${UploaderRole}", Yes},
+		// A generated role name might be anything, even BreakGlass.
+		{"arn:aws:iam::123456789012:role/BreakGlass", "arn:aws:iam::${AWS::AccountId}:role/${UploaderRole}", Maybe},
+		{"arn:aws:iam::${AWS::AccountId}:role/cdk-*", "arn:aws:iam::${AWS::AccountId}:role/${UploaderRole}", Maybe},
+		// But a role is never a user, and a user named in the text is
+		// never the deployment role.
+		{"arn:aws:iam::${AWS::AccountId}:user/*", "arn:aws:iam::${AWS::AccountId}:role/${UploaderRole}", No},
+		{"arn:aws:iam::${AWS::AccountId}:role/cdk-hnb659fds-cfn-exec-role-${AWS::AccountId}-${AWS::Region}", "arn:aws:iam::${AWS::AccountId}:user/console-admin", No},
+		// A symbol holding a whole ARN (an import) may be any ARN.
+		{"${Fn::ImportValue:AdminRoleArn}", "arn:aws:iam::${AWS::AccountId}:role/${UploaderRole}", Maybe},
+	}
+	for _, tt := range arn {
+		if got := arnTruth(tt.pattern, tt.arn); got != tt.want {
+			t.Errorf("arnLike(%q, %q) = %s, want %s", tt.pattern, tt.arn, got, tt.want)
+		}
+	}
+	glob := []struct {
+		pattern, value string
+		want           Truth
+	}{
+		{"arn:aws:s3:::${Data}/*", "arn:aws:s3:::${Data}/x", Yes},
+		{"arn:aws:s3:::${Data}/*", "arn:aws:s3:::${Data}", No},
+		{"arn:aws:s3:::acme-data/*", "arn:aws:s3:::${Data}/x", Maybe},
+		{"arn:aws:s3:::${BucketParam}/*", "arn:aws:s3:::${Data}/x", Maybe},
+		{"arn:aws:s3:::acme-?", "arn:aws:s3:::acme-${AWS::Region}", Maybe},
+		{"s3:${Action}", "s3:GetObject", Maybe},
+	}
+	for _, tt := range glob {
+		if got := globTruth(tt.pattern, tt.value, false); got != tt.want {
+			t.Errorf("glob(%q, %q) = %s, want %s", tt.pattern, tt.value, got, tt.want)
+		}
+	}
+}
+
+// TestSoundness: a Deny that may apply rules out allowed; an Allow that may
+// not apply rules out allowed; explicit-deny needs a Deny that certainly
+// applies. The reason names the value that could not be known.
+func TestSoundness(t *testing.T) {
+	const (
+		obj          = "arn:aws:s3:::${Data}/*"
+		importedVPCE = `{"Statement":[{"Sid":"DenyOutsideSharedEndpoint","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::${Data}/*",
+			"Condition":{"StringNotEquals":{"aws:SourceVpce":"${Fn::ImportValue:SharedEndpoint}"}}}]}`
+		allowData  = `{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::${Data}/*"}]}`
+		allowParam = `{"Statement":[{"Sid":"ParamBucket","Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::${BucketParam}/*"}]}`
+	)
+	role := "arn:aws:iam::${AWS::AccountId}:role/${UploaderRole}"
+	through := ctx("aws:SourceVpce", "${S3Endpoint}", "aws:PrincipalArn", role)
+	outside := ctx("aws:PrincipalArn", role)
+	origin := func(s string) string {
+		if strings.HasPrefix(s, "${Fn::ImportValue:") {
+			return "imported (Fn::ImportValue)"
+		}
+		return ""
+	}
+	tests := []struct {
+		name             string
+		c                Context
+		identity, bucket []string
+		unknownPolicy    bool
+		want             Decision
+		wantReason       []string
+	}{
+		{"a Deny that may apply rules out allowed", through, []string{allowData}, []string{importedVPCE}, false, Unknown,
+			[]string{`"DenyOutsideSharedEndpoint" may deny it`, "aws:SourceVpce [${Fn::ImportValue:SharedEndpoint}] (request: ${S3Endpoint}): unknown", "otherwise allowed", "${Fn::ImportValue:SharedEndpoint} is imported (Fn::ImportValue)"}},
+		{"a Deny that certainly applies is explicit", outside, []string{allowData}, []string{importedVPCE}, false, ExplicitDeny, []string{"DenyOutsideSharedEndpoint"}},
+		{"an Allow that may not apply rules out allowed", through, []string{allowParam}, nil, false, Unknown,
+			[]string{`"ParamBucket" may allow it`, "Resource arn:aws:s3:::${BucketParam}/* compared with arn:aws:s3:::${Data}/"}},
+		{"refused either way: implicit, and the possible Deny is said", through, nil, []string{importedVPCE}, false, ImplicitDeny,
+			[]string{"no statement allows s3:GetObject", "may also deny it"}},
+		{"a policy of unknown content may deny", through, []string{allowData}, nil, true, Unknown, []string{"AWS managed policy X is not known (not modelled)"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := Input{Origin: origin}
+			for _, d := range tt.identity {
+				in.Identity = append(in.Identity, mustParse(t, "identity policy", d))
+			}
+			if tt.unknownPolicy {
+				in.Identity = append(in.Identity, Policy{Name: "AWS managed policy X", Unknown: "not modelled"})
+			}
+			for _, d := range tt.bucket {
+				in.Resource = append(in.Resource, mustParse(t, "bucket policy", d))
+			}
+			got := Evaluate(Request{PrincipalARN: role, Session: "arn:aws:sts::${AWS::AccountId}:assumed-role/${UploaderRole}/${Fn.RoleSessionName}", Account: "${AWS::AccountId}", Action: "s3:GetObject", Resource: obj, Context: tt.c}, in)
+			if got.Decision != tt.want {
+				t.Fatalf("Evaluate = %s (%s), want %s", got.Decision, got.Reason, tt.want)
+			}
+			for _, w := range tt.wantReason {
+				if !strings.Contains(got.Reason, w) {
+					t.Errorf("reason %q lacks %q", got.Reason, w)
+				}
+			}
+		})
 	}
 }

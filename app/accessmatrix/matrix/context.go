@@ -1,0 +1,140 @@
+package matrix
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/privates3/privates3/app/accessmatrix/cfn"
+	"github.com/privates3/privates3/app/accessmatrix/policy"
+)
+
+// sessionSuffix names the symbol of a function's role session name.
+const sessionSuffix = ".RoleSessionName"
+
+// sessionARN is the assumed-role session ARN of a role,
+// arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE-NAME/SESSION (IAM User
+// Guide, "AWS JSON policy elements: Principal", assumed-role session
+// principals). The role's path is not part of it.
+func sessionARN(roleARN, session string) string {
+	parts := policy.SplitARN(roleARN)
+	if len(parts) < 6 || !strings.HasPrefix(parts[5], "role/") {
+		return ""
+	}
+	name := parts[5][strings.LastIndex(parts[5], "/")+1:]
+	return "arn:" + parts[1] + ":sts::" + parts[4] + ":assumed-role/" + name + "/" + session
+}
+
+// accountOf reads the account field of an IAM ARN. The split keeps
+// symbols whole: ${AWS::Partition} holds "::", which a plain split on ":"
+// would take for the empty region and account fields.
+func accountOf(arn string) string {
+	parts := policy.SplitARN(arn)
+	if len(parts) < 6 {
+		return cfn.Symbol("AWS::AccountId")
+	}
+	return parts[4]
+}
+
+// request builds the request one caller sends for one action on one
+// bucket. The context holds what the IAM User Guide ("AWS global condition
+// context keys") says every request of this kind carries; keys that depend
+// on the account's setup (its organization, tags) are unknown, and
+// optional request headers (s3:x-amz-*, s3:prefix) are absent, as for an
+// SDK call that sends none.
+func (b *builder) request(c caller, bk *bucket, action string) policy.Request {
+	account := accountOf(c.arn)
+	ctx := policy.Context{}
+	ctx.Set("aws:SecureTransport", fmt.Sprint(c.tls))
+	if c.tls {
+		// "Amazon S3 supports TLS 1.2 and TLS 1.3 ... S3 automatically
+		// negotiates the strongest TLS protection supported by your client
+		// software" (S3 User Guide, "Protecting data in transit with
+		// encryption").
+		ctx.SetOneOf("s3:TlsVersion", "1.2", "1.3")
+	}
+	// The SDKs sign with SigV4 in the Authorization header.
+	ctx.Set("s3:signatureversion", "AWS4-HMAC-SHA256")
+	ctx.Set("s3:authType", "REST-HEADER")
+	ctx.Set("aws:PrincipalArn", c.arn)
+	ctx.Set("aws:PrincipalAccount", account)
+	ctx.Set("aws:ResourceAccount", b.pseudo(bk.t, "AWS::AccountId"))
+	ctx.Set("aws:RequestedRegion", b.pseudo(bk.t, "AWS::Region"))
+	ctx.Set("aws:PrincipalIsAWSService", "false")
+	ctx.Set("aws:ViaAWSService", "false")
+	ctx.Set("aws:CurrentTime", cfn.Symbol("CurrentTime"))
+	ctx.Set("aws:EpochTime", cfn.Symbol("EpochTime"))
+	ctx.SetUnknown("aws:userid", "the principal's unique id, assigned by IAM")
+	for _, k := range []string{"aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:ResourceOrgID", "aws:ResourceOrgPaths"} {
+		ctx.SetUnknown(k, "present only if the account is in an organization")
+	}
+	ctx.SetUnknown("aws:PrincipalTag/*", "the principal's tags may be set outside the templates")
+	ctx.SetUnknown("aws:ResourceTag/*", "the bucket's tags may be set outside the templates")
+	if c.session != "" {
+		ctx.Set("aws:PrincipalType", "AssumedRole")
+		// Present for temporary credentials, false without MFA.
+		ctx.Set("aws:MultiFactorAuthPresent", "false")
+		ctx.Set("aws:TokenIssueTime", cfn.Symbol("TokenIssueTime"))
+	} else {
+		ctx.Set("aws:PrincipalType", "User")
+		ctx.SetOneOf("aws:MultiFactorAuthPresent", "true", "false")
+	}
+	if ep := c.path.Endpoint; ep != nil {
+		// Only requests through an endpoint carry aws:SourceVpce and
+		// aws:SourceVpc; their source address is private, and "The
+		// aws:SourceIp key is always present in the request context,
+		// except when the requester uses a VPC endpoint" (condition
+		// operators, IP address).
+		ctx.Set("aws:SourceVpce", ep.ID)
+		ctx.Set("aws:SourceVpc", ep.VPC)
+		ctx.Set("aws:VpcSourceIp", cfn.Symbol("VpcSourceIp"))
+	} else {
+		ctx.Set("aws:SourceIp", cfn.Symbol("SourceIp"))
+	}
+	resource := bk.arn
+	if isObjectAction(action) {
+		resource += "/*"
+	}
+	return policy.Request{PrincipalARN: c.arn, Session: c.session, Account: account, Action: action, Resource: resource, Context: ctx}
+}
+
+// origin says, for the reason of an unknown decision, where a symbol comes
+// from and, when it can be given, how.
+func (b *builder) origin(symbol string) string {
+	name := strings.TrimSuffix(strings.TrimPrefix(symbol, "${"), "}")
+	switch {
+	case name == "AWS::AccountId", name == "AWS::Region", name == "AWS::Partition":
+		return "known only at deploy (--set " + name + "=...)"
+	case strings.HasPrefix(name, "AWS::"):
+		return "a pseudo parameter known only at deploy"
+	case strings.HasPrefix(name, "Fn::ImportValue:"):
+		return "imported (Fn::ImportValue) from a stack outside the templates"
+	case strings.HasPrefix(name, "Fn::"):
+		return "computed at deploy (" + name[:strings.IndexAny(name+":", ":.")] + ")"
+	case strings.HasSuffix(name, sessionSuffix):
+		return "the name of the role session Lambda opens for the function"
+	case name == "SourceIp":
+		return "the caller's public address"
+	case name == "VpcSourceIp":
+		return "the caller's private address"
+	case name == "CurrentTime", name == "EpochTime", name == "TokenIssueTime":
+		return "the time of the request"
+	case strings.HasPrefix(name, "aws:") || strings.HasPrefix(name, "s3:"):
+		return "a policy variable, filled in from each request"
+	}
+	for _, t := range b.r.Templates() {
+		if p, ok := t.Parameters[name]; ok {
+			if strings.HasPrefix(p.Type, "AWS::SSM::") {
+				return "an SSM parameter's value, read at deploy"
+			}
+			return "a parameter without a default (--set " + name + "=...)"
+		}
+		res, attr, _ := strings.Cut(name, ".")
+		if r, ok := t.Resources[res]; ok {
+			if attr != "" {
+				return "an attribute of " + r.Type + " " + res + ", known after deploy"
+			}
+			return "the name or id AWS gives " + r.Type + " " + res + " at deploy"
+		}
+	}
+	return ""
+}
