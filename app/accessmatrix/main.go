@@ -39,13 +39,14 @@ func main() {
 
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := cli.NewFlagSet("accessmatrix", "accessmatrix [flags] [TEMPLATE.json ...]  (default: cdk.out/*.template.json)", stderr)
-	var actions, sets, subnets listFlag
+	var actions, sets, subnets, prefixLists listFlag
 	asJSON := fs.Bool("json", false, "print rows as a JSON array")
 	expect := fs.String("expect", "", "check rows against this JSON file of expectations; exit 1 listing every mismatch")
 	noProbes := fs.Bool("no-probes", false, "leave out the @console, @deployer and @plaintext probe rows")
 	qualifier := fs.String("qualifier", "", "CDK bootstrap qualifier of the @deployer role (default: from the BootstrapVersion parameter, else hnb659fds)")
 	fs.Var(&actions, "action", "S3 action to evaluate, e.g. s3:GetObject (repeatable; default: "+strings.Join(matrix.DefaultActions, ", ")+")")
 	fs.Var(&subnets, "subnet", "SUBNET=ROUTETABLE for a subnet of an existing VPC, defined outside the templates, e.g. subnet-0a1b=rtb-0c2d (repeatable)")
+	fs.Var(&prefixLists, "s3-prefix-list", "pl-ID of the region's S3 managed prefix list (com.amazonaws.REGION.s3), when egress rules name it by id (repeatable)")
 	fs.Var(&sets, "set", "NAME=VALUE for a pseudo parameter or parameter otherwise kept symbolic, e.g. AWS::Region=eu-west-1 (repeatable)")
 	if code, ok := cli.Parse(fs, args); !ok {
 		return code
@@ -85,7 +86,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		templates = append(templates, t)
 	}
-	opts := matrix.Options{Actions: actions, NoProbes: *noProbes, Values: values, Qualifier: *qualifier, External: network.External{Subnets: external}}
+	opts := matrix.Options{Actions: actions, NoProbes: *noProbes, Values: values, Qualifier: *qualifier, External: network.External{Subnets: external, S3PrefixLists: prefixLists}}
 	rows, err := matrix.BuildWith(opts, templates...)
 	if err != nil {
 		fmt.Fprintf(stderr, "accessmatrix: %v\n", err)

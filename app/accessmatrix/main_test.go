@@ -50,6 +50,8 @@ func TestRun(t *testing.T) {
 		{"bad action", []string{"--action", "PutObject", private}, 2, "", `action "PutObject"`, false},
 		{"bad --subnet", []string{"--subnet", "subnet-1", private}, 2, "", `--subnet "subnet-1": want SUBNET=ROUTETABLE`, false},
 		{"bad --set", []string{"--set", "=x", private}, 2, "", `--set "=x": want NAME=VALUE`, false},
+		{"egress to a prefix list by id", []string{"--json", "--no-probes", "--action", "s3:PutObject", filepath.Join("testdata", "security-group-blocks-443.template.json")}, 0, `"decision": "unknown"`, "", false},
+		{"egress to the S3 prefix list by id", []string{"--json", "--no-probes", "--action", "s3:PutObject", "--s3-prefix-list", "pl-63a5400a", filepath.Join("testdata", "security-group-blocks-443.template.json")}, 0, `"decision": "allowed"`, "", false},
 		{"subnet of an existing VPC", []string{"--subnet", "subnet-0a=rtb-0a", "--action", "s3:PutObject", "--no-probes", external}, 0, "vpc-endpoint", "", false},
 		{"subnet of an existing VPC, unknown", []string{"--action", "s3:PutObject", "--no-probes", external}, 0, "not defined in the given templates", "", false},
 	}

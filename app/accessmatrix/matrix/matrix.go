@@ -407,17 +407,28 @@ func (b *builder) rows(c caller, bk *bucket) []Row {
 		if c.path.Endpoint != nil {
 			row.Endpoint = c.path.Endpoint.Resource.LogicalID
 		}
-		if c.path.Kind == network.None {
-			row.Decision = Unreachable
-			row.DecisionReason = "no network path to S3"
-		} else {
-			res := policy.Evaluate(b.request(c, bk, action), b.input(c, bk))
-			row.Decision, row.DecisionReason = string(res.Decision), res.Reason
+		row.Decision, row.DecisionReason = b.decide(c, bk, action)
+		if c.path.Doubt != "" {
+			row.PathReason += "; but the request may not leave: " + c.path.Doubt
 		}
 		row.Reason = row.DecisionReason + "; path: " + row.PathReason
 		rows = append(rows, row)
 	}
 	return rows
+}
+
+// decide is the row's decision: the path's first. A path in doubt (a
+// security group that may drop the packets) cannot prove an allow; a
+// refusal stands, since the request is refused whether it leaves or not.
+func (b *builder) decide(c caller, bk *bucket, action string) (string, string) {
+	if c.path.Kind == network.None {
+		return Unreachable, "no network path to S3"
+	}
+	res := policy.Evaluate(b.request(c, bk, action), b.input(c, bk))
+	if res.Decision == policy.Allowed && c.path.Doubt != "" {
+		return Unknown, res.Reason + " if the request reaches S3, which is unknown: " + c.path.Doubt
+	}
+	return string(res.Decision), res.Reason
 }
 
 func (b *builder) input(c caller, bk *bucket) policy.Input {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/privates3/privates3/app/accessmatrix/cfn"
+	"github.com/privates3/privates3/app/accessmatrix/network"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden matrices in testdata/golden")
@@ -97,8 +98,8 @@ func TestDecisions(t *testing.T) {
 		{"endpoint-read-only.template.json", "EndpointFunction", "s3:GetObject", "vpc-endpoint", Allowed, ""},
 		{"endpoint-read-only.template.json", "EndpointFunction", "s3:PutObject", "vpc-endpoint", ImplicitDeny, "endpoint policy of S3Endpoint allows no s3:PutObject"},
 		{"endpoint-read-only.template.json", "OutsideFunction", "s3:PutObject", "internet", Allowed, ""},
-		{"security-group-blocks-443.template.json", "EndpointFunction", "s3:PutObject", "none", Unreachable, "security group FunctionSecurityGroup allows no TCP 443 egress to S3"},
-		{"security-group-blocks-443.template.json", "OpenEndpointFunction", "s3:PutObject", "vpc-endpoint", Allowed, ""},
+		{"security-group-blocks-443.template.json", "EndpointFunction", "s3:PutObject", "none", Unreachable, "security group FunctionSecurityGroup allows no TCP 443 egress that can reach S3"},
+		{"security-group-blocks-443.template.json", "OpenEndpointFunction", "s3:PutObject", "vpc-endpoint", Unknown, "prefix list pl-63a5400a is not provably S3's managed prefix list"},
 		{"mixed-subnets.template.json", "EndpointAndNatFunction", "s3:PutObject", "nat", ExplicitDeny, "worst of 2 subnets"},
 		{"mixed-subnets.template.json", "EndpointAndIsolatedFunction", "s3:PutObject", "none", Unreachable, "(others: EndpointSubnet vpc-endpoint)"},
 		{"cdk-privates3-dev.template.json", "UploaderFunction79114915", "s3:PutObject", "vpc-endpoint", Allowed, ""},
@@ -129,6 +130,19 @@ func TestDecisions(t *testing.T) {
 		if row.Path != tt.wantPath || row.Decision != tt.wantDecision || !strings.Contains(row.Reason, tt.wantReason) {
 			t.Errorf("%s: %s %s = %s %s (%s), want %s %s containing %q", tt.template, tt.function, tt.action, row.Path, row.Decision, row.Reason, tt.wantPath, tt.wantDecision, tt.wantReason)
 		}
+	}
+}
+
+// An egress rule to a prefix list by id proves the path once the caller
+// says the id is S3's (--s3-prefix-list).
+func TestS3PrefixListGiven(t *testing.T) {
+	opts := Options{NoProbes: true, Actions: []string{"s3:PutObject"}, External: network.External{S3PrefixLists: []string{"pl-63a5400a"}}}
+	rows, err := BuildWith(opts, load(t, "security-group-blocks-443.template.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := rowOf(t, rows, "OpenEndpointFunction", "s3:PutObject"); r.Decision != Allowed {
+		t.Errorf("OpenEndpointFunction s3:PutObject with pl-63a5400a known = %s (%s), want allowed", r.Decision, r.Reason)
 	}
 }
 

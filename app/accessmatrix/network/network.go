@@ -13,7 +13,6 @@ package network
 import (
 	"fmt"
 	"maps"
-	"net/netip"
 	"slices"
 	"strings"
 
@@ -64,6 +63,11 @@ type Path struct {
 	// Endpoint is set when Kind is VPCEndpoint.
 	Endpoint *Endpoint
 	Reason   string
+	// Doubt, when set, says why the request may not leave the function's
+	// subnets at all: the route is known, but a security group may drop
+	// it (an egress rule to a range or prefix list that may not hold S3's
+	// addresses).
+	Doubt string
 }
 
 // Network indexes the network resources of a set of templates.
@@ -92,6 +96,10 @@ type External struct {
 	// on. Its policy is unknown, so it is taken as AWS's default
 	// (allow-all): the bucket policy still decides.
 	Endpoints map[string][]string
+	// S3PrefixLists are prefix list ids known to be S3's managed prefix
+	// list (com.amazonaws.REGION.s3), as a CDK lookup returns them. An
+	// egress rule to another pl- id may not reach S3.
+	S3PrefixLists []string
 }
 
 type assoc struct{ subnet, table, id string }
@@ -318,11 +326,25 @@ func (n *Network) FunctionPath(t *cfn.Template, fn *cfn.Resource) (Path, error) 
 	if len(subnets) == 0 {
 		return Path{Kind: Internet, Reason: "not in a VPC: Lambda reaches S3's public endpoint"}, nil
 	}
-	if ok, why, err := n.egressAllowed(t, groups); err != nil {
+	reach, why, err := n.egress(t, groups)
+	if err != nil {
 		return Path{}, err
-	} else if !ok {
+	}
+	if reach == blocked {
 		return Path{Kind: None, Reason: why}, nil
 	}
+	p, err := n.worstSubnet(t, subnets)
+	if err != nil {
+		return Path{}, err
+	}
+	if reach == doubtful && p.Kind != None {
+		p.Doubt = why
+	}
+	return p, nil
+}
+
+// worstSubnet follows each subnet of a function and reports the worst.
+func (n *Network) worstSubnet(t *cfn.Template, subnets []string) (Path, error) {
 	type sub struct {
 		name string
 		p    Path
@@ -439,109 +461,4 @@ func (n *Network) tablePath(name, table, tableName string) Path {
 		}
 	}
 	return Path{Kind: None, Reason: fmt.Sprintf("subnet %s -> route table %s has only local routes and no S3 gateway endpoint", name, tableName)}
-}
-
-// egressAllowed checks that at least one security group lets TCP 443 out
-// to S3. Groups are additive, so one allowing group is enough.
-func (n *Network) egressAllowed(t *cfn.Template, groups []string) (bool, string, error) {
-	if len(groups) == 0 {
-		return true, "", nil
-	}
-	var names []string
-	for _, g := range groups {
-		res, gt := n.lookup(t, g)
-		if res == nil || res.Type != "AWS::EC2::SecurityGroup" {
-			// A group defined elsewhere cannot be read: assume it allows,
-			// because the matrix only claims "none" when it can show why.
-			return true, "", nil
-		}
-		names = append(names, res.LogicalID)
-		var rules []map[string]any
-		v, has, err := n.r.Property(gt, res, "SecurityGroupEgress")
-		if err != nil {
-			return false, "", err
-		}
-		if !has {
-			// No SecurityGroupEgress property: CloudFormation keeps the
-			// default allow-all egress rule.
-			return true, "", nil
-		}
-		if l, ok := v.([]any); ok {
-			for _, e := range l {
-				if m, ok := e.(map[string]any); ok {
-					rules = append(rules, m)
-				}
-			}
-		}
-		for _, e := range n.extraEgress {
-			if e.group == cfn.Symbol(res.LogicalID) || e.group == cfn.Symbol(res.LogicalID+".GroupId") || e.group == g {
-				rules = append(rules, e.rule)
-			}
-		}
-		for _, r := range rules {
-			if n.ruleAllowsS3(r) {
-				return true, "", nil
-			}
-		}
-	}
-	return false, fmt.Sprintf("security group %s allows no TCP 443 egress to S3 (needs the S3 prefix list or a public CIDR)", strings.Join(names, ", ")), nil
-}
-
-func (n *Network) ruleAllowsS3(rule map[string]any) bool {
-	get := func(k string) string {
-		s, _ := cfn.String(rule[k])
-		return s
-	}
-	proto := strings.ToLower(get("IpProtocol"))
-	switch proto {
-	case "-1", "all":
-	case "tcp", "6":
-		from, to := get("FromPort"), get("ToPort")
-		var f, tt int
-		if _, err := fmt.Sscan(from, &f); err != nil {
-			return false
-		}
-		if _, err := fmt.Sscan(to, &tt); err != nil {
-			return false
-		}
-		if !(f <= 443 && 443 <= tt) && !(f == -1 && tt == -1) {
-			return false
-		}
-	default:
-		return false
-	}
-	if get("DestinationPrefixListId") != "" {
-		// Offline, a prefix list id cannot be checked to be S3's; it is
-		// assumed to be, which is what the egress rule is for.
-		return true
-	}
-	if c := get("CidrIp"); c != "" {
-		return coversPublic(c)
-	}
-	return false
-}
-
-var privateRanges = []netip.Prefix{
-	netip.MustParsePrefix("10.0.0.0/8"),
-	netip.MustParsePrefix("172.16.0.0/12"),
-	netip.MustParsePrefix("192.168.0.0/16"),
-	netip.MustParsePrefix("100.64.0.0/10"),
-	netip.MustParsePrefix("127.0.0.0/8"),
-	netip.MustParsePrefix("169.254.0.0/16"),
-	netip.MustParsePrefix("255.255.255.255/32"),
-}
-
-// coversPublic reports whether a CIDR includes public addresses (and may
-// therefore include S3's). A CIDR inside private ranges cannot.
-func coversPublic(cidr string) bool {
-	p, err := netip.ParsePrefix(cidr)
-	if err != nil {
-		return cfn.IsSymbolic(cidr) // unknown offline: assume it does
-	}
-	for _, r := range privateRanges {
-		if r.Bits() <= p.Bits() && r.Contains(p.Addr()) {
-			return false
-		}
-	}
-	return true
 }

@@ -2,27 +2,29 @@ package network
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/privates3/privates3/app/accessmatrix/cfn"
 )
 
-func TestCoversPublic(t *testing.T) {
+func TestCIDRReach(t *testing.T) {
 	tests := []struct {
 		cidr string
-		want bool
+		want reach
 	}{
-		{"0.0.0.0/0", true},
-		{"52.216.0.0/15", true},
-		{"10.0.0.0/16", false},
-		{"172.16.0.0/12", false},
-		{"192.168.1.0/24", false},
-		{"255.255.255.255/32", false}, // CDK's "no egress" placeholder
-		{"${Cidr}", true},
+		{"0.0.0.0/0", open},
+		{"52.216.0.0/15", doubtful},
+		{"10.0.0.0/16", blocked},
+		{"172.16.0.0/12", blocked},
+		{"192.168.1.0/24", blocked},
+		{"198.51.100.0/24", blocked},
+		{"255.255.255.255/32", blocked}, // CDK's "no egress" placeholder
+		{"${Cidr}", doubtful},
 	}
 	for _, tt := range tests {
-		if got := coversPublic(tt.cidr); got != tt.want {
-			t.Errorf("coversPublic(%q) = %v, want %v", tt.cidr, got, tt.want)
+		if got, _ := cidrReach(tt.cidr); got != tt.want {
+			t.Errorf("cidrReach(%q) = %d, want %d", tt.cidr, got, tt.want)
 		}
 	}
 }
@@ -160,5 +162,73 @@ func TestExternalEndpoint(t *testing.T) {
 	}
 	if p.Kind != VPCEndpoint || p.Endpoint == nil || p.Endpoint.ID != "vpce-1" {
 		t.Errorf("FunctionPath = %s via %v (%s), want vpc-endpoint via vpce-1", p.Kind, p.Endpoint, p.Reason)
+	}
+}
+
+// egressTemplate is one function in a subnet whose route table has the S3
+// gateway endpoint, behind a security group with the given egress rules.
+const egressTemplate = `{"Mappings": {"S3": {"eu-west-1": {"pl": "pl-6da54004"}}}, "Resources": {
+  "Vpc": {"Type": "AWS::EC2::VPC"},
+  "Subnet": {"Type": "AWS::EC2::Subnet", "Properties": {"VpcId": {"Ref": "Vpc"}}},
+  "Table": {"Type": "AWS::EC2::RouteTable", "Properties": {"VpcId": {"Ref": "Vpc"}}},
+  "Assoc": {"Type": "AWS::EC2::SubnetRouteTableAssociation", "Properties": {"SubnetId": {"Ref": "Subnet"}, "RouteTableId": {"Ref": "Table"}}},
+  "Endpoint": {"Type": "AWS::EC2::VPCEndpoint", "Properties": {"VpcId": {"Ref": "Vpc"}, "ServiceName": {"Fn::Sub": "com.amazonaws.${AWS::Region}.s3"}, "RouteTableIds": [{"Ref": "Table"}]}},
+  "Lookup": {"Type": "Custom::AWS", "Properties": {"ServiceToken": "arn:aws:lambda:eu-west-1:111122223333:function:provider",
+    "Create": {"Fn::Join": ["", ["{\"action\":\"describeManagedPrefixLists\",\"outputPaths\":[\"PrefixLists.0.PrefixListId\"],\"parameters\":{\"Filters\":[{\"Name\":\"prefix-list-name\",\"Values\":[\"", {"Fn::Sub": "com.amazonaws.${AWS::Region}.s3"}, "\"]}]},\"service\":\"EC2\"}"]]}}},
+  "OtherLookup": {"Type": "Custom::AWS", "Properties": {"ServiceToken": "arn:aws:lambda:eu-west-1:111122223333:function:provider",
+    "Create": "{\"action\":\"describeManagedPrefixLists\",\"parameters\":{\"Filters\":[{\"Name\":\"prefix-list-name\",\"Values\":[\"com.amazonaws.eu-west-1.dynamodb\"]}]},\"service\":\"EC2\"}"}},
+  "Group": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "g", "VpcId": {"Ref": "Vpc"}, "SecurityGroupEgress": [%s]}},
+  "Fn": {"Type": "AWS::Lambda::Function", "Properties": {"VpcConfig": {"SubnetIds": [{"Ref": "Subnet"}], "SecurityGroupIds": [%s]}}}
+}}`
+
+// Wrong today, item 5: egress to any public CIDR was taken to reach S3.
+// Only the S3 prefix list, or a rule that covers every address, proves
+// the path; a range that cannot hold S3's addresses (a proxy inside the
+// VPC, the documentation ranges) blocks it; any other range, or a prefix
+// list that is not provably S3's, leaves it in doubt.
+func TestEgressReachesS3(t *testing.T) {
+	const tcp443 = `"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443`
+	tests := []struct {
+		name, rules, groups string
+		external            External
+		want                Kind
+		wantDoubt, reason   string
+	}{
+		{"every address", `{"CidrIp": "0.0.0.0/0", ` + tcp443 + `}`, `{"Ref": "Group"}`, External{}, VPCEndpoint, "", ""},
+		{"all traffic, every address", `{"CidrIp": "0.0.0.0/0", "IpProtocol": "-1"}`, `{"Ref": "Group"}`, External{}, VPCEndpoint, "", ""},
+		{"the S3 prefix list from CDK's lookup", `{"DestinationPrefixListId": {"Fn::GetAtt": ["Lookup", "PrefixLists.0.PrefixListId"]}, ` + tcp443 + `}`, `{"Ref": "Group"}`, External{}, VPCEndpoint, "", ""},
+		{"a prefix list the caller says is S3's", `{"DestinationPrefixListId": "pl-6da54004", ` + tcp443 + `}`, `{"Ref": "Group"}`, External{S3PrefixLists: []string{"pl-6da54004"}}, VPCEndpoint, "", ""},
+		{"a proxy in the VPC", `{"CidrIp": "10.0.5.0/24", ` + tcp443 + `}`, `{"Ref": "Group"}`, External{}, None, "", "allows no TCP 443 egress that can reach S3"},
+		{"a documentation range", `{"CidrIp": "198.51.100.0/24", ` + tcp443 + `}`, `{"Ref": "Group"}`, External{}, None, "", "allows no TCP 443 egress that can reach S3"},
+		{"IPv6 only", `{"CidrIpv6": "::/0", ` + tcp443 + `}`, `{"Ref": "Group"}`, External{}, None, "", ""},
+		{"another port to every address", `{"CidrIp": "0.0.0.0/0", "IpProtocol": "tcp", "FromPort": 80, "ToPort": 80}`, `{"Ref": "Group"}`, External{}, None, "", ""},
+		{"a public range that may hold S3's", `{"CidrIp": "52.216.0.0/15", ` + tcp443 + `}`, `{"Ref": "Group"}`, External{}, VPCEndpoint, "52.216.0.0/15 may or may not hold S3's addresses", ""},
+		{"a prefix list id not known to be S3's", `{"DestinationPrefixListId": "pl-6da54004", ` + tcp443 + `}`, `{"Ref": "Group"}`, External{}, VPCEndpoint, "prefix list pl-6da54004 is not provably S3's", ""},
+		{"a prefix list from a mapping", `{"DestinationPrefixListId": {"Fn::FindInMap": ["S3", {"Ref": "AWS::Region"}, "pl"]}, ` + tcp443 + `}`, `{"Ref": "Group"}`, External{}, VPCEndpoint, "is not provably S3's", ""},
+		{"another service's prefix list", `{"DestinationPrefixListId": {"Fn::GetAtt": ["OtherLookup", "PrefixLists.0.PrefixListId"]}, ` + tcp443 + `}`, `{"Ref": "Group"}`, External{}, VPCEndpoint, "is not provably S3's", ""},
+		{"a group outside the templates", `{"CidrIp": "10.0.5.0/24", ` + tcp443 + `}`, `"sg-0123456789abcdef0"`, External{}, VPCEndpoint, "security group sg-0123456789abcdef0 is not in the templates", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tmpl, err := cfn.Parse("egress.json", []byte(fmt.Sprintf(egressTemplate, tt.rules, tt.groups)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := cfn.NewResolver(cfn.Options{}, tmpl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, err := New(r, tt.external)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := n.FunctionPath(tmpl, tmpl.Resources["Fn"])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Kind != tt.want || !strings.Contains(p.Doubt, tt.wantDoubt) || (tt.wantDoubt == "" && p.Doubt != "") || !strings.Contains(p.Reason, tt.reason) {
+				t.Errorf("FunctionPath = %s (doubt %q, %s), want %s with doubt %q and reason containing %q", p.Kind, p.Doubt, p.Reason, tt.want, tt.wantDoubt, tt.reason)
+			}
+		})
 	}
 }
