@@ -51,7 +51,7 @@ func orStar(s string) string {
 }
 
 var (
-	validPaths     = map[string]bool{"internet": true, "vpc-endpoint": true, "nat": true, "none": true}
+	validPaths     = map[string]bool{"internet": true, "vpc-endpoint": true, "nat": true, "none": true, "unknown": true}
 	validDecisions = map[string]bool{Allowed: true, ExplicitDeny: true, ImplicitDeny: true, Unknown: true, Unreachable: true}
 )
 
@@ -72,7 +72,7 @@ func ParseExpectations(data []byte) ([]Expectation, error) {
 			return nil, fmt.Errorf("expectation %d: decision %q is not one of allowed, explicit-deny, implicit-deny, unknown, unreachable", i, e.Decision)
 		}
 		if e.Path != "" && !validPaths[e.Path] {
-			return nil, fmt.Errorf("expectation %d: path %q is not one of internet, vpc-endpoint, nat, none", i, e.Path)
+			return nil, fmt.Errorf("expectation %d: path %q is not one of internet, vpc-endpoint, nat, none, unknown", i, e.Path)
 		}
 		for _, p := range []string{e.Template, e.Function, e.Bucket, e.Action} {
 			if _, err := path.Match(p, ""); err != nil {

@@ -421,8 +421,11 @@ func (b *builder) rows(c caller, bk *bucket) []Row {
 // security group that may drop the packets) cannot prove an allow; a
 // refusal stands, since the request is refused whether it leaves or not.
 func (b *builder) decide(c caller, bk *bucket, action string) (string, string) {
-	if c.path.Kind == network.None {
+	switch c.path.Kind {
+	case network.None:
 		return Unreachable, "no network path to S3"
+	case network.Unknown:
+		return Unknown, "the network path is not known, so neither allowed nor refused can be proven"
 	}
 	res := policy.Evaluate(b.request(c, bk, action), b.input(c, bk))
 	if res.Decision == policy.Allowed && c.path.Doubt != "" {
@@ -433,20 +436,26 @@ func (b *builder) decide(c caller, bk *bucket, action string) (string, string) {
 
 func (b *builder) input(c caller, bk *bucket) policy.Input {
 	in := policy.Input{Identity: c.identity, Resource: bk.policies, Origin: b.origin}
-	if ep := c.path.Endpoint; ep != nil {
-		name := "endpoint policy of " + ep.Resource.LogicalID
-		if ep.Policy == nil {
-			// "If you do not attach a policy when you create an endpoint,
-			// we attach a default policy for you that allows full access
-			// to the service" (AWS PrivateLink guide, endpoint policies).
-			p := policy.Policy{Name: "default (full access) " + name, Statements: []policy.Statement{{Allow: true, Principal: &policy.Principals{Any: true}, Action: []string{"*"}, Resource: []string{"*"}, HasResource: true}}}
-			in.Endpoint = &p
-		} else if p, err := policy.Parse(name, ep.Policy); err == nil {
-			in.Endpoint = &p
-		} else {
-			// Parse errors are reported by validate before any row.
-			in.Endpoint = &policy.Policy{Name: name}
+	ep := c.path.Endpoint
+	if ep == nil {
+		return in
+	}
+	name := "endpoint policy of " + ep.Resource.LogicalID
+	switch {
+	case ep.Policy == nil && ep.External:
+		in.Endpoint = &policy.Policy{Name: name, Unknown: "the endpoint is outside the templates and its policy was not given"}
+	case ep.Policy == nil:
+		// "If you do not attach a policy when you create an endpoint, we
+		// attach a default policy for you that allows full access to the
+		// service" (AWS PrivateLink guide, endpoint policies).
+		in.Endpoint = &policy.Policy{Name: "default (full access) " + name, Statements: []policy.Statement{{Allow: true, Principal: &policy.Principals{Any: true}, Action: []string{"*"}, Resource: []string{"*"}, HasResource: true}}}
+	default:
+		p, err := policy.Parse(name, ep.Policy)
+		if err != nil {
+			// Parse errors are reported by BuildWith before any row.
+			p = policy.Policy{Name: name}
 		}
+		in.Endpoint = &p
 	}
 	return in
 }

@@ -444,3 +444,29 @@ func TestBucketPolicyForALiteralName(t *testing.T) {
 		t.Errorf("Fn s3:GetObject = %s (%s), want unknown naming the policy's bucket", r.Decision, r.Reason)
 	}
 }
+
+// A reused endpoint, defined outside the templates: its policy may allow
+// or deny anything unless the caller gives it.
+func TestExternalEndpointPolicy(t *testing.T) {
+	const doc = `{"Resources": {
+	  "Data": {"Type": "AWS::S3::Bucket"},
+	  "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {}, "Policies": [{"PolicyName": "put", "PolicyDocument": {"Statement": [
+	    {"Effect": "Allow", "Action": "s3:PutObject", "Resource": {"Fn::Sub": "${Data.Arn}/*"}}]}}]}},
+	  "Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Role": {"Fn::GetAtt": ["Role", "Arn"]}, "VpcConfig": {"SubnetIds": ["subnet-a"], "SecurityGroupIds": []}}}
+	}}`
+	ext := network.External{Subnets: map[string]string{"subnet-a": "rtb-a"}, Endpoints: map[string][]string{"vpce-1": {"rtb-a"}}}
+	opts := Options{NoProbes: true, Actions: []string{"s3:PutObject"}, External: ext}
+	if r := rowOf(t, buildInline(t, doc, opts), "Fn", "s3:PutObject"); r.Path != "vpc-endpoint" || r.Decision != Unknown || !strings.Contains(r.Reason, "its policy was not given") {
+		t.Errorf("through a reused endpoint = %s %s (%s), want vpc-endpoint unknown", r.Path, r.Decision, r.Reason)
+	}
+	ext.EndpointPolicies = map[string]any{"vpce-1": map[string]any{"Statement": []any{map[string]any{"Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*"}}}}
+	opts.External = ext
+	if r := rowOf(t, buildInline(t, doc, opts), "Fn", "s3:PutObject"); r.Decision != Allowed {
+		t.Errorf("through a reused endpoint with its policy given = %s (%s), want allowed", r.Decision, r.Reason)
+	}
+	// Without --subnet the subnet's route table is unknown.
+	opts.External = network.External{}
+	if r := rowOf(t, buildInline(t, doc, opts), "Fn", "s3:PutObject"); r.Path != "unknown" || r.Decision != Unknown {
+		t.Errorf("in a subnet outside the templates = %s %s (%s), want unknown unknown", r.Path, r.Decision, r.Reason)
+	}
+}

@@ -34,12 +34,16 @@ const (
 	NAT Kind = "nat"
 	// None: no route to S3 at all, or the security group blocks it.
 	None Kind = "none"
+	// Unknown: the path leads through something outside the templates (a
+	// subnet, a route table, a transit gateway) and cannot be followed.
+	Unknown Kind = "unknown"
 )
 
 // rank orders paths from intended to broken, to report the worst of a
 // function's subnets: an unreachable subnet makes some invocations time
-// out, a NAT subnet makes some leave the private path.
-var rank = map[Kind]int{VPCEndpoint: 0, Internet: 0, NAT: 1, None: 2}
+// out, a NAT subnet makes some leave the private path, and an unknown one
+// leaves the private path unproven.
+var rank = map[Kind]int{VPCEndpoint: 0, Internet: 0, Unknown: 1, NAT: 2, None: 3}
 
 // Endpoint is an S3 gateway VPC endpoint.
 type Endpoint struct {
@@ -53,6 +57,9 @@ type Endpoint struct {
 	// Policy is the resolved PolicyDocument, nil when absent (AWS's
 	// default policy then allows everything).
 	Policy any
+	// External is set for an endpoint defined outside the templates; its
+	// Policy is nil when the caller did not give it, and then unknown.
+	External bool
 	// routeTables are the resolved RouteTableIds.
 	routeTables []string
 }
@@ -93,9 +100,13 @@ type External struct {
 	// Subnets maps a subnet id to its route table id.
 	Subnets map[string]string
 	// Endpoints maps an S3 gateway endpoint id to the route tables it is
-	// on. Its policy is unknown, so it is taken as AWS's default
-	// (allow-all): the bucket policy still decides.
+	// on.
 	Endpoints map[string][]string
+	// EndpointPolicies gives the policy documents of Endpoints, when the
+	// caller knows them. Without one an endpoint's policy is unknown: it
+	// may allow or deny anything, so no request through it is provably
+	// allowed.
+	EndpointPolicies map[string]any
 	// S3PrefixLists are prefix list ids known to be S3's managed prefix
 	// list (com.amazonaws.REGION.s3), as a CDK lookup returns them. An
 	// egress rule to another pl- id may not reach S3.
@@ -197,7 +208,7 @@ func New(r *cfn.Resolver, external External) (*Network, error) {
 	}
 	for _, id := range slices.Sorted(maps.Keys(external.Endpoints)) {
 		res := &cfn.Resource{LogicalID: id, Type: "AWS::EC2::VPCEndpoint"}
-		n.endpoints = append(n.endpoints, &Endpoint{Template: first, Resource: res, ID: id, routeTables: external.Endpoints[id]})
+		n.endpoints = append(n.endpoints, &Endpoint{Template: first, Resource: res, ID: id, routeTables: external.Endpoints[id], Policy: external.EndpointPolicies[id], External: true})
 	}
 	return n, nil
 }
@@ -395,16 +406,18 @@ func (n *Network) subnetPath(t *cfn.Template, subnet string) (Path, string, erro
 	res, st := n.lookup(t, subnet)
 	if res == nil || res.Type != "AWS::EC2::Subnet" {
 		if table, ok := n.external.Subnets[subnet]; ok {
-			return n.tablePath(subnet+" (outside the templates)", table, table), subnet, nil
+			return n.tablePath(t, subnet+" (outside the templates)", table), subnet, nil
 		}
-		return Path{Kind: None, Reason: fmt.Sprintf("subnet %s is not defined in the given templates, so no path can be proven", subnet)}, subnet, nil
+		return Path{Kind: Unknown, Reason: fmt.Sprintf("subnet %s is not defined in the given templates, so its route table is unknown (give it with --subnet %s=rtb-...)", subnet, subnet)}, subnet, nil
 	}
 	name := res.LogicalID
 	vpcRef, err := n.str(st, res, "VpcId")
 	if err != nil {
 		return Path{}, name, err
 	}
-	if vpc, vt := n.lookup(st, vpcRef); vpc != nil && vpc.Type == "AWS::EC2::VPC" {
+	vpc, vt := n.lookup(st, vpcRef)
+	ownVPC := vpc != nil && vpc.Type == "AWS::EC2::VPC"
+	if ownVPC {
 		v, ok, err := n.r.Property(vt, vpc, "EnableDnsSupport")
 		if err != nil {
 			return Path{}, name, err
@@ -413,33 +426,39 @@ func (n *Network) subnetPath(t *cfn.Template, subnet string) (Path, string, erro
 			return Path{Kind: None, Reason: fmt.Sprintf("subnet %s: VPC %s has EnableDnsSupport false, so S3's name does not resolve", name, vpc.LogicalID)}, name, nil
 		}
 	}
-	table := ""
-	tableName := ""
 	for _, a := range n.assocs {
 		if a.subnet == subnet {
-			table = a.table
-			tableName = a.table
-			if rt, _ := n.lookup(st, a.table); rt != nil {
-				tableName = rt.LogicalID
-			}
-			break
+			return n.tablePath(st, name, a.table), name, nil
 		}
 	}
-	if table == "" {
-		return Path{Kind: None, Reason: fmt.Sprintf("subnet %s has no route table association: the VPC main route table has only the local route", name)}, name, nil
+	if !ownVPC {
+		return Path{Kind: Unknown, Reason: fmt.Sprintf("subnet %s has no route table association, so it uses the main route table of VPC %s, which is outside the templates", name, vpcRef)}, name, nil
 	}
-	return n.tablePath(name, table, tableName), name, nil
+	// The main route table of a VPC the templates create has only the
+	// local route: EC2 creates it so, and the templates add nothing to it.
+	return Path{Kind: None, Reason: fmt.Sprintf("subnet %s has no route table association: the VPC main route table has only the local route", name)}, name, nil
 }
 
 // tablePath follows a subnet's route table: an S3 gateway endpoint on it
-// wins, else its default route decides.
-func (n *Network) tablePath(name, table, tableName string) Path {
+// wins (its prefix-list route is more specific than any default route),
+// else its default route decides. The routes of a table outside the
+// templates, and where a transit gateway, a peering connection or an
+// appliance takes the traffic, are unknown.
+func (n *Network) tablePath(t *cfn.Template, name, table string) Path {
+	rt, _ := n.lookup(t, table)
+	tableName := table
+	if rt != nil {
+		tableName = rt.LogicalID
+	}
 	for _, ep := range n.endpoints {
-		for _, rt := range ep.routeTables {
-			if rt == table {
+		for _, id := range ep.routeTables {
+			if id == table {
 				return Path{Kind: VPCEndpoint, Endpoint: ep, Reason: fmt.Sprintf("subnet %s -> route table %s -> S3 gateway endpoint %s", name, tableName, ep.Resource.LogicalID)}
 			}
 		}
+	}
+	if rt == nil || rt.Type != "AWS::EC2::RouteTable" {
+		return Path{Kind: Unknown, Reason: fmt.Sprintf("subnet %s -> route table %s, which is outside the templates: no S3 gateway endpoint is known on it, and its routes are unknown", name, tableName)}
 	}
 	for _, r := range n.routes {
 		if r.table != table || r.dest != "0.0.0.0/0" {
@@ -457,7 +476,7 @@ func (n *Network) tablePath(name, table, tableName string) Path {
 		case r.target == "NatGatewayId":
 			return Path{Kind: NAT, Reason: fmt.Sprintf("subnet %s -> route table %s -> NAT gateway %s (no S3 gateway endpoint on this table)", name, tableName, target)}
 		case r.target != "":
-			return Path{Kind: NAT, Reason: fmt.Sprintf("subnet %s -> route table %s -> default route via %s %s, assumed to reach the internet through a NAT (no S3 gateway endpoint on this table)", name, tableName, r.target, target)}
+			return Path{Kind: Unknown, Reason: fmt.Sprintf("subnet %s -> route table %s -> default route via %s %s, which leads outside the templates (no S3 gateway endpoint on this table)", name, tableName, r.target, target)}
 		}
 	}
 	return Path{Kind: None, Reason: fmt.Sprintf("subnet %s -> route table %s has only local routes and no S3 gateway endpoint", name, tableName)}

@@ -105,7 +105,9 @@ func TestOnlyNetworkConditionsMustBeDecidable(t *testing.T) {
 }
 
 // A function in an existing VPC: its subnets are not in the template, so
-// the path is provable only from the route tables the caller knows.
+// the path is provable only from the route tables the caller knows, and
+// only to an endpoint: the other routes of a table outside the templates
+// are unknown.
 func TestExternalSubnets(t *testing.T) {
 	const doc = `{"Resources": {
 	  "Endpoint": {"Type": "AWS::EC2::VPCEndpoint", "Properties": {"VpcId": "vpc-1", "ServiceName": "com.amazonaws.eu-west-1.s3", "VpcEndpointType": "Gateway", "RouteTableIds": ["rtb-with"]}},
@@ -123,9 +125,10 @@ func TestExternalSubnets(t *testing.T) {
 		external map[string]string
 		want     Kind
 	}{
-		"unknown subnet":                 {nil, None},
+		"unknown subnet":                 {nil, Unknown},
 		"subnet on the endpoint's table": {map[string]string{"subnet-a": "rtb-with"}, VPCEndpoint},
-		"subnet on another table":        {map[string]string{"subnet-a": "rtb-other"}, None},
+		// The table is outside the templates: its routes are unknown.
+		"subnet on another table": {map[string]string{"subnet-a": "rtb-other"}, Unknown},
 	} {
 		n, err := New(r, External{Subnets: tc.external})
 		if err != nil {
@@ -230,5 +233,42 @@ func TestEgressReachesS3(t *testing.T) {
 				t.Errorf("FunctionPath = %s (doubt %q, %s), want %s with doubt %q and reason containing %q", p.Kind, p.Doubt, p.Reason, tt.want, tt.wantDoubt, tt.reason)
 			}
 		})
+	}
+}
+
+// Routes that lead outside the templates: where a transit gateway, a
+// peering connection or an appliance sends the traffic is unknown, and so
+// is the main route table of a VPC defined elsewhere.
+func TestRoutesOutsideTheTemplates(t *testing.T) {
+	const doc = `{"Resources": {
+	  "Vpc": {"Type": "AWS::EC2::VPC"},
+	  "Subnet": {"Type": "AWS::EC2::Subnet", "Properties": {"VpcId": {"Ref": "Vpc"}}},
+	  "Table": {"Type": "AWS::EC2::RouteTable", "Properties": {"VpcId": {"Ref": "Vpc"}}},
+	  "Assoc": {"Type": "AWS::EC2::SubnetRouteTableAssociation", "Properties": {"SubnetId": {"Ref": "Subnet"}, "RouteTableId": {"Ref": "Table"}}},
+	  "ToTgw": {"Type": "AWS::EC2::Route", "Properties": {"RouteTableId": {"Ref": "Table"}, "DestinationCidrBlock": "0.0.0.0/0", "TransitGatewayId": "tgw-0123"}},
+	  "Elsewhere": {"Type": "AWS::EC2::Subnet", "Properties": {"VpcId": "vpc-0123"}},
+	  "Tgw": {"Type": "AWS::Lambda::Function", "Properties": {"VpcConfig": {"SubnetIds": [{"Ref": "Subnet"}], "SecurityGroupIds": []}}},
+	  "Main": {"Type": "AWS::Lambda::Function", "Properties": {"VpcConfig": {"SubnetIds": [{"Ref": "Elsewhere"}], "SecurityGroupIds": []}}}
+	}}`
+	tmpl, err := cfn.Parse("outside.json", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := cfn.NewResolver(cfn.Options{}, tmpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := New(r, External{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for fn, want := range map[string]string{"Tgw": "TransitGatewayId tgw-0123", "Main": "main route table of VPC vpc-0123"} {
+		p, err := n.FunctionPath(tmpl, tmpl.Resources[fn])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Kind != Unknown || !strings.Contains(p.Reason, want) {
+			t.Errorf("FunctionPath(%s) = %s (%s), want unknown naming %q", fn, p.Kind, p.Reason, want)
+		}
 	}
 }
