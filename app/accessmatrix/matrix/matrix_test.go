@@ -470,3 +470,45 @@ func TestExternalEndpointPolicy(t *testing.T) {
 		t.Errorf("in a subnet outside the templates = %s %s (%s), want unknown unknown", r.Path, r.Decision, r.Reason)
 	}
 }
+
+// The app's policy shapes with the options of its full configuration: an
+// admin role kept out of the bucket-level Deny by a literal ARN, a second
+// allowed endpoint, and a concrete account and region. The invariants
+// hold in each: the literal ARN and the concrete account must not make
+// the deployment role's exception, or anyone else's denial, uncertain.
+func TestInvariantsWithAdminRolesAndConcreteAccount(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "testdata", "cdk-privates3-dev.template.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := strings.ReplaceAll(string(data), `"Ref": "NetworkVpcS3Endpoint87783328"
+          }
+         ]`, `"Ref": "NetworkVpcS3Endpoint87783328"
+          },
+          "vpce-0aaaaaaaaaaaaaaaa"
+         ]`)
+	full = strings.Replace(full, `"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-hnb659fds-cfn-exec-role-${AWS::AccountId}-${AWS::Region}"
+          }`, `"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-hnb659fds-cfn-exec-role-${AWS::AccountId}-${AWS::Region}"
+          },
+          "arn:aws:iam::123456789012:role/BreakGlass"`, 1)
+	if !strings.Contains(full, "BreakGlass") || !strings.Contains(full, "vpce-0aaaaaaaaaaaaaaaa") {
+		t.Fatal("the test's edit of the template did not apply")
+	}
+	exps, err := LoadExpectations(filepath.Join("..", "invariants.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, values := range []map[string]string{nil, {"AWS::AccountId": "123456789012", "AWS::Region": "eu-west-1"}} {
+		tmpl, err := cfn.Parse("full.json", []byte(full))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := BuildWith(Options{Actions: append(append([]string{}, DefaultActions...), Actions(exps)...), Values: values}, tmpl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range Check(rows, exps) {
+			t.Errorf("with %v: %s", values, m)
+		}
+	}
+}
