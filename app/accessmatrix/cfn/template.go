@@ -5,10 +5,11 @@
 // physical name CloudFormation will give a resource, a parameter without a
 // default. Rather than failing, the resolver keeps such a value as a symbol
 // written like Fn::Sub writes it, "${AWS::AccountId}" or "${UploaderRole}",
-// embedded in the string that contains it. A symbol equals only itself, so an
-// ARN built from the same symbols in two places (a role's ARN and an
-// ArnNotLike pattern in a bucket policy) still compares equal, and wildcards
-// in a pattern still match across it.
+// embedded in the string that contains it. The policy evaluator compares
+// symbols in three values: a symbol equals itself, so an ARN built from the
+// same symbols in two places (a role's ARN and an ArnNotLike pattern in a
+// bucket policy) provably matches; against anything else it may match,
+// and the decision that depends on it is unknown.
 package cfn
 
 import (
