@@ -2,6 +2,7 @@ package cfn
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -22,14 +23,22 @@ var yamlDecoder YAMLDecoder
 // programs that only read synthesized JSON, such as the CDK app.
 func RegisterYAML(d YAMLDecoder) { yamlDecoder = d }
 
-// isJSON tells a JSON template from a YAML one: a template whose first
-// character is "{" (or "[", which is no template either way) is JSON, and
-// its errors are JSON's. A YAML flow mapping at the top level is legal but
-// nobody writes one.
+// isJSON tells a JSON template from a YAML one. Valid JSON is read as
+// JSON. Text that starts like JSON ("{" or "[") but is not valid JSON is
+// read as YAML only if it is valid YAML (a flow mapping, as in
+// "{Resources: {}}"); otherwise the JSON error is the one reported, since
+// that is what its author meant to write.
 func isJSON(data []byte) bool {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	data = bytes.TrimLeft(data, " \t\r\n")
-	return len(data) > 0 && (data[0] == '{' || data[0] == '[')
+	trimmed := bytes.TrimLeft(data, " \t\r\n")
+	if len(trimmed) == 0 || (trimmed[0] != '{' && trimmed[0] != '[') {
+		return false
+	}
+	if json.Valid(data) || yamlDecoder == nil {
+		return true
+	}
+	_, _, err := yamlDecoder("", data)
+	return err != nil
 }
 
 func parseYAML(name string, data []byte) (*Template, error) {
