@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // role builds the AWS::IAM::Role SAM creates for a function
@@ -139,6 +140,13 @@ func (res *Result) policies(fnID, roleID string, v any) ([]policy, error) {
 		name := fmt.Sprintf("%sPolicy%d", roleID, i)
 		switch kind {
 		case kindManaged:
+			eachBranch(p, func(v any) {
+				if s, ok := v.(string); ok && !strings.HasPrefix(s, "arn:") {
+					if _, known := managedPolicyPaths[s]; !known {
+						res.note("%s: managed policy %s (Policies[%d]) is not a name SAM resolves by itself; SAM would look it up in the account at deploy time, so it is not evaluated", fnID, s, i)
+					}
+				}
+			})
 			out = append(out, policy{managed: mapIf(p, managedValue)})
 		case kindStatement:
 			out = append(out, policy{inline: mapIf(p, func(doc any) any {

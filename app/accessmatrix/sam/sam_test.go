@@ -45,6 +45,7 @@ Resources:
         Upload: {Type: S3, Properties: {Bucket: !Ref B, Events: s3:ObjectCreated:*}}
       Policies:
         - DynamoDBReadPolicy: {TableName: t}
+        - MyTeamPolicy
   G:
     Type: AWS::Serverless::Function
     Properties:
@@ -63,6 +64,7 @@ Resources:
 		"F: AutoPublishAlias is not modelled",
 		"F: EventInvokeConfig destinations are not modelled (an S3Bucket destination grants s3:PutObject",
 		"F: policy template [DynamoDBReadPolicy] (Policies[0]) is not expanded",
+		"F: managed policy MyTeamPolicy (Policies[1]) is not a name SAM resolves by itself",
 		"G: Policies are ignored, as SAM ignores them, because Role is set",
 		"AWS::Serverless::Connector Link is not modelled; it may grant access, including to S3",
 	}
