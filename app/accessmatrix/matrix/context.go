@@ -35,13 +35,13 @@ func accountOf(arn string) string {
 	return parts[4]
 }
 
-// request builds the request one caller sends for one action on one
-// bucket. The context holds what the IAM User Guide ("AWS global condition
+// request builds the request one caller sends to one bucket, all but its
+// action and resource. The context holds what the IAM User Guide ("AWS global condition
 // context keys") says every request of this kind carries; keys that depend
 // on the account's setup (its organization, tags) are unknown, and
 // optional request headers (s3:x-amz-*, s3:prefix) are absent, as for an
 // SDK call that sends none.
-func (b *builder) request(c caller, bk *bucket, action string) policy.Request {
+func (b *builder) request(c caller, bk *bucket) policy.Request {
 	account := accountOf(c.arn)
 	ctx := policy.Context{}
 	ctx.Set("aws:SecureTransport", fmt.Sprint(c.tls))
@@ -90,11 +90,7 @@ func (b *builder) request(c caller, bk *bucket, action string) policy.Request {
 	} else {
 		ctx.Set("aws:SourceIp", cfn.Symbol("SourceIp"))
 	}
-	resource := bk.arn
-	if isObjectAction(action) {
-		resource += "/*"
-	}
-	return policy.Request{PrincipalARN: c.arn, Session: c.session, Account: account, Action: action, Resource: resource, Context: ctx}
+	return policy.Request{PrincipalARN: c.arn, Session: c.session, Account: account, Context: ctx}
 }
 
 // origin says, for the reason of an unknown decision, where a symbol comes

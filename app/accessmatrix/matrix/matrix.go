@@ -398,6 +398,9 @@ func (b *builder) qualifier(t *cfn.Template) string {
 
 // rows evaluates every action of one caller on one bucket.
 func (b *builder) rows(c caller, bk *bucket) []Row {
+	// The request context and the policies do not depend on the action:
+	// built once per caller and bucket.
+	req, in := b.request(c, bk), b.input(c, bk)
 	var rows []Row
 	for _, action := range b.opts.Actions {
 		row := Row{
@@ -407,7 +410,11 @@ func (b *builder) rows(c caller, bk *bucket) []Row {
 		if c.path.Endpoint != nil {
 			row.Endpoint = c.path.Endpoint.Resource.LogicalID
 		}
-		row.Decision, row.DecisionReason = b.decide(c, bk, action)
+		req.Action, req.Resource = action, bk.arn
+		if isObjectAction(action) {
+			req.Resource += "/*"
+		}
+		row.Decision, row.DecisionReason = decide(c.path, req, in)
 		if c.path.Doubt != "" {
 			row.PathReason += "; but the request may not leave: " + c.path.Doubt
 		}
@@ -420,16 +427,16 @@ func (b *builder) rows(c caller, bk *bucket) []Row {
 // decide is the row's decision: the path's first. A path in doubt (a
 // security group that may drop the packets) cannot prove an allow; a
 // refusal stands, since the request is refused whether it leaves or not.
-func (b *builder) decide(c caller, bk *bucket, action string) (string, string) {
-	switch c.path.Kind {
+func decide(path network.Path, req policy.Request, in policy.Input) (string, string) {
+	switch path.Kind {
 	case network.None:
 		return Unreachable, "no network path to S3"
 	case network.Unknown:
 		return Unknown, "the network path is not known, so neither allowed nor refused can be proven"
 	}
-	res := policy.Evaluate(b.request(c, bk, action), b.input(c, bk))
-	if res.Decision == policy.Allowed && c.path.Doubt != "" {
-		return Unknown, res.Reason + " if the request reaches S3, which is unknown: " + c.path.Doubt
+	res := policy.Evaluate(req, in)
+	if res.Decision == policy.Allowed && path.Doubt != "" {
+		return Unknown, res.Reason + " if the request reaches S3, which is unknown: " + path.Doubt
 	}
 	return string(res.Decision), res.Reason
 }

@@ -182,7 +182,7 @@ func strongest(p *Policy, allow bool, req Request, kind policyKind) found {
 		if j.t == No && j.why != "" && best.note == "" {
 			best.note = j.why
 		}
-		if j.t > best.t || (best.st == nil && j.t == best.t) {
+		if j.t > best.t {
 			best.judgement, best.st = j, st
 		}
 		if j.t == Yes {

@@ -236,7 +236,48 @@ func mayOverlap(p, q []elem) bool {
 // globTruth matches a pattern against a value that has no wildcards of its
 // own (an action, a concrete ARN, a condition value). fold ignores case.
 func globTruth(pattern, value string, fold bool) Truth {
+	if !hasSymbol(pattern) && !hasSymbol(value) {
+		// Most comparisons: plain text, decided without compiling.
+		if fold {
+			pattern, value = strings.ToLower(pattern), strings.ToLower(value)
+		}
+		return truthOf(globText(pattern, value))
+	}
 	return matchElems(compile(pattern, true, fold), compile(value, false, fold))
+}
+
+// globText is the classic glob on plain text: "*" any run, "?" any one
+// byte-or-rune.
+func globText(p, s string) bool {
+	pi, si := 0, 0
+	starP, starS := -1, 0
+	for si < len(s) {
+		if pi < len(p) && p[pi] == '*' {
+			starP, starS = pi, si
+			pi++
+			continue
+		}
+		if pi < len(p) && (p[pi] == '?' || p[pi] == s[si]) {
+			_, size := utf8.DecodeRuneInString(s[si:])
+			if p[pi] == '?' {
+				si += size
+			} else {
+				si++
+			}
+			pi++
+			continue
+		}
+		if starP >= 0 {
+			starS++
+			pi, si = starP+1, starS
+			continue
+		}
+		return false
+	}
+	for pi < len(p) && p[pi] == '*' {
+		pi++
+	}
+	return pi == len(p)
 }
 
 // equalTruth compares two values that have no wildcards: StringEquals and
