@@ -43,10 +43,13 @@ Resources:
         Get: {Type: Api, Properties: {Path: /, Method: get}}
   Table:
     Type: AWS::Serverless::SimpleTable
+Outputs:
+  Url:
+    Value: !Sub https://${ServerlessRestApi}.execute-api.${AWS::Region}.amazonaws.com/Prod/
 `), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"NOT MODELLED", "api.yaml:", "- AWS::Serverless::SimpleTable Table is not modelled", "- Reader: Events Get (Api) are not modelled"}
+	want := []string{"NOT MODELLED", "api.yaml:", "- AWS::Serverless::SimpleTable Table is not modelled", "- Reader: Events Get (Api) are not modelled", "- ServerlessRestApi, the API SAM creates for Api events, stands in"}
 	var out, errb bytes.Buffer
 	if code := run([]string{"--action", "s3:GetObject", tmpl}, &out, &errb); code != 0 {
 		t.Fatalf("run(%s) = %d; stderr: %s", tmpl, code, errb.String())

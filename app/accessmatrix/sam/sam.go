@@ -39,6 +39,9 @@ type Result struct {
 	// ResourceNotes say, by logical id of a created role, what of its
 	// permissions was not modelled, so that rows using it can say so.
 	ResourceNotes map[string][]string
+
+	// implicit records the event types whose API SAM creates.
+	implicit map[string]bool
 }
 
 // Error locates a template that SAM itself would refuse.
@@ -66,7 +69,7 @@ func (e *Error) Unwrap() error { return e.Err }
 func Expand(template map[string]any) (*Result, error) {
 	out, _ := deepCopy(template).(map[string]any)
 	delete(out, "Transform")
-	res := &Result{Template: out, ResourceNotes: map[string][]string{}}
+	res := &Result{Template: out, ResourceNotes: map[string][]string{}, implicit: map[string]bool{}}
 	globals, err := res.parseGlobals(out["Globals"])
 	if err != nil {
 		return nil, err
@@ -96,7 +99,24 @@ func Expand(template map[string]any) (*Result, error) {
 			res.note("%s %s is not modelled", typ, id)
 		}
 	}
+	res.implicitAPIs(resources)
 	return res, nil
+}
+
+// implicitAPIs adds the APIs SAM creates for Api and HttpApi events that
+// name none (ServerlessRestApi, ServerlessHttpApi), as bare resources, so
+// that the Outputs that refer to them, as sam init's do, still resolve.
+func (res *Result) implicitAPIs(resources map[string]any) {
+	for _, api := range []struct{ event, idProp, id, typ string }{
+		{"Api", "RestApiId", "ServerlessRestApi", "AWS::ApiGateway::RestApi"},
+		{"HttpApi", "ApiId", "ServerlessHttpApi", "AWS::ApiGatewayV2::Api"},
+	} {
+		if _, exists := resources[api.id]; exists || !res.implicit[api.event] {
+			continue
+		}
+		resources[api.id] = map[string]any{"Type": api.typ}
+		res.note("%s, the API SAM creates for %s events, stands in without its routes, stages or deployment", api.id, api.event)
+	}
 }
 
 func (res *Result) note(format string, args ...any) {
@@ -210,6 +230,13 @@ func (res *Result) noteUnmodelled(id string, props map[string]any) {
 			if e, ok := ev[name].(map[string]any); ok {
 				if s, ok := e["Type"].(string); ok {
 					typ = s
+				}
+				p, _ := e["Properties"].(map[string]any)
+				if _, named := p["RestApiId"]; typ == "Api" && !named {
+					res.implicit["Api"] = true
+				}
+				if _, named := p["ApiId"]; typ == "HttpApi" && !named {
+					res.implicit["HttpApi"] = true
 				}
 			}
 			list = append(list, name+" ("+typ+")")

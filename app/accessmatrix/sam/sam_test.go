@@ -161,3 +161,34 @@ Resources:
 		t.Errorf("Expand: F properties = %v, want %v", got, want)
 	}
 }
+
+// TestImplicitAPI checks that the Outputs sam init writes, which refer to
+// the API SAM creates for an Api event, still resolve.
+func TestImplicitAPI(t *testing.T) {
+	res, err := expand(t, `Transform: AWS::Serverless-2016-10-31
+Resources:
+  Hello:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        Get: {Type: Api, Properties: {Path: /hello, Method: get}}
+        Http: {Type: HttpApi}
+Outputs:
+  Url:
+    Value: !Sub https://${ServerlessRestApi}.execute-api.${AWS::Region}.amazonaws.com/Prod/hello/
+  Role:
+    Value: !GetAtt HelloRole.Arn
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res.Template["Resources"].(map[string]any)
+	for id, typ := range map[string]string{"ServerlessRestApi": "AWS::ApiGateway::RestApi", "ServerlessHttpApi": "AWS::ApiGatewayV2::Api"} {
+		if got, _ := r[id].(map[string]any); got["Type"] != typ {
+			t.Errorf("Expand: %s = %v, want a %s", id, r[id], typ)
+		}
+	}
+	if all := strings.Join(res.Notes, "\n"); !strings.Contains(all, "ServerlessRestApi, the API SAM creates for Api events, stands in") {
+		t.Errorf("Expand: notes\n%s\nwant one for ServerlessRestApi", all)
+	}
+}
