@@ -174,6 +174,9 @@ func absorbs(s, e elem) bool {
 // is read as a run of the characters it may hold. When it is false no
 // value of the symbols makes p match q: the answer is a certain No.
 func overlaps(p, q []elem) bool {
+	if (len(p)+1)*(len(q)+1) > 1<<20 {
+		return true // too long to search: "may", which is always sound
+	}
 	w := len(q) + 1
 	failed := make([]bool, (len(p)+1)*w)
 	var rec func(i, j int) bool
