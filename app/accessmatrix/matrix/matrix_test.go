@@ -2,6 +2,7 @@ package matrix
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -509,6 +510,48 @@ func TestInvariantsWithAdminRolesAndConcreteAccount(t *testing.T) {
 		}
 		for _, m := range Check(rows, exps) {
 			t.Errorf("with %v: %s", values, m)
+		}
+	}
+}
+
+// Values the templates do not fix make a row unknown, and its reason
+// names the value and where it comes from: an import from another stack,
+// a parameter without a default.
+func TestUnknownValuesAreNamed(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "testdata", "four-subnets-private.template.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, want string
+		value      any
+		values     map[string]string
+		decision   string
+	}{
+		{"an import", "${Fn::ImportValue:SharedEndpoint} is imported (Fn::ImportValue) from a stack outside the templates", map[string]any{"Fn::ImportValue": "SharedEndpoint"}, nil, Unknown},
+		{"a parameter without a default", "${AllowedVpce} is a parameter without a default (--set AllowedVpce=...)", map[string]any{"Ref": "AllowedVpce"}, nil, Unknown},
+		// Given, the parameter is no longer what is unknown: the id AWS
+		// gives the template's endpoint might still be vpce-0123.
+		{"the parameter given", "[vpce-0123] (request: ${S3Endpoint}): unknown", map[string]any{"Ref": "AllowedVpce"}, map[string]string{"AllowedVpce": "vpce-0123"}, Unknown},
+	} {
+		// DataPolicy's DenyOutsideEndpoint, with the endpoint it allows
+		// replaced by the value under test.
+		var tmpl map[string]any
+		if err := json.Unmarshal(data, &tmpl); err != nil {
+			t.Fatal(err)
+		}
+		tmpl["Parameters"] = map[string]any{"AllowedVpce": map[string]any{"Type": "String"}}
+		res := tmpl["Resources"].(map[string]any)
+		doc := res["DataPolicy"].(map[string]any)["Properties"].(map[string]any)["PolicyDocument"].(map[string]any)
+		st := doc["Statement"].([]any)[0].(map[string]any)
+		st["Condition"].(map[string]any)["StringNotEquals"].(map[string]any)["aws:SourceVpce"] = []any{tt.value}
+		out, err := json.Marshal(tmpl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := rowOf(t, buildInline(t, string(out), Options{NoProbes: true, Actions: []string{"s3:PutObject"}, Values: tt.values}), "EndpointFunction", "s3:PutObject")
+		if r.Decision != tt.decision || !strings.Contains(r.Reason, "aws:SourceVpce") || !strings.Contains(r.Reason, tt.want) {
+			t.Errorf("%s: EndpointFunction s3:PutObject = %s (%s), want %s naming %q", tt.name, r.Decision, r.Reason, tt.decision, tt.want)
 		}
 	}
 }
