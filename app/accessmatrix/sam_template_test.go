@@ -71,3 +71,35 @@ Outputs:
 		t.Errorf("run(--json %s): notes belong on stderr; stdout:\n%s\nstderr:\n%s", tmpl, out.String(), errb.String())
 	}
 }
+
+// TestUnmodelledPermissionIsUnknown checks that a role permission the SAM
+// expansion does not model (an EventInvokeConfig S3Bucket destination)
+// makes the decisions that depend on it unknown, not implicit-deny.
+func TestUnmodelledPermissionIsUnknown(t *testing.T) {
+	tmpl := filepath.Join(t.TempDir(), "destination.yaml")
+	if err := os.WriteFile(tmpl, []byte(`Transform: AWS::Serverless-2016-10-31
+Resources:
+  Results:
+    Type: AWS::S3::Bucket
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: pass
+      EventInvokeConfig:
+        DestinationConfig:
+          OnSuccess: {Type: S3Bucket, Destination: !GetAtt Results.Arn}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"--no-probes", "--action", "s3:PutObject", tmpl}, &out, &errb); code != 0 {
+		t.Fatalf("run(%s) = %d; stderr: %s", tmpl, code, errb.String())
+	}
+	for _, w := range []string{"unknown", "SAM EventInvokeConfig OnSuccess destination of Worker"} {
+		if !strings.Contains(out.String(), w) {
+			t.Errorf("run(%s) lacks %q:\n%s", tmpl, w, out.String())
+		}
+	}
+}

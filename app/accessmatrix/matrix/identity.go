@@ -62,6 +62,11 @@ func (b *builder) loadRoles() error {
 		if err := b.managedPolicyArns(ro); err != nil {
 			return err
 		}
+		// What a transform could not model of the role (package sam) may
+		// allow or deny, like a policy whose content is not known.
+		for _, n := range c.res.Notes {
+			ro.policies = append(ro.policies, policy.Policy{Name: n, Unknown: "the SAM expansion does not model it"})
+		}
 		b.roles = append(b.roles, ro)
 	}
 	// Policies that name their roles: AWS::IAM::Policy, AWS::IAM::RolePolicy

@@ -53,9 +53,19 @@ func (res *Result) role(fnID, roleID string, r, props map[string]any) (map[strin
 		docs = append(docs, d)
 	}
 	if v, ok := props["EventInvokeConfig"]; ok && v != nil {
-		n := "EventInvokeConfig destinations are not modelled (an S3Bucket destination grants s3:PutObject and s3:ListBucket on that bucket)"
-		res.note("%s: %s", fnID, n)
-		res.ResourceNotes[roleID] = append(res.ResourceNotes[roleID], "SAM "+n)
+		res.note("%s: EventInvokeConfig destinations are not modelled (an S3Bucket destination grants s3:PutObject and s3:ListBucket on that bucket)", fnID)
+		// The role's permissions are unknown only where a destination may
+		// be a bucket: its type is S3Bucket or not a plain string.
+		dc, _ := v.(map[string]any)["DestinationConfig"].(map[string]any)
+		for _, on := range []string{"OnFailure", "OnSuccess"} {
+			d, ok := dc[on].(map[string]any)
+			if !ok {
+				continue
+			}
+			if typ, isStr := d["Type"].(string); !isStr || typ == "S3Bucket" {
+				res.ResourceNotes[roleID] = append(res.ResourceNotes[roleID], fmt.Sprintf("SAM EventInvokeConfig %s destination of %s", on, fnID))
+			}
+		}
 	}
 	policies, err := res.policies(fnID, roleID, props["Policies"])
 	if err != nil {

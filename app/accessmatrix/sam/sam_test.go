@@ -74,7 +74,7 @@ Resources:
 			t.Errorf("Expand: notes\n%s\nwant one containing %q", all, w)
 		}
 	}
-	if n := res.ResourceNotes["FRole"]; len(n) != 1 || !strings.Contains(n[0], "EventInvokeConfig") {
+	if n := res.ResourceNotes["FRole"]; len(n) != 1 || !strings.Contains(n[0], "EventInvokeConfig OnSuccess destination of F") {
 		t.Errorf("Expand: ResourceNotes[FRole] = %q, want the EventInvokeConfig note", n)
 	}
 	r := res.Template["Resources"].(map[string]any)
