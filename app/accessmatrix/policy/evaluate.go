@@ -125,7 +125,8 @@ func evaluate(req Request, in Input) Result {
 }
 
 // witnessKeys are the keys worth trying: "x", and each Allow statement's
-// object pattern under the bucket with its wildcards filled in.
+// object pattern under the bucket with its wildcards filled in
+// ("uploads/*" gives "uploads/x").
 func witnessKeys(prefix string, in Input) []string {
 	keys := []string{"x"}
 	seen := map[string]bool{"x": true}
@@ -141,7 +142,10 @@ func witnessKeys(prefix string, in Input) []string {
 						continue
 					}
 					key := strings.NewReplacer("*", "x", "?", "x").Replace(rest)
-					if key != "" && !seen[key] {
+					// A symbol of a pattern may hold wildcards (a
+					// parameter); in a request value it may not (see
+					// mayOverlap), so it makes no witness.
+					if key != "" && !seen[key] && !hasSymbol(key) {
 						seen[key] = true
 						keys = append(keys, key)
 					}
