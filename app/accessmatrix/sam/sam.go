@@ -79,6 +79,9 @@ func Expand(template map[string]any) (*Result, error) {
 	if !ok {
 		return res, nil // package cfn reports a malformed Resources section
 	}
+	// connectors maps a connector to the logical id of its source, whose
+	// role it may give permissions.
+	connectors := map[string]string{}
 	for _, id := range slices.Sorted(maps.Keys(resources)) {
 		r, ok := resources[id].(map[string]any)
 		if !ok {
@@ -87,6 +90,7 @@ func Expand(template map[string]any) (*Result, error) {
 		typ, _ := r["Type"].(string)
 		if _, ok := r["Connectors"]; ok {
 			res.note("%s: embedded Connectors are not modelled; they may grant access, including to S3", id)
+			connectors[id+" (embedded Connectors)"] = id
 		}
 		switch {
 		case typ == functionType:
@@ -95,12 +99,39 @@ func Expand(template map[string]any) (*Result, error) {
 			}
 		case typ == "AWS::Serverless::Connector":
 			res.note("%s %s is not modelled; it may grant access, including to S3", typ, id)
+			p, _ := r["Properties"].(map[string]any)
+			src, _ := p["Source"].(map[string]any)
+			if sid, ok := src["Id"].(string); ok {
+				connectors[id] = sid
+			}
 		case strings.HasPrefix(typ, "AWS::Serverless::"):
 			res.note("%s %s is not modelled", typ, id)
 		}
 	}
+	for _, c := range slices.Sorted(maps.Keys(connectors)) {
+		if role := roleOf(resources, connectors[c]); role != "" {
+			res.ResourceNotes[role] = append(res.ResourceNotes[role], "SAM connector "+c)
+		}
+	}
 	res.implicitAPIs(resources)
 	return res, nil
+}
+
+// roleOf is the logical id of the role an expanded function runs as, when
+// the template creates it; "" otherwise.
+func roleOf(resources map[string]any, fnID string) string {
+	fn, _ := resources[fnID].(map[string]any)
+	if fn["Type"] != "AWS::Lambda::Function" {
+		return ""
+	}
+	p, _ := fn["Properties"].(map[string]any)
+	att, _ := p["Role"].(map[string]any)["Fn::GetAtt"].([]any)
+	if len(att) == 2 && att[1] == "Arn" {
+		if id, ok := att[0].(string); ok {
+			return id
+		}
+	}
+	return ""
 }
 
 // implicitAPIs adds the APIs SAM creates for Api and HttpApi events that

@@ -74,8 +74,8 @@ Resources:
 			t.Errorf("Expand: notes\n%s\nwant one containing %q", all, w)
 		}
 	}
-	if n := res.ResourceNotes["FRole"]; len(n) != 1 || !strings.Contains(n[0], "EventInvokeConfig OnSuccess destination of F") {
-		t.Errorf("Expand: ResourceNotes[FRole] = %q, want the EventInvokeConfig note", n)
+	if n := res.ResourceNotes["FRole"]; !reflect.DeepEqual(n, []string{"SAM EventInvokeConfig OnSuccess destination of F", "SAM connector Link"}) {
+		t.Errorf("Expand: ResourceNotes[FRole] = %q, want the EventInvokeConfig and connector notes", n)
 	}
 	r := res.Template["Resources"].(map[string]any)
 	if typ := r["F"].(map[string]any)["Type"]; typ != "AWS::Lambda::Function" {
