@@ -100,10 +100,15 @@ func TestFixturesPass(t *testing.T) {
 	if err := r.Err(); err != nil {
 		t.Errorf("guard over the fixtures:\n%v", err)
 	}
-	// The project rules must have applied, not been skipped.
+	// The project rules must have applied, not been skipped: passed, or
+	// failed only on resources an exemption names (PRIVATES3.S3.1 on the
+	// access-log bucket's policy, which must not deny outside the endpoint).
 	for _, want := range projectRules {
 		for _, tmpl := range r.Templates {
-			if !slices.Contains(r.Passed[tmpl], want.rule) {
+			exempted := slices.ContainsFunc(r.Findings, func(f guard.Finding) bool {
+				return f.Template == tmpl && f.Rule == want.rule && f.Exemption != nil
+			})
+			if !slices.Contains(r.Passed[tmpl], want.rule) && !exempted {
 				t.Errorf("%s: project rule %s did not apply and pass", tmpl, want.rule)
 			}
 		}

@@ -94,7 +94,7 @@ func TestDeployerKeepsEveryHandlerPermissionAndNoObjectData(t *testing.T) {
 				want[a] = matrix.ExplicitDeny
 			}
 			for _, r := range rows {
-				if r.Function != matrix.ProbeDeployer {
+				if r.Function != matrix.ProbeDeployer || r.Bucket != privateBucketID {
 					continue
 				}
 				if r.Decision != want[r.Action] {

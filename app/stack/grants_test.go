@@ -61,7 +61,7 @@ func TestSecondFunctionGrantedThroughTheConstructs(t *testing.T) {
 	raw, tp := synthStack(t, app, st)
 
 	roleID, _ := tp.one(t, "AWS::IAM::Role", "ReaderServiceRole")
-	bucketID, _ := tp.one(t, "AWS::S3::Bucket", "Storage")
+	bucketID, _ := tp.one(t, "AWS::S3::Bucket", privateBucketID)
 	_, e := tp.one(t, "AWS::EC2::VPCEndpoint", "")
 	st0 := statements(get(props(e), "PolicyDocument"))
 	for sid, want := range map[string]map[string]any{
@@ -85,7 +85,7 @@ func TestSecondFunctionGrantedThroughTheConstructs(t *testing.T) {
 	}
 	want := map[string]string{"s3:GetObject": matrix.Allowed, "s3:ListBucket": matrix.Allowed, "s3:PutObject": "implicit-deny"}
 	for _, r := range rows {
-		if !strings.HasPrefix(r.Function, "Reader") {
+		if !strings.HasPrefix(r.Function, "Reader") || r.Bucket != privateBucketID {
 			continue
 		}
 		if r.Path != "vpc-endpoint" || r.Decision != want[r.Action] {

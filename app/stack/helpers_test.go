@@ -85,6 +85,7 @@ type synthesized struct {
 	external network.External
 	template tmpl
 	warnings []string
+	errors   []string
 }
 
 var (
@@ -119,6 +120,7 @@ func synth(t *testing.T, context map[string]any) *synthesized {
 	}
 	s.raw = b
 	s.warnings = assemblyMessages(t, *assembly.Directory(), "aws:cdk:warning")
+	s.errors = assemblyMessages(t, *assembly.Directory(), "aws:cdk:error")
 	synthCache[string(key)] = s
 	return s
 }
@@ -320,3 +322,7 @@ func sameSet(t *testing.T, what string, got any, want []string) {
 	sort.Strings(w)
 	equal(t, what, g, w)
 }
+
+// privateBucketID is the logical id of the private bucket (construct path
+// Storage/Resource); the access-log bucket beside it is StorageAccessLogs….
+const privateBucketID = "Storage6B64FB91"

@@ -95,7 +95,7 @@ func TestExistingVpcAndEndpoint(t *testing.T) {
 	if n := len(s.template.resources("AWS::EC2::VPCEndpoint")); n != 0 {
 		t.Errorf("%d VPC endpoints created while reusing one, want 0", n)
 	}
-	_, pol := s.template.one(t, "AWS::S3::BucketPolicy", "Storage")
+	_, pol := s.template.one(t, "AWS::S3::BucketPolicy", "StoragePolicy")
 	equal(t, "allowed endpoints", get(statements(props(pol)["PolicyDocument"])["DenyObjectsOutsideEndpoint"], "Condition", "StringNotEquals", "aws:SourceVpce"), []any{"vpce-0123456789abcdef0"})
 	if err := stack.CheckInvariants(s.cfg, root, "reused-endpoint", s.raw, s.external); err != nil {
 		t.Error(err)

@@ -270,7 +270,7 @@ func TestImportedVpcAndExistingEndpoint(t *testing.T) {
 			t.Errorf("%d %s resources with an imported VPC and endpoint, want 0", n, typ)
 		}
 	}
-	_, pol := tp.one(t, "AWS::S3::BucketPolicy", "Storage")
+	_, pol := tp.one(t, "AWS::S3::BucketPolicy", "StoragePolicy")
 	equal(t, "allowed endpoints", get(statements(props(pol)["PolicyDocument"])["DenyObjectsOutsideEndpoint"], "Condition", "StringNotEquals", "aws:SourceVpce"), []any{"vpce-0123456789abcdef0"})
 	_, fn := tp.one(t, "AWS::Lambda::Function", "UploaderFunction")
 	equal(t, "uploader subnets", get(props(fn), "VpcConfig", "SubnetIds"), []any{"subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"})

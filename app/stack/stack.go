@@ -96,6 +96,11 @@ func New(scope constructs.Construct, cfg config.Config, root string) *Stack {
 		fnProps.Key = bucket.Key
 	}
 	uploader := functions.NewUploader(st, jsii.String("Uploader"), fnProps)
+	if !*awscdk.Token_IsUnresolved(uploader.PrefixListId) {
+		// Given or looked up: S3's by construction, which the template
+		// alone cannot show.
+		out.External.S3PrefixLists = []string{*uploader.PrefixListId}
+	}
 
 	output(st, outputs.BucketName, bucket.Bucket.BucketName(), "The private bucket")
 	output(st, outputs.UploaderName, uploader.Function.FunctionName(), "Writes through the endpoint: must succeed")
@@ -107,6 +112,7 @@ func New(scope constructs.Construct, cfg config.Config, root string) *Stack {
 		control := functions.NewControl(st, jsii.String("Control"), &controlProps)
 		output(st, outputs.ControlName, control.Function.FunctionName(), "Outside the VPC: must be denied")
 	}
+	ApplyNagPacks(st)
 	return out
 }
 

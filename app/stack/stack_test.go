@@ -115,7 +115,7 @@ func TestPrefixListFromContextIsUsedLiterally(t *testing.T) {
 }
 
 func TestBucketIsHardened(t *testing.T) {
-	id, b := defaults(t).one(t, "AWS::S3::Bucket", "Storage")
+	id, b := defaults(t).one(t, "AWS::S3::Bucket", privateBucketID)
 	p := props(b)
 	equal(t, "PublicAccessBlockConfiguration", p["PublicAccessBlockConfiguration"], js(`{"BlockPublicAcls":true,"BlockPublicPolicy":true,"IgnorePublicAcls":true,"RestrictPublicBuckets":true}`))
 	equal(t, "BucketEncryption", p["BucketEncryption"], js(`{"ServerSideEncryptionConfiguration":[{"ServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"}}]}`))
@@ -127,9 +127,9 @@ func TestBucketIsHardened(t *testing.T) {
 
 func TestBucketPolicyDeniesEverythingOutsideTheEndpoint(t *testing.T) {
 	tp := defaults(t)
-	bucketID, _ := tp.one(t, "AWS::S3::Bucket", "Storage")
+	bucketID, _ := tp.one(t, "AWS::S3::Bucket", privateBucketID)
 	endpointID, _ := tp.one(t, "AWS::EC2::VPCEndpoint", "")
-	_, pol := tp.one(t, "AWS::S3::BucketPolicy", "Storage")
+	_, pol := tp.one(t, "AWS::S3::BucketPolicy", "StoragePolicy")
 	equal(t, "BucketPolicy Bucket", props(pol)["Bucket"], ref(bucketID))
 	st := statements(props(pol)["PolicyDocument"])
 	if len(st) != 4 {
@@ -175,7 +175,7 @@ func TestBucketPolicyDeniesEverythingOutsideTheEndpoint(t *testing.T) {
 func TestRetainedTogetherExceptOnCreate(t *testing.T) {
 	tp := synth(t, full).template
 	for _, typ := range []string{"AWS::S3::Bucket", "AWS::S3::BucketPolicy", "AWS::KMS::Key"} {
-		id, r := tp.one(t, typ, "Storage")
+		id, r := tp.one(t, typ, map[string]string{"AWS::S3::Bucket": privateBucketID, "AWS::S3::BucketPolicy": "StoragePolicy", "AWS::KMS::Key": "StorageKey"}[typ])
 		equal(t, id+" DeletionPolicy", r["DeletionPolicy"], "RetainExceptOnCreate")
 		equal(t, id+" UpdateReplacePolicy", r["UpdateReplacePolicy"], "Retain")
 	}
@@ -187,7 +187,7 @@ func TestRetainedTogetherExceptOnCreate(t *testing.T) {
 // endpoints": a role or account in Principal lets nobody through.
 func TestEndpointPolicyIsLeastPrivilege(t *testing.T) {
 	tp := defaults(t)
-	bucketID, _ := tp.one(t, "AWS::S3::Bucket", "Storage")
+	bucketID, _ := tp.one(t, "AWS::S3::Bucket", privateBucketID)
 	roleID, _ := tp.one(t, "AWS::IAM::Role", "UploaderFunctionServiceRole")
 	_, e := tp.one(t, "AWS::EC2::VPCEndpoint", "")
 	equal(t, "endpoint PolicyDocument", props(e)["PolicyDocument"], map[string]any{
@@ -205,7 +205,7 @@ func TestEndpointPolicyIsLeastPrivilege(t *testing.T) {
 
 func TestFunctionsShareCodeAndRights(t *testing.T) {
 	tp := defaults(t)
-	bucketID, _ := tp.one(t, "AWS::S3::Bucket", "Storage")
+	bucketID, _ := tp.one(t, "AWS::S3::Bucket", privateBucketID)
 	_, up := tp.one(t, "AWS::Lambda::Function", "UploaderFunction")
 	_, ctl := tp.one(t, "AWS::Lambda::Function", "ControlFunction")
 	for name, fn := range map[string]map[string]any{"uploader": up, "control": ctl} {
@@ -235,12 +235,32 @@ func TestFunctionsShareCodeAndRights(t *testing.T) {
 		t.Errorf("control Tags = %v, want privates3:role=control-must-be-denied", props(ctl)["Tags"])
 	}
 
-	want := []any{map[string]any{"Effect": "Allow", "Action": toAny(functions.WriteActions), "Resource": objectsOf(bucketID)}}
-	equal(t, "uploader S3 statements", policyOf(t, tp, "UploaderFunctionServiceRole"), want)
-	equal(t, "control S3 statements", policyOf(t, tp, "ControlFunctionServiceRole"), want)
-
-	equal(t, "uploader managed policies", managedPolicies(t, tp, "UploaderFunctionServiceRole"), []string{"AWSLambdaBasicExecutionRole", "AWSLambdaVPCAccessExecutionRole"})
-	equal(t, "control managed policies", managedPolicies(t, tp, "ControlFunctionServiceRole"), []string{"AWSLambdaBasicExecutionRole"})
+	// Rights: one customer managed policy each (least privilege, not
+	// inline, no AWS managed policy), the same S3 statement in both.
+	want := map[string]any{"Sid": "WriteObjects", "Effect": "Allow", "Action": toAny(functions.WriteActions), "Resource": objectsOf(bucketID)}
+	up0, ctl0 := policyOf(t, tp, "UploaderFunctionServiceRole"), policyOf(t, tp, "ControlFunctionServiceRole")
+	equal(t, "uploader S3 statement", up0["WriteObjects"], want)
+	equal(t, "control S3 statement", ctl0["WriteObjects"], want)
+	for name, sts := range map[string]map[string]map[string]any{"uploader": up0, "control": ctl0} {
+		logsID, _ := tp.one(t, "AWS::Logs::LogGroup", map[string]string{"uploader": "UploaderLogs", "control": "ControlLogs"}[name])
+		equal(t, name+" log rights", sts["WriteItsLogs"], map[string]any{"Sid": "WriteItsLogs", "Effect": "Allow", "Action": []any{"logs:CreateLogStream", "logs:PutLogEvents"}, "Resource": getAtt(logsID, "Arn")})
+	}
+	if _, ok := up0["ManageNetworkInterfaces"]; !ok {
+		t.Error("uploader has no ManageNetworkInterfaces statement: Lambda cannot create its network interfaces")
+	}
+	if _, ok := ctl0["ManageNetworkInterfaces"]; ok {
+		t.Error("control has ManageNetworkInterfaces: it runs outside any VPC")
+	}
+	for _, prefix := range []string{"UploaderFunctionServiceRole", "ControlFunctionServiceRole"} {
+		if _, role := tp.one(t, "AWS::IAM::Role", prefix); props(role)["ManagedPolicyArns"] != nil {
+			t.Errorf("%s has AWS managed policies %v, want none", prefix, props(role)["ManagedPolicyArns"])
+		}
+	}
+	for id, p := range tp.resources("AWS::IAM::Policy") {
+		if strings.HasPrefix(id, "Uploader") && !strings.HasPrefix(id, "UploaderS3PrefixList") || strings.HasPrefix(id, "Control") {
+			t.Errorf("inline policy %s %v, want the functions' rights in their managed policy only", id, props(p)["PolicyDocument"])
+		}
+	}
 
 	for id, lg := range tp.resources("AWS::Logs::LogGroup") {
 		if strings.HasPrefix(id, "Uploader") || strings.HasPrefix(id, "Control") {
@@ -269,24 +289,23 @@ var full = map[string]any{
 
 func TestKmsEncryptionIsWired(t *testing.T) {
 	tp := synth(t, full).template
-	keyID, key := tp.one(t, "AWS::KMS::Key", "Storage")
+	keyID, key := tp.one(t, "AWS::KMS::Key", "StorageKey")
 	equal(t, "key EnableKeyRotation", props(key)["EnableKeyRotation"], true)
 	equal(t, "key DeletionPolicy", key["DeletionPolicy"], "RetainExceptOnCreate")
-	_, b := tp.one(t, "AWS::S3::Bucket", "Storage")
+	_, b := tp.one(t, "AWS::S3::Bucket", privateBucketID)
 	equal(t, "BucketEncryption", props(b)["BucketEncryption"], map[string]any{"ServerSideEncryptionConfiguration": []any{map[string]any{
 		"BucketKeyEnabled":              true,
 		"ServerSideEncryptionByDefault": map[string]any{"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": getAtt(keyID, "Arn")},
 	}}})
 	equal(t, "BucketName", props(b)["BucketName"], "acme-private-uploads")
-	bucketID, _ := tp.one(t, "AWS::S3::Bucket", "Storage")
+	bucketID, _ := tp.one(t, "AWS::S3::Bucket", privateBucketID)
 	prefixed := js(`{"Fn::Join":["",[{"Fn::GetAtt":["` + bucketID + `","Arn"]},"/uploads/*"]]}`)
-	want := []any{
-		map[string]any{"Effect": "Allow", "Action": toAny(functions.WriteActions), "Resource": prefixed},
-		map[string]any{"Effect": "Allow", "Action": "kms:GenerateDataKey", "Resource": getAtt(keyID, "Arn"),
-			"Condition": js(`{"StringEquals":{"kms:ViaService":{"Fn::Sub":"s3.${AWS::Region}.amazonaws.com"}}}`)},
+	for _, role := range []string{"UploaderFunctionServiceRole", "ControlFunctionServiceRole"} {
+		sts := policyOf(t, tp, role)
+		equal(t, role+" writes with a key prefix", sts["WriteObjects"], map[string]any{"Sid": "WriteObjects", "Effect": "Allow", "Action": toAny(functions.WriteActions), "Resource": prefixed})
+		equal(t, role+" KMS through S3 only", sts["EncryptThroughS3"], map[string]any{"Sid": "EncryptThroughS3", "Effect": "Allow", "Action": "kms:GenerateDataKey", "Resource": getAtt(keyID, "Arn"),
+			"Condition": js(`{"StringEquals":{"kms:ViaService":{"Fn::Sub":"s3.${AWS::Region}.amazonaws.com"}}}`)})
 	}
-	equal(t, "uploader statements with KMS and a key prefix", policyOf(t, tp, "UploaderFunctionServiceRole"), want)
-	equal(t, "control statements with KMS and a key prefix", policyOf(t, tp, "ControlFunctionServiceRole"), want)
 	_, fn := tp.one(t, "AWS::Lambda::Function", "UploaderFunction")
 	equal(t, "KEY_PREFIX", get(props(fn), "Environment", "Variables", "KEY_PREFIX"), "uploads/")
 	_, e := tp.one(t, "AWS::EC2::VPCEndpoint", "")
@@ -296,7 +315,7 @@ func TestKmsEncryptionIsWired(t *testing.T) {
 func TestExtraEndpointsAndAdminRoles(t *testing.T) {
 	tp := synth(t, full).template
 	endpointID, _ := tp.one(t, "AWS::EC2::VPCEndpoint", "")
-	_, pol := tp.one(t, "AWS::S3::BucketPolicy", "Storage")
+	_, pol := tp.one(t, "AWS::S3::BucketPolicy", "StoragePolicy")
 	st := statements(props(pol)["PolicyDocument"])
 	allowed := []any{ref(endpointID), "vpce-0aaaaaaaaaaaaaaaa"}
 	equal(t, "objects deny endpoints", get(st["DenyObjectsOutsideEndpoint"], "Condition", "StringNotEquals", "aws:SourceVpce"), allowed)
@@ -318,8 +337,8 @@ func TestWithoutControlAndObjectMode(t *testing.T) {
 	if get(tp, "Outputs", "ControlFunctionName") != nil {
 		t.Error("ControlFunctionName output exists with includeControl=false")
 	}
-	bucketID, _ := tp.one(t, "AWS::S3::Bucket", "Storage")
-	_, pol := tp.one(t, "AWS::S3::BucketPolicy", "Storage")
+	bucketID, _ := tp.one(t, "AWS::S3::Bucket", privateBucketID)
+	_, pol := tp.one(t, "AWS::S3::BucketPolicy", "StoragePolicy")
 	st := statements(props(pol)["PolicyDocument"])
 	obj, ok := st["DenyObjectAccessOutsideEndpoint"]
 	if !ok {
@@ -332,19 +351,19 @@ func TestWithoutControlAndObjectMode(t *testing.T) {
 	}
 }
 
-// policyOf returns the statements of the AWS::IAM::Policy attached to the
-// role whose logical id starts with rolePrefix.
-func policyOf(t *testing.T, tp tmpl, rolePrefix string) any {
+// policyOf returns, by Sid, the statements of the customer managed policy
+// attached to the role whose logical id starts with rolePrefix.
+func policyOf(t *testing.T, tp tmpl, rolePrefix string) map[string]map[string]any {
 	t.Helper()
 	roleID, _ := tp.one(t, "AWS::IAM::Role", rolePrefix)
-	var found any
-	for _, p := range tp.resources("AWS::IAM::Policy") {
+	var found map[string]map[string]any
+	for _, p := range tp.resources("AWS::IAM::ManagedPolicy") {
 		for _, r := range props(p)["Roles"].([]any) {
 			if get(r, "Ref") == roleID {
 				if found != nil {
-					t.Errorf("role %s has more than one AWS::IAM::Policy", roleID)
+					t.Errorf("role %s has more than one AWS::IAM::ManagedPolicy", roleID)
 				}
-				found = get(props(p), "PolicyDocument", "Statement")
+				found = statements(get(props(p), "PolicyDocument"))
 			}
 		}
 	}
@@ -367,7 +386,7 @@ func managedPolicies(t *testing.T, tp tmpl, rolePrefix string) []string {
 // The post-deploy check's probes expire; with a key prefix, under it.
 func TestProbeObjectsExpire(t *testing.T) {
 	for prefix, ctx := range map[string]map[string]any{"probe/": nil, "uploads/probe/": full} {
-		_, b := synth(t, ctx).template.one(t, "AWS::S3::Bucket", "Storage")
+		_, b := synth(t, ctx).template.one(t, "AWS::S3::Bucket", privateBucketID)
 		equal(t, "LifecycleConfiguration with prefix "+prefix, props(b)["LifecycleConfiguration"], map[string]any{"Rules": []any{map[string]any{
 			"Id": "ExpirePostDeployProbes", "Prefix": prefix, "Status": "Enabled", "ExpirationInDays": float64(1),
 			"NoncurrentVersionExpiration": map[string]any{"NoncurrentDays": float64(1)},

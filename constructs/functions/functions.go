@@ -43,6 +43,9 @@ var WriteActions = network.WriteActions
 const (
 	DefaultMemorySize     = 256 // MB: the handler holds at most two copies of a 6 MB event
 	DefaultTimeoutSeconds = 15  // a 6 MB put through the endpoint takes well under a second
+	// DefaultReservedConcurrency is enough for an uploader that answers in
+	// milliseconds and small enough to fit most accounts' quota.
+	DefaultReservedConcurrency = 10
 )
 
 // reservedEnv are the variables FunctionProps.Environment may not set: the
@@ -81,6 +84,12 @@ type FunctionProps struct {
 	PrefixListId *string
 	// LogRetention of the function's log group. Default: one month.
 	LogRetention awslogs.RetentionDays
+	// ReservedConcurrency caps (and reserves) concurrent executions of each
+	// function, so a flood of invocations cannot take the account's whole
+	// Lambda concurrency. In an account whose concurrency quota is at its
+	// minimum of 10 no reservation can be made: set ReservedConcurrency to
+	// -1 for none. Default: DefaultReservedConcurrency.
+	ReservedConcurrency *float64
 	// MemorySize in MB, 128 to 10240. Default: DefaultMemorySize.
 	MemorySize *float64
 	// Timeout of an invocation, at most 15 minutes.
@@ -100,6 +109,10 @@ type Function struct {
 	LogGroup awslogs.LogGroup
 	// SecurityGroup is the uploader's group; nil for the control.
 	SecurityGroup awsec2.SecurityGroup
+	// PrefixListId is the S3 prefix list its group allows (the uploader's;
+	// a token when looked up at deploy time), for checks that must know it
+	// is S3's.
+	PrefixListId *string
 }
 
 // NewUploader creates the function that writes through the endpoint.
@@ -121,11 +134,12 @@ func NewUploader(scope constructs.Construct, id *string, props *FunctionProps) *
 	// prefix list given as a token (a lookup) a separate egress resource and
 	// leave the group without an egress property, which in CloudFormation
 	// means EC2's default allow-all egress.
+	prefixList := s3PrefixList(c, props.PrefixListId)
 	sg.Node().DefaultChild().(awsec2.CfnSecurityGroup).AddPropertyOverride(jsii.String("SecurityGroupEgress"), []map[string]interface{}{{
 		"IpProtocol":              "tcp",
 		"FromPort":                443,
 		"ToPort":                  443,
-		"DestinationPrefixListId": s3PrefixList(c, props.PrefixListId),
+		"DestinationPrefixListId": prefixList,
 		"Description":             "HTTPS to S3 through the gateway endpoint",
 	}})
 
@@ -135,6 +149,7 @@ func NewUploader(scope constructs.Construct, id *string, props *FunctionProps) *
 		SecurityGroups: &[]awsec2.ISecurityGroup{sg},
 	})
 	f.SecurityGroup = sg
+	f.PrefixListId = prefixList
 	// The endpoint policy allows exactly what the uploader does, and only to
 	// the uploader's role.
 	props.Network.AllowThroughEndpoint(network.EndpointStatement("UploaderWrites", []*string{f.Role.RoleArn()}, WriteActions, []*string{objectArns(props)}))
@@ -170,6 +185,9 @@ func checkProps(kind string, props *FunctionProps) {
 	if p := props.KeyPrefix; p != nil && (*p == "" || strings.HasPrefix(*p, "/") || strings.Contains(*p, "*") || strings.Contains(*p, "..")) {
 		panic(fmt.Sprintf("%s: KeyPrefix %q is invalid: use a non-empty prefix such as \"uploads/\" without a leading slash, \"*\" or \"..\"", kind, *p))
 	}
+	if r := props.ReservedConcurrency; r != nil && ((*r < 1 && *r != -1) || *r != float64(int(*r))) {
+		panic(fmt.Sprintf("%s: ReservedConcurrency %v is invalid: use a whole number of 1 or more, or -1 for no reservation (0 would throttle every invocation); leave it nil for %d", kind, *r, DefaultReservedConcurrency))
+	}
 	if m := props.MemorySize; m != nil && (*m < 128 || *m > 10240 || *m != float64(int(*m))) {
 		panic(fmt.Sprintf("%s: MemorySize %v is invalid: Lambda takes a whole number of MB from 128 to 10240; leave it nil for %d", kind, *m, DefaultMemorySize))
 	}
@@ -204,6 +222,7 @@ func newFunction(c constructs.Construct, props *FunctionProps, description strin
 		retention = awslogs.RetentionDays_ONE_MONTH
 	}
 	logs := awslogs.NewLogGroup(c, jsii.String("Logs"), &awslogs.LogGroupProps{Retention: retention})
+	suppressLogFindings(logs)
 	env := map[string]*string{contract.EnvBucketName: props.Bucket.BucketName()}
 	for k, v := range props.Environment {
 		env[k] = v
@@ -241,21 +260,62 @@ func newFunction(c constructs.Construct, props *FunctionProps, description strin
 		AssetHash:     jsii.String(hash),
 	})
 	fp.Handler = jsii.String("bootstrap")
-	fn := awslambda.NewFunction(c, jsii.String("Function"), fp)
-	role := fn.Role()
-	awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
-		Grantee:      role,
-		Actions:      jsii.Strings(WriteActions...),
-		ResourceArns: &[]*string{objectArns(props)},
+	// The function's rights are one customer managed policy: least privilege
+	// (AWS's Lambda managed policies grant logs:CreateLogGroup and
+	// PutLogEvents on every log group), and not inline, as the HIPAA, NIST
+	// and PCI packs of cdk-nag ask.
+	role := awsiam.NewRole(c, jsii.String("FunctionServiceRole"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description: jsii.String("Execution role: its log group, and " + strings.Join(WriteActions, ", ") + " on the bucket"),
+	})
+	rights := awsiam.NewManagedPolicy(c, jsii.String("Rights"), &awsiam.ManagedPolicyProps{
+		Roles: &[]awsiam.IRole{role},
+		Statements: &[]awsiam.PolicyStatement{
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid:       jsii.String("WriteItsLogs"),
+				Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
+				Resources: &[]*string{logs.LogGroupArn()},
+			}),
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid:       jsii.String("WriteObjects"),
+				Actions:   jsii.Strings(WriteActions...),
+				Resources: &[]*string{objectArns(props)},
+			}),
+		},
 	})
 	if props.Key != nil {
 		// Only through S3: the role cannot use the key directly.
-		role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		rights.AddStatements(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:        jsii.String("EncryptThroughS3"),
 			Actions:    jsii.Strings("kms:GenerateDataKey"),
 			Resources:  &[]*string{props.Key.KeyArn()},
 			Conditions: &map[string]interface{}{"StringEquals": map[string]interface{}{"kms:ViaService": awscdk.Fn_Sub(jsii.String("s3.${AWS::Region}.amazonaws.com"), nil)}},
 		}))
 	}
+	if fp.Vpc != nil {
+		// What Lambda needs to manage the function's network interfaces
+		// (Lambda Developer Guide, "Giving Lambda functions access to
+		// resources in an Amazon VPC", execution role permissions). EC2's
+		// Describe actions take no resource, so the resource is "*".
+		rights.AddStatements(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("ManageNetworkInterfaces"),
+			Actions:   jsii.Strings("ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"),
+			Resources: jsii.Strings("*"),
+		}))
+	}
+	fp.Role = role
+	switch r := props.ReservedConcurrency; {
+	case r == nil:
+		fp.ReservedConcurrentExecutions = jsii.Number(DefaultReservedConcurrency)
+	case *r > 0:
+		fp.ReservedConcurrentExecutions = r
+	}
+	fn := awslambda.NewFunction(c, jsii.String("Function"), fp)
+	// Created with the rights it runs with (a VPC function's create fails
+	// without the network-interface rights), and deleted before them, so
+	// Lambda can still remove its network interfaces.
+	fn.Node().AddDependency(rights)
+	suppressFunctionFindings(fn, rights, fp.Vpc != nil)
 	return &Function{Construct: c, Function: fn, Role: role, LogGroup: logs}
 }
 
@@ -302,7 +362,14 @@ func s3PrefixList(c constructs.Construct, given *string) *string {
 		if logs := provider.Node().TryFindChild(jsii.String("LogGroup")); logs != nil {
 			lookup.Node().AddDependency(logs)
 		}
+		suppressProviderFindings(provider)
 	}
+	suppress(lookup, true,
+		rule("AwsSolutions-IAM5", whyProvider, `/^Resource::\*$/`),
+		rule("HIPAA.Security-IAMNoInlinePolicy", whyProvider),
+		rule("NIST.800.53.R5-IAMNoInlinePolicy", whyProvider),
+		rule("PCI.DSS.321-IAMNoInlinePolicy", whyProvider),
+	)
 	return lookup.GetResponseField(jsii.String("PrefixLists.0.PrefixListId"))
 }
 

@@ -38,6 +38,7 @@ func (v *mirroredGrantsCheck) Validate() *[]*string {
 
 	var fns []awslambda.CfnFunction
 	var policies []awsiam.CfnPolicy
+	var managed []awsiam.CfnManagedPolicy
 	var roles []awsiam.CfnRole
 	for _, c := range *stack.Node().FindAll(constructs.ConstructOrder_PREORDER) {
 		switch r := c.(type) {
@@ -45,6 +46,8 @@ func (v *mirroredGrantsCheck) Validate() *[]*string {
 			fns = append(fns, r)
 		case awsiam.CfnPolicy:
 			policies = append(policies, r)
+		case awsiam.CfnManagedPolicy:
+			managed = append(managed, r)
 		case awsiam.CfnRole:
 			roles = append(roles, r)
 		}
@@ -64,8 +67,16 @@ func (v *mirroredGrantsCheck) Validate() *[]*string {
 			for _, p := range asList(resolve(r.Policies())) {
 				statements = append(statements, asList(get(p, "PolicyDocument", "Statement"))...)
 			}
+			attached := func(roles *[]*string) bool {
+				return slices.ContainsFunc(asList(resolve(roles)), func(x any) bool { return canonical(x) == canonical(resolve(r.Ref())) })
+			}
 			for _, p := range policies {
-				if slices.ContainsFunc(asList(resolve(p.Roles())), func(x any) bool { return canonical(x) == canonical(resolve(r.Ref())) }) {
+				if attached(p.Roles()) {
+					statements = append(statements, asList(get(resolve(p.PolicyDocument()), "Statement"))...)
+				}
+			}
+			for _, p := range managed {
+				if attached(p.Roles()) {
 					statements = append(statements, asList(get(resolve(p.PolicyDocument()), "Statement"))...)
 				}
 			}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -56,7 +57,11 @@ type PrivateNetwork struct {
 	Endpoint awsec2.GatewayVpcEndpoint
 	// EndpointId is the id of the endpoint the subnets use.
 	EndpointId *string
-	grants     int // statements added by Grant, for unique Sids
+	// FlowLogs is the log group of the VPC's flow logs (a new VPC's), or of
+	// the selected subnets' (an existing VPC's): who talked to what, and
+	// whether it was accepted. One month of retention.
+	FlowLogs awslogs.LogGroup
+	grants   int // statements added by Grant, for unique Sids
 }
 
 // NewPrivateNetwork creates or imports the network. Invalid props panic with
@@ -111,6 +116,7 @@ func NewPrivateNetwork(scope constructs.Construct, id *string, props *PrivateNet
 	}
 	checkNoOtherPath(n.Vpc, n.Subnets)
 	checkAzs(c, n.Subnets)
+	n.FlowLogs = flowLogs(c, n.Vpc, n.Subnets, props.Vpc == nil)
 
 	if props.ExistingEndpointId != nil {
 		checkEndpointRoutes(n.Subnets, props.ExistingEndpointRouteTableIds)

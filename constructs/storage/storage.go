@@ -73,6 +73,14 @@ type PrivateBucketProps struct {
 	// KmsEncryption encrypts with a customer managed KMS key created here
 	// (rotation on, S3 Bucket Key on). Default: SSE-S3.
 	KmsEncryption bool
+	// AccessLogsBucket receives the bucket's S3 server access logs, under
+	// "access/". It must not carry an endpoint-only deny: S3 delivers the
+	// logs as the logging.s3.amazonaws.com service, from outside any VPC,
+	// granted by the target's bucket policy (which CDK writes for a bucket
+	// of this stack, not for an imported one). Default: a log bucket
+	// created here (SSE-S3, the only default encryption a log target may
+	// have; TLS only; versioned; logs kept a year; retained like the bucket).
+	AccessLogsBucket awss3.IBucket
 	// AutoDeleteObjects is refused: CDK's auto-delete custom resource runs
 	// outside the VPC and the policy denies it. It exists so a user who
 	// copies it from another bucket gets a sentence, not a failed delete.
@@ -86,6 +94,9 @@ type PrivateBucket struct {
 	Bucket awss3.Bucket
 	// Key is the customer managed key, or nil with SSE-S3.
 	Key awskms.Key
+	// AccessLogs is the log bucket created here, or nil when
+	// AccessLogsBucket was given.
+	AccessLogs awss3.Bucket
 }
 
 // ValidateBucketName returns why name is not a valid S3 bucket name, or nil.
@@ -156,8 +167,15 @@ func NewPrivateBucket(scope constructs.Construct, id *string, props *PrivateBuck
 		// The Bucket Key cuts KMS requests (and cost) per object.
 		bp.BucketKeyEnabled = jsii.Bool(true)
 	}
+	bp.ServerAccessLogsBucket = props.AccessLogsBucket
+	if bp.ServerAccessLogsBucket == nil {
+		pb.AccessLogs = newAccessLogsBucket(c)
+		bp.ServerAccessLogsBucket = pb.AccessLogs
+	}
+	bp.ServerAccessLogsPrefix = jsii.String("access/")
 	pb.Bucket = awss3.NewBucket(c, jsii.String("Resource"), bp)
 	retain(pb.Bucket)
+	suppressBucketFindings(pb.Bucket, props.KmsEncryption)
 
 	objects := pb.Bucket.ArnForObjects(jsii.String("*"))
 	resources := []*string{pb.Bucket.BucketArn(), objects}

@@ -287,8 +287,8 @@ func TestOptions(t *testing.T) {
 }
 
 // An imported VPC: the template names subnets it does not define. They
-// are drawn in an "existing VPC" box and the path is unreachable, because
-// nothing in the template proves a route.
+// are drawn in an "existing VPC" box and the path is unknown, because
+// nothing in the template proves a route or rules one out.
 func TestSubnetsOutsideTemplate(t *testing.T) {
 	tm := parse(t, "imported.json", `{"Resources": {
 	  "Data": {"Type": "AWS::S3::Bucket"},
@@ -298,8 +298,8 @@ func TestSubnetsOutsideTemplate(t *testing.T) {
 	dot := dotOf(t, tm, Options{})
 	all := edges(dot)
 	for _, s := range []string{"subnet-0aaa", "subnet-0bbb"} {
-		if e := find(t, all, "Fn", s, "Fn"); e.attrs["color"] != colorUnreachable {
-			t.Errorf("Fn -> %s color = %s, want unreachable grey", s, e.attrs["color"])
+		if e := find(t, all, "Fn", s, "Fn"); e.attrs["color"] != colorUnknown {
+			t.Errorf("Fn -> %s color = %s, want unknown amber", s, e.attrs["color"])
 		}
 		if e := find(t, all, s, "Data", "Fn"); !strings.Contains(e.attrs["label"], "subnet not in the template") {
 			t.Errorf("%s -> Data label = %q, want it to say the subnet is not in the template", s, e.attrs["label"])

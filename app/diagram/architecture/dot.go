@@ -106,6 +106,8 @@ func decisionStyle(d string) style {
 		return style{colorDenied, "solid", "normal"}
 	case matrix.Unreachable:
 		return style{colorUnreachable, "dashed", "tee"}
+	case matrix.Unknown:
+		return style{colorUnknown, "dashed", "normal"}
 	}
 	// Not a decision the matrix documents: drawn neutral so it is noticed
 	// rather than mistaken for a verdict.
@@ -491,6 +493,11 @@ func edgeLabel(action string, row matrix.Row) string {
 		}
 	case matrix.Unreachable:
 		why = unreachableWhy(row.PathReason)
+	case matrix.Unknown:
+		why = unreachableWhy(row.PathReason)
+		if why == "" {
+			why = "not provable from the template"
+		}
 	}
 	label := verb + ": " + strings.ReplaceAll(row.Decision, "-", " ")
 	if why != "" {
@@ -615,6 +622,7 @@ func legend(action string) string {
 		line(colorAllowed, "━━━▶", "allowed") +
 		line(colorDenied, "━━━▶", "denied by policy (explicit or implicit)") +
 		line(colorUnreachable, "╍╍╍┫", "unreachable: no network path") +
+		line(colorUnknown, "╍╍╍▶", "unknown: not provable from the template") +
 		line(colorStructure, "───▶", "route or association not on a drawn path") +
 		"</table>>"
 }

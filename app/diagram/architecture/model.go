@@ -53,6 +53,7 @@ const (
 	colorAllowed     = "#1a7f37"
 	colorDenied      = "#cf222e"
 	colorUnreachable = "#8c959f"
+	colorUnknown     = "#bf8700"
 	colorStructure   = "#57606a"
 )
 
@@ -168,6 +169,7 @@ func build(t *cfn.Template, opts Options) (*model, error) {
 		sort.Strings(tables)
 		m.endpointTables[ep.Resource.LogicalID] = tables
 	}
+	m.selectBuckets()
 	if err := m.selectFunctions(live); err != nil {
 		return nil, err
 	}
@@ -277,6 +279,24 @@ func (m *model) vpcID(ref string) string {
 	return ""
 }
 
+// selectBuckets keeps the buckets the stack outputs (the private one, for
+// this app), when it outputs any: a supporting bucket such as the access-log
+// target is not what the picture is about.
+func (m *model) selectBuckets() {
+	var out []*cfn.Resource
+	for _, b := range m.buckets {
+		for _, o := range m.t.Outputs {
+			if ref, ok := o.Value.(map[string]any); ok && ref["Ref"] == b.LogicalID {
+				out = append(out, b)
+				break
+			}
+		}
+	}
+	if len(out) > 0 {
+		m.buckets = out
+	}
+}
+
 // selectFunctions applies Options.Functions or the output-based default.
 func (m *model) selectFunctions(live []*cfn.Resource) error {
 	roles := map[string]string{}
@@ -352,9 +372,13 @@ func (m *model) decide() error {
 	if err != nil {
 		return err
 	}
+	drawn := map[string]bool{}
+	for _, b := range m.buckets {
+		drawn[b.LogicalID] = true
+	}
 	for _, f := range m.functions {
 		for _, row := range rows {
-			if row.Function == f.res.LogicalID {
+			if row.Function == f.res.LogicalID && drawn[row.Bucket] {
 				f.rows[row.Bucket] = row
 			}
 		}
@@ -377,7 +401,7 @@ func (m *model) decide() error {
 			}
 			byBucket := map[string]matrix.Row{}
 			for _, row := range srows {
-				if row.Function == f.res.LogicalID {
+				if row.Function == f.res.LogicalID && drawn[row.Bucket] {
 					byBucket[row.Bucket] = row
 				}
 			}
