@@ -34,6 +34,9 @@ type Config struct {
 	IncludeControl        bool
 	DenyMode              storage.DenyMode
 	BucketName            string
+	// ReservedConcurrency of each function: 0 for the construct's default,
+	// -1 for no reservation.
+	ReservedConcurrency int
 	// Account and Region make the stack environment-specific; they are
 	// needed (and taken from the CLI's CDK_DEFAULT_* variables) only when
 	// VpcId asks for a lookup.
@@ -42,7 +45,7 @@ type Config struct {
 
 // Keys are the context keys the app reads; README's Configuration table
 // documents each (a test holds them together).
-var Keys = []string{"stage", "vpcId", "endpointId", "endpointRouteTableIds", "prefixListId", "extraEndpointIds", "adminRoleArns", "kms", "keyPrefix", "includeControl", "denyMode", "bucketName"}
+var Keys = []string{"stage", "vpcId", "endpointId", "endpointRouteTableIds", "prefixListId", "extraEndpointIds", "adminRoleArns", "kms", "keyPrefix", "includeControl", "denyMode", "bucketName", "reservedConcurrency"}
 
 // Context returns a context value by key, or nil when absent.
 type Context func(key string) any
@@ -166,6 +169,18 @@ func Parse(get Context) (Config, error) {
 		c.DenyMode = storage.DenyMode(mode)
 	}
 	str("bucketName", &c.BucketName, contract.CheckBucketName)
+	switch v := get("reservedConcurrency").(type) {
+	case nil:
+	case float64, string:
+		n, err := strconv.Atoi(fmt.Sprint(v))
+		if err != nil || (n < 1 && n != -1) || n > 1000 {
+			errs = append(errs, fmt.Errorf(`context "reservedConcurrency" = %v: want a whole number from 1 to 1000, or -1 for no reservation (an account at the minimum concurrency quota of 10 cannot reserve any)`, v))
+		} else {
+			c.ReservedConcurrency = n
+		}
+	default:
+		errs = append(errs, fmt.Errorf(`context "reservedConcurrency" = %v: want a whole number, or -1`, v))
+	}
 	if (c.EndpointId == "") != (len(c.EndpointRouteTableIds) == 0) {
 		errs = append(errs, errors.New(`context "endpointId" and "endpointRouteTableIds" go together: set both to reuse an endpoint, or neither to create one`))
 	}

@@ -27,15 +27,15 @@ func TestParseDefaults(t *testing.T) {
 func TestParseValues(t *testing.T) {
 	// JSON types (cdk.json) and strings (-c key=value) mean the same.
 	for name, in := range map[string]map[string]any{
-		"json": {"stage": "prod", "kms": true, "includeControl": false, "extraEndpointIds": []any{"vpce-1", "vpce-2"}, "adminRoleArns": []any{"arn:aws:iam::123456789012:role/Admin"}, "keyPrefix": "in/", "denyMode": "object-actions", "prefixListId": "pl-1"},
-		"cli":  {"stage": "prod", "kms": "true", "includeControl": "false", "extraEndpointIds": "vpce-1, vpce-2", "adminRoleArns": `["arn:aws:iam::123456789012:role/Admin"]`, "keyPrefix": "in/", "denyMode": "object-actions", "prefixListId": "pl-1"},
+		"json": {"stage": "prod", "kms": true, "includeControl": false, "extraEndpointIds": []any{"vpce-1", "vpce-2"}, "adminRoleArns": []any{"arn:aws:iam::123456789012:role/Admin"}, "keyPrefix": "in/", "denyMode": "object-actions", "prefixListId": "pl-1", "reservedConcurrency": 5.0},
+		"cli":  {"stage": "prod", "kms": "true", "includeControl": "false", "extraEndpointIds": "vpce-1, vpce-2", "adminRoleArns": `["arn:aws:iam::123456789012:role/Admin"]`, "keyPrefix": "in/", "denyMode": "object-actions", "prefixListId": "pl-1", "reservedConcurrency": "5"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			c, err := Parse(ctx(in))
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := Config{Stage: "prod", Kms: true, IncludeControl: false, ExtraEndpointIds: []string{"vpce-1", "vpce-2"}, AdminRoleArns: []string{"arn:aws:iam::123456789012:role/Admin"}, KeyPrefix: "in/", DenyMode: storage.DenyObjectActions, PrefixListId: "pl-1"}
+			want := Config{Stage: "prod", Kms: true, IncludeControl: false, ExtraEndpointIds: []string{"vpce-1", "vpce-2"}, AdminRoleArns: []string{"arn:aws:iam::123456789012:role/Admin"}, KeyPrefix: "in/", DenyMode: storage.DenyObjectActions, PrefixListId: "pl-1", ReservedConcurrency: 5}
 			if !reflect.DeepEqual(c, want) {
 				t.Errorf("Parse(%v) = %+v, want %+v", in, c, want)
 			}
@@ -67,6 +67,9 @@ func TestParseRefusals(t *testing.T) {
 		{map[string]any{"keyPrefix": "/abs"}, []string{`"keyPrefix" = "/abs"`, "without a leading slash"}},
 		{map[string]any{"denyMode": "some"}, []string{`"denyMode" = "some"`, "all-actions or object-actions"}},
 		{map[string]any{"bucketName": "Bad_Name"}, []string{`"bucketName" = "Bad_Name"`, "lower-case letters"}},
+		{map[string]any{"reservedConcurrency": "0"}, []string{`"reservedConcurrency" = 0`, "1 to 1000", "-1 for no reservation"}},
+		{map[string]any{"reservedConcurrency": 2.5}, []string{`"reservedConcurrency" = 2.5`, "whole number"}},
+		{map[string]any{"reservedConcurrency": true}, []string{`"reservedConcurrency" = true`, "whole number"}},
 	}
 	for _, tc := range tests {
 		_, err := Parse(ctx(tc.in))

@@ -92,6 +92,9 @@ func New(scope constructs.Construct, cfg config.Config, root string) *Stack {
 		Network:      net,
 		PrefixListId: optional(cfg.PrefixListId),
 	}
+	if cfg.ReservedConcurrency != 0 {
+		fnProps.ReservedConcurrency = jsii.Number(float64(cfg.ReservedConcurrency))
+	}
 	if bucket.Key != nil {
 		fnProps.Key = bucket.Key
 	}
