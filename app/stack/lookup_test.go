@@ -43,6 +43,7 @@ func concreteEnv(t *testing.T) {
 func TestExistingVpcFromLookup(t *testing.T) {
 	concreteEnv(t)
 	s := synth(t, lookedUp)
+	noNagFindings(t, s)
 	tp := s.template
 	for _, typ := range []string{"AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::RouteTable", "AWS::EC2::NatGateway", "AWS::EC2::InternetGateway", "Custom::AWS"} {
 		if n := len(tp.resources(typ)); n != 0 {
@@ -92,6 +93,7 @@ func TestExistingVpcAndEndpoint(t *testing.T) {
 		ctx[k] = v
 	}
 	s := synth(t, ctx)
+	noNagFindings(t, s)
 	if n := len(s.template.resources("AWS::EC2::VPCEndpoint")); n != 0 {
 		t.Errorf("%d VPC endpoints created while reusing one, want 0", n)
 	}
