@@ -4,9 +4,12 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
@@ -18,7 +21,9 @@ import (
 
 func main() {
 	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "privates3:", err)
+		// On a line of its own: jsii may have written its "waitid: no
+		// child processes" note at exit without ending the line.
+		fmt.Fprintf(os.Stderr, "\nprivates3: %v\n", err)
 		os.Exit(1)
 	}
 }
@@ -41,9 +46,15 @@ func run() error {
 		}
 		props.Context = &ctx
 	}
+	if os.Getenv("CDK_OUTDIR") == "" {
+		// Run directly: write where the CLI would, not to a new
+		// $TMPDIR/cdk.outXXXX for every run.
+		props.Outdir = jsii.String(filepath.Join(root, "cdk.out"))
+	}
 	app := awscdk.NewApp(props)
+	all, _ := app.Node().GetAllContext(nil).(map[string]any)
 	cfg, err := config.Parse(func(key string) any { return app.Node().TryGetContext(jsii.String(key)) })
-	if err != nil {
+	if err = errors.Join(err, config.UnknownKeys(slices.Sorted(maps.Keys(all)))); err != nil {
 		return fmt.Errorf("bad context (see README, Configuration):\n%w", err)
 	}
 	st := stack.New(app, cfg, root)

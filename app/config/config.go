@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -46,6 +47,64 @@ type Config struct {
 // Keys are the context keys the app reads; README's Configuration table
 // documents each (a test holds them together).
 var Keys = []string{"stage", "vpcId", "endpointId", "endpointRouteTableIds", "prefixListId", "extraEndpointIds", "adminRoleArns", "kms", "keyPrefix", "includeControl", "denyMode", "bucketName", "reservedConcurrency"}
+
+// UnknownKeys returns an error naming each key of all that is neither one
+// of Keys nor CDK's own, with the closest known key as a hint: a typo such
+// as includecontrol=false would otherwise be ignored and the control
+// deployed after all. CDK's own keys hold ":" or "/" or start with "@"
+// (feature flags, cached lookups, the CLI's aws:cdk:* settings), or are the
+// CLI's acknowledged-issue-numbers (cdk acknowledge).
+func UnknownKeys(all []string) error {
+	var errs []error
+	for _, k := range all {
+		if slices.Contains(Keys, k) || k == "acknowledged-issue-numbers" || strings.HasPrefix(k, "@") || strings.ContainsAny(k, ":/") {
+			continue
+		}
+		msg := fmt.Sprintf("context %q is not a key this app reads", k)
+		if near := closest(k); near != "" {
+			msg += fmt.Sprintf(": did you mean %q?", near)
+		} else {
+			msg += "; see README, Configuration, for the keys"
+		}
+		errs = append(errs, errors.New(msg))
+	}
+	return errors.Join(errs...)
+}
+
+// closest is the known key k most likely misspells: equal ignoring case,
+// or within two edits.
+func closest(k string) string {
+	best, bestD := "", 3
+	for _, known := range Keys {
+		if strings.EqualFold(k, known) {
+			return known
+		}
+		if d := editDistance(strings.ToLower(k), strings.ToLower(known)); d < bestD {
+			best, bestD = known, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
 
 // Context returns a context value by key, or nil when absent.
 type Context func(key string) any

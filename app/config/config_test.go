@@ -133,3 +133,26 @@ func TestMain(m *testing.M) {
 	jsii.Close()
 	os.Exit(code)
 }
+
+func TestUnknownKeys(t *testing.T) {
+	if err := UnknownKeys([]string{"stage", "kms", "@aws-cdk/core:newStyleStackSynthesis", "aws:cdk:bundling-stacks", "vpc-provider:account=1:filter.vpc-id=vpc-1", "acknowledged-issue-numbers"}); err != nil {
+		t.Errorf("UnknownKeys(known and CDK's own) = %v, want nil", err)
+	}
+	for _, tc := range []struct {
+		key  string
+		want string
+	}{
+		{"includecontrol", `context "includecontrol" is not a key this app reads: did you mean "includeControl"?`},
+		{"bucketNmae", `did you mean "bucketName"?`},
+		{"flavour", `context "flavour" is not a key this app reads; see README, Configuration`},
+	} {
+		err := UnknownKeys([]string{"stage", tc.key})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("UnknownKeys(%q) = %v, want it to say %q", tc.key, err, tc.want)
+		}
+	}
+	err := UnknownKeys([]string{"a1", "b2"})
+	if err == nil || strings.Count(err.Error(), "is not a key") != 2 {
+		t.Errorf("UnknownKeys(two unknown) = %v, want both named", err)
+	}
+}
