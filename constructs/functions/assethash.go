@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/privates3/privates3/lambda/uploader/contract"
 )
@@ -30,6 +31,30 @@ import (
 // The handler must import no package of its module outside the entry
 // directory, or a change there would not change the hash; a test checks it.
 func sourceHash(entry string) (string, error) {
+	abs, err := filepath.Abs(entry)
+	if err != nil {
+		return "", err
+	}
+	hashesMu.Lock()
+	defer hashesMu.Unlock()
+	if h, ok := hashes[abs]; ok {
+		return h, nil
+	}
+	h, err := computeSourceHash(abs)
+	if err == nil {
+		hashes[abs] = h
+	}
+	return h, err
+}
+
+// hashes memoizes sourceHash per entry for the life of the process: both
+// functions and every further synth of a test binary share one go list.
+var (
+	hashesMu sync.Mutex
+	hashes   = map[string]string{}
+)
+
+func computeSourceHash(entry string) (string, error) {
 	root, err := moduleRoot(entry)
 	if err != nil {
 		return "", err

@@ -51,7 +51,7 @@ func TestSourceHashFollowsTheSources(t *testing.T) {
 	entry := filepath.Join(dir, "fn")
 	hash := func() string {
 		t.Helper()
-		h, err := sourceHash(entry)
+		h, err := computeSourceHash(entry)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -85,7 +85,7 @@ func TestSourceHashFollowsTheSources(t *testing.T) {
 	if hash() != before {
 		t.Error("sourceHash changed with a go.sum line of a module the handler does not link")
 	}
-	if _, err := sourceHash(filepath.Join(t.TempDir(), "nowhere")); err == nil {
+	if _, err := computeSourceHash(filepath.Join(t.TempDir(), "nowhere")); err == nil {
 		t.Error("sourceHash(missing dir) = nil error")
 	}
 }
