@@ -9,6 +9,8 @@
 // nested JSON.
 package cfndiff
 
+//go:generate go run gen.go
+
 import (
 	"encoding/json"
 	"fmt"
