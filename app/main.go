@@ -15,6 +15,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/privates3/privates3/app/config"
+	"github.com/privates3/privates3/app/environments"
 	"github.com/privates3/privates3/app/internal/cdkout"
 	"github.com/privates3/privates3/app/stack"
 )
@@ -53,11 +54,32 @@ func run() error {
 	}
 	app := awscdk.NewApp(props)
 	all, _ := app.Node().GetAllContext(nil).(map[string]any)
-	cfg, err := config.Parse(func(key string) any { return app.Node().TryGetContext(jsii.String(key)) })
+	get := func(key string) any { return app.Node().TryGetContext(jsii.String(key)) }
+	cfg, err := config.Parse(get)
 	if err = errors.Join(err, config.UnknownKeys(slices.Sorted(maps.Keys(all)))); err != nil {
 		return fmt.Errorf("bad context (see README, Configuration):\n%w", err)
 	}
-	st := stack.New(app, cfg, root)
+	var stacks []built
+	if file, _ := get("environments").(string); file != "" {
+		for _, k := range config.Keys {
+			if _, set := all[k]; set && k != "environments" {
+				return fmt.Errorf("context %q is set together with \"environments\": set it per environment in %s instead", k, file)
+			}
+		}
+		if !filepath.IsAbs(file) {
+			file = filepath.Join(root, file)
+		}
+		envs, err := environments.Load(file)
+		if err != nil {
+			return err
+		}
+		for _, s := range stack.NewEnvironments(app, envs, root) {
+			stage := s.Stage
+			stacks = append(stacks, built{cfg: s.Config, st: s.Stack, dir: func() string { return *stage.Synth(nil).Directory() }})
+		}
+	} else {
+		stacks = append(stacks, built{cfg: cfg, st: stack.New(app, cfg, root), dir: func() string { return *app.Synth(nil).Directory() }})
+	}
 	assembly := app.Synth(nil)
 	missing, err := cdkout.MissingLookups(*assembly.Directory())
 	if err != nil {
@@ -68,10 +90,21 @@ func run() error {
 		// the invariants are checked on that final template.
 		return nil
 	}
-	path := filepath.Join(*assembly.Directory(), *st.TemplateFile())
-	template, err := os.ReadFile(path)
-	if err != nil {
-		return err
+	var errs []error
+	for _, b := range stacks {
+		path := filepath.Join(b.dir(), *b.st.TemplateFile())
+		template, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		errs = append(errs, stack.CheckInvariants(b.cfg, root, path, template, b.st.External))
 	}
-	return stack.CheckInvariants(cfg, root, path, template, st.External)
+	return errors.Join(errs...)
+}
+
+// built is one stack the app composed, and where its template is written.
+type built struct {
+	cfg config.Config
+	st  *stack.Stack
+	dir func() string
 }

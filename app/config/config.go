@@ -38,6 +38,13 @@ type Config struct {
 	// ReservedConcurrency of each function: 0 for the construct's default,
 	// -1 for no reservation.
 	ReservedConcurrency int
+	// EndpointParameters are SSM parameters (in this account and region)
+	// holding more endpoint ids the bucket accepts, read at deploy time:
+	// another environment's new endpoint (package environments).
+	EndpointParameters []string
+	// PublishEndpoint writes this stack's endpoint id to an SSM parameter
+	// of that name, for other environments to read. Empty: not written.
+	PublishEndpoint string
 	// Account and Region make the stack environment-specific; they are
 	// needed (and taken from the CLI's CDK_DEFAULT_* variables) only when
 	// VpcId asks for a lookup.
@@ -46,7 +53,7 @@ type Config struct {
 
 // Keys are the context keys the app reads; README's Configuration table
 // documents each (a test holds them together).
-var Keys = []string{"stage", "vpcId", "endpointId", "endpointRouteTableIds", "prefixListId", "extraEndpointIds", "adminRoleArns", "kms", "keyPrefix", "includeControl", "denyMode", "bucketName", "reservedConcurrency"}
+var Keys = []string{"stage", "vpcId", "endpointId", "endpointRouteTableIds", "prefixListId", "extraEndpointIds", "adminRoleArns", "kms", "keyPrefix", "includeControl", "denyMode", "bucketName", "reservedConcurrency", "environments"}
 
 // UnknownKeys returns an error naming each key of all that is neither one
 // of Keys nor CDK's own, with the closest known key as a hint: a typo such

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -43,6 +44,9 @@ func New(scope constructs.Construct, cfg config.Config, root string) *Stack {
 // benchmark that measures what the packs cost uses it.
 func Compose(scope constructs.Construct, cfg config.Config, root string) *Stack {
 	props := &awscdk.StackProps{
+		// The same name inside an environment's stage, where CDK would
+		// prefix the stage's: the post-deploy check finds it by the stage.
+		StackName:   jsii.String(outputs.StackName(cfg.Stage)),
 		Description: jsii.String("Private S3: a bucket reachable only through an S3 gateway VPC endpoint, an uploader inside the VPC and a control outside it that must be denied"),
 	}
 	if cfg.Account != "" {
@@ -77,8 +81,21 @@ func Compose(scope constructs.Construct, cfg config.Config, root string) *Stack 
 		out.External.Endpoints = map[string][]string{cfg.EndpointId: cfg.EndpointRouteTableIds}
 	}
 
+	allowed := append([]*string{net.EndpointId}, *jsii.Strings(cfg.ExtraEndpointIds...)...)
+	for _, name := range cfg.EndpointParameters {
+		// Another environment's endpoint, published by its stack in this
+		// account and region: read when this stack deploys.
+		allowed = append(allowed, awsssm.StringParameter_ValueForStringParameter(st, jsii.String(name), nil))
+	}
+	if cfg.PublishEndpoint != "" {
+		awsssm.NewStringParameter(st, jsii.String("EndpointIdParameter"), &awsssm.StringParameterProps{
+			ParameterName: jsii.String(cfg.PublishEndpoint),
+			StringValue:   net.EndpointId,
+			Description:   jsii.String("The S3 gateway endpoint id of this environment, read by the environments whose buckets allow it"),
+		})
+	}
 	bucket := storage.NewPrivateBucket(st, jsii.String("Storage"), &storage.PrivateBucketProps{
-		AllowedEndpointIds: append([]*string{net.EndpointId}, *jsii.Strings(cfg.ExtraEndpointIds...)...),
+		AllowedEndpointIds: allowed,
 		BucketName:         optional(cfg.BucketName),
 		Mode:               cfg.DenyMode,
 		AdminRoleArns:      *jsii.Strings(cfg.AdminRoleArns...),

@@ -7,18 +7,58 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 )
 
-// Templates returns args, or cdk.out/*.template.json when args is empty.
+// Templates returns args, or when args is empty the templates of the cloud
+// assembly in cdk.out, as its manifest lists them: the stacks of the app,
+// and those of each stage (an environments file) in its nested assembly, so
+// the review commands see every stage together and never a stale template
+// an earlier synth left behind.
 func Templates(args []string) ([]string, error) {
 	if len(args) > 0 {
 		return args, nil
 	}
-	files, _ := filepath.Glob(filepath.Join("cdk.out", "*.template.json"))
-	if len(files) == 0 {
+	files, err := assemblyTemplates("cdk.out")
+	if err != nil || len(files) == 0 {
 		return nil, errors.New("no templates given and none in cdk.out/: run `npm run synth` first, or name the templates")
+	}
+	return files, nil
+}
+
+func assemblyTemplates(dir string) ([]string, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		return nil, err
+	}
+	var m struct {
+		Artifacts map[string]struct {
+			Type       string `json:"type"`
+			Properties struct {
+				TemplateFile  string `json:"templateFile"`
+				DirectoryName string `json:"directoryName"`
+			} `json:"properties"`
+		} `json:"artifacts"`
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "manifest.json"), err)
+	}
+	var files []string
+	for _, id := range slices.Sorted(maps.Keys(m.Artifacts)) {
+		a := m.Artifacts[id]
+		switch a.Type {
+		case "aws:cloudformation:stack":
+			files = append(files, filepath.Join(dir, a.Properties.TemplateFile))
+		case "cdk:cloud-assembly":
+			nested, err := assemblyTemplates(filepath.Join(dir, a.Properties.DirectoryName))
+			if err != nil {
+				return nil, err
+			}
+			files = append(files, nested...)
+		}
 	}
 	return files, nil
 }

@@ -16,11 +16,25 @@ func TestTemplates(t *testing.T) {
 	if _, err := Templates(nil); err == nil || !strings.Contains(err.Error(), "run `npm run synth` first") {
 		t.Errorf("Templates(nil) without cdk.out = %v, want a hint to synthesize", err)
 	}
-	os.Mkdir("cdk.out", 0o755)
-	os.WriteFile(filepath.Join("cdk.out", "S.template.json"), []byte("{}"), 0o644)
-	os.WriteFile(filepath.Join("cdk.out", "manifest.json"), []byte("{}"), 0o644)
-	if got, err := Templates(nil); err != nil || !slices.Equal(got, []string{filepath.Join("cdk.out", "S.template.json")}) {
-		t.Errorf("Templates(nil) = %v, %v, want cdk.out's template only", got, err)
+	// The manifest's stacks and the stages' nested assemblies, not a stale
+	// template an earlier synth left.
+	os.MkdirAll(filepath.Join("cdk.out", "assembly-prod"), 0o755)
+	for name, content := range map[string]string{
+		"S.template.json":                   "{}",
+		"Stale.template.json":               "{}",
+		"manifest.json":                     `{"artifacts": {"S": {"type": "aws:cloudformation:stack", "properties": {"templateFile": "S.template.json"}}, "assembly-prod": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "assembly-prod"}}, "Tree": {"type": "cdk:tree"}}}`,
+		"assembly-prod/manifest.json":       `{"artifacts": {"prodP": {"type": "aws:cloudformation:stack", "properties": {"templateFile": "prodP.template.json"}}}}`,
+		"assembly-prod/prodP.template.json": "{}",
+	} {
+		os.WriteFile(filepath.Join("cdk.out", name), []byte(content), 0o644)
+	}
+	want := []string{filepath.Join("cdk.out", "S.template.json"), filepath.Join("cdk.out", "assembly-prod", "prodP.template.json")}
+	if got, err := Templates(nil); err != nil || !slices.Equal(got, want) {
+		t.Errorf("Templates(nil) = %v, %v, want %v", got, err, want)
+	}
+	os.WriteFile(filepath.Join("cdk.out", "manifest.json"), []byte(`{"artifacts":`), 0o644)
+	if _, err := Templates(nil); err == nil {
+		t.Error("Templates(nil) with a broken manifest = nil error")
 	}
 }
 

@@ -1,0 +1,91 @@
+package environments
+
+import (
+	"strings"
+	"testing"
+)
+
+const good = `{"environments": [
+  {"name": "dev", "account": "111111111111", "region": "eu-west-1", "vpc": "create"},
+  {"name": "prod", "account": "222222222222", "region": "eu-west-1", "production": true, "vpc": "vpc-0123456789abcdef0",
+   "endpointId": "vpce-0aaaaaaaaaaaaaaaa", "endpointRouteTableIds": ["rtb-0aaaaaaaaaaaaaaaa"]},
+  {"name": "stage", "account": "111111111111", "region": "eu-west-1", "vpc": "create", "allowEndpointsOf": ["dev", "prod"]}
+]}`
+
+func TestParseAndConfig(t *testing.T) {
+	envs, err := Parse("environments.json", []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev, prod, stage := envs[0].Config(envs), envs[1].Config(envs), envs[2].Config(envs)
+	if !dev.IncludeControl || prod.IncludeControl {
+		t.Errorf("IncludeControl dev %v, prod %v; want true, and false for production", dev.IncludeControl, prod.IncludeControl)
+	}
+	if dev.VpcId != "" || prod.VpcId != "vpc-0123456789abcdef0" {
+		t.Errorf("VpcId dev %q, prod %q; want none (create) and the existing one", dev.VpcId, prod.VpcId)
+	}
+	// prod's endpoint is known (reused): a literal; dev's is new, in the
+	// same account and region: read from SSM at deploy time.
+	if got := stage.ExtraEndpointIds; len(got) != 1 || got[0] != "vpce-0aaaaaaaaaaaaaaaa" {
+		t.Errorf("stage ExtraEndpointIds = %v, want prod's reused endpoint", got)
+	}
+	if got := stage.EndpointParameters; len(got) != 1 || got[0] != "/privates3/dev/endpoint-id" {
+		t.Errorf("stage EndpointParameters = %v, want dev's parameter", got)
+	}
+	if prod.Account != "222222222222" || prod.Region != "eu-west-1" || prod.Stage != "prod" {
+		t.Errorf("prod config = %+v, want its account, region and name", prod)
+	}
+}
+
+// Each bad config: one line naming the file, the entry and the field.
+func TestParseRefusals(t *testing.T) {
+	base := `{"name": "dev", "account": "111111111111", "region": "eu-west-1", "vpc": "create"`
+	for _, tc := range []struct {
+		name, doc string
+		want      []string
+	}{
+		{"unknown key", `{"environments": [` + base + `, "kmss": true}]}`, []string{"environments.json", `unknown field "kmss"`}},
+		{"unknown top-level key", `{"envs": []}`, []string{`unknown field "envs"`}},
+		{"malformed account", `{"environments": [{"name": "dev", "account": "1234", "region": "eu-west-1", "vpc": "create"}]}`, []string{"environments[0] (dev): field account", `"1234"`, "12-digit"}},
+		{"malformed region", `{"environments": [{"name": "dev", "account": "111111111111", "region": "Ireland", "vpc": "create"}]}`, []string{"field region", `"Ireland"`}},
+		{"malformed ARN", `{"environments": [` + base + `, "adminRoleArns": ["arn:aws:iam::1:user/x"]}]}`, []string{"field adminRoleArns", "IAM role ARN"}},
+		{"duplicate name", `{"environments": [` + base + `}, ` + base + `}]}`, []string{"environments[1] (dev): field name", "also environments[0]"}},
+		{"reference to no environment", `{"environments": [` + base + `, "allowEndpointsOf": ["qa"]}]}`, []string{"field allowEndpointsOf", `"qa" is not an environment`}},
+		{"same bucket name in one account and region", `{"environments": [` + base + `, "bucketName": "acme-data"}, {"name": "qa", "account": "111111111111", "region": "eu-west-1", "vpc": "create", "bucketName": "acme-data"}]}`, []string{"environments[1] (qa): field bucketName", `"acme-data" is also dev's`}},
+		{"other account's new endpoint, not pinned", `{"environments": [` + base + `}, {"name": "prod", "account": "222222222222", "region": "eu-west-1", "vpc": "create", "allowEndpointsOf": ["dev"]}]}`, []string{"environments[1] (prod): field allowEndpointsOf", "deployedEndpointId", "EndpointId"}},
+		{"vpc neither id nor create", `{"environments": [{"name": "dev", "account": "111111111111", "region": "eu-west-1", "vpc": "new"}]}`, []string{"field vpc", `"create"`}},
+		{"reused endpoint without route tables", `{"environments": [{"name": "dev", "account": "111111111111", "region": "eu-west-1", "vpc": "vpc-1", "endpointId": "vpce-1"}]}`, []string{"field endpointRouteTableIds", "go together"}},
+		{"wrong type", `{"environments": [` + base + `, "kms": "yes"}]}`, []string{"field environments.kms", "bool"}},
+		{"empty", `{"environments": []}`, []string{`"environments" is empty`}},
+		{"not JSON", `{"environments": [`, []string{"environments.json", "JSON"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("environments.json", []byte(tc.doc))
+			if err == nil {
+				t.Fatalf("Parse accepted %s", tc.doc)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not hold %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+// All problems are reported, one line each.
+func TestParseReportsEveryProblem(t *testing.T) {
+	_, err := Parse("e.json", []byte(`{"environments": [{"name": "Dev", "account": "1", "region": "x", "vpc": "y"}]}`))
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	if n := strings.Count(err.Error(), "\n") + 1; n != 4 {
+		t.Errorf("got %d lines, want 4 (name, account, region, vpc):\n%v", n, err)
+	}
+}
+
+func TestLoadNamesTheFile(t *testing.T) {
+	if _, err := Load("no/such/file.json"); err == nil || !strings.Contains(err.Error(), "no/such/file.json") {
+		t.Errorf("Load(missing) = %v, want the path named", err)
+	}
+}
