@@ -23,9 +23,9 @@ type Template struct {
 	Resources map[string]Resource
 }
 
-// Resource is one entry of Resources. Metadata is left out: CDK writes
-// construct paths and asset details there, which change without changing
-// what is deployed.
+// Resource is one entry of Resources. Of its Metadata only cdk-nag's
+// suppressions are kept: CDK writes construct paths and asset details
+// there, which change without changing what is deployed.
 type Resource struct {
 	Type                string
 	Properties          map[string]any
@@ -33,6 +33,29 @@ type Resource struct {
 	Condition           any
 	DeletionPolicy      any
 	UpdateReplacePolicy any
+	// Suppressions are the cdk-nag rules suppressed on the resource
+	// (Metadata.cdk_nag.rules_to_suppress), in template order.
+	Suppressions []Suppression `json:"-"`
+}
+
+// Suppression is one cdk-nag suppression: the rule's findings on this
+// resource that are not reported.
+type Suppression struct {
+	Rule string // "AwsSolutions-IAM5"
+	// AppliesTo narrows it to these findings (strings, or {regex: …});
+	// nil means every finding of the rule on the resource.
+	AppliesTo any
+	Reason    string
+}
+
+// SuppressionChange is a suppression added to a resource, removed from
+// it, or (Kind Modified) given another reason. Suppressions are matched
+// by rule and AppliesTo, so that widening one is a removal and an
+// addition.
+type SuppressionChange struct {
+	Suppression
+	Kind      Kind
+	OldReason string // when Kind is Modified
 }
 
 // Load reads a template, with errors that name the file.
@@ -61,6 +84,11 @@ func Parse(name string, b []byte) (*Template, error) {
 		if err := json.Unmarshal(r, &res); err != nil {
 			return nil, fmt.Errorf("%s: resource %s: %w", name, id, err)
 		}
+		sup, err := parseSuppressions(r)
+		if err != nil {
+			return nil, fmt.Errorf("%s: resource %s: %w", name, id, err)
+		}
+		res.Suppressions = sup
 		if res.Type == "" {
 			return nil, fmt.Errorf("%s: not a CloudFormation template: resource %s has no Type", name, id)
 		}
@@ -90,6 +118,14 @@ type Change struct {
 	Properties []PropertyChange
 	// Resource is the added or removed resource, for describing it.
 	Resource Resource
+	// Suppressions are the cdk-nag suppressions that differ; an added
+	// resource's are all added.
+	Suppressions []SuppressionChange
+}
+
+// SecurityRelevant says whether the change belongs in the security review.
+func (c Change) SecurityRelevant() bool {
+	return c.Category != "" || c.suppressionsChanged()
 }
 
 // PropertyChange is one changed path. Old or New is absent (nil, with
@@ -103,20 +139,36 @@ type PropertyChange struct {
 	Security bool
 }
 
-// Compare returns the changes from old to new, sorted by logical id.
-func Compare(old, new *Template) []Change {
+// Diff is everything that differs between two templates.
+type Diff struct {
+	// Resources are the resources that differ, sorted by logical id.
+	Resources []Change
+}
+
+// Compare returns the differences from old to new.
+func Compare(old, new *Template) *Diff {
 	var changes []Change
 	for id, n := range new.Resources {
+		if n.Type == cdkMetadataType {
+			continue
+		}
 		o, ok := old.Resources[id]
 		if !ok {
-			changes = append(changes, Change{LogicalID: id, Type: n.Type, Kind: Added, Category: categoryOf(n.Type), Resource: n})
+			changes = append(changes, Change{LogicalID: id, Type: n.Type, Kind: Added, Category: categoryOf(n.Type), Resource: n,
+				Suppressions: compareSuppressions(nil, n.Suppressions)})
 			continue
 		}
 		props := compareResource(o, n)
-		if len(props) == 0 {
+		sup := compareSuppressions(o.Suppressions, n.Suppressions)
+		if len(props) == 0 && len(sup) == 0 {
 			continue
 		}
-		c := Change{LogicalID: id, Type: n.Type, Kind: Modified, Category: categoryOf(n.Type), Properties: props}
+		c := Change{LogicalID: id, Type: n.Type, Kind: Modified, Properties: props, Suppressions: sup}
+		// Only a change of its own properties puts a resource under its
+		// type's heading; a new suppression is reviewed under its own.
+		if len(props) > 0 {
+			c.Category = categoryOf(n.Type)
+		}
 		if c.Category == "" {
 			for _, p := range props {
 				if p.Security {
@@ -127,12 +179,12 @@ func Compare(old, new *Template) []Change {
 		changes = append(changes, c)
 	}
 	for id, o := range old.Resources {
-		if _, ok := new.Resources[id]; !ok {
+		if _, ok := new.Resources[id]; !ok && o.Type != cdkMetadataType {
 			changes = append(changes, Change{LogicalID: id, Type: o.Type, Kind: Removed, Category: categoryOf(o.Type), Resource: o})
 		}
 	}
 	sort.Slice(changes, func(i, j int) bool { return changes[i].LogicalID < changes[j].LogicalID })
-	return changes
+	return &Diff{Resources: changes}
 }
 
 func compareResource(o, n Resource) []PropertyChange {

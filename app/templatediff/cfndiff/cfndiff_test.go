@@ -138,7 +138,7 @@ func TestCompare(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			changes := cfndiff.Compare(tmpl(tt.old), tmpl(tt.new))
+			changes := cfndiff.Compare(tmpl(tt.old), tmpl(tt.new)).Resources
 			if len(changes) != 1 {
 				t.Fatalf("Compare() = %d changes, want 1: %+v", len(changes), changes)
 			}
@@ -191,6 +191,10 @@ func TestLoadRefuses(t *testing.T) {
 		{write("package.json", `{"name": "privates3"}`), "package.json: not a CloudFormation template: no Resources object"},
 		{write("untyped.json", `{"Resources": {"X": {"Properties": {}}}}`), "untyped.json: not a CloudFormation template: resource X has no Type"},
 		{write("list.json", `[1, 2]`), "list.json: not valid JSON"},
+		{write("nag.json", `{"Resources": {"X": {"Type": "AWS::SQS::Queue", "Metadata": {"cdk_nag": {"rules_to_suppress": "all"}}}}}`),
+			"nag.json: resource X: Metadata.cdk_nag: json: cannot unmarshal string"},
+		{write("nagid.json", `{"Resources": {"X": {"Type": "AWS::SQS::Queue", "Metadata": {"cdk_nag": {"rules_to_suppress": [{"reason": "r"}]}}}}}`),
+			"nagid.json: resource X: Metadata.cdk_nag.rules_to_suppress[0] has no id"},
 	}
 	for _, tt := range tests {
 		if _, err := cfndiff.Load(tt.path); err == nil || !strings.Contains(err.Error(), tt.want) {

@@ -21,6 +21,9 @@ const (
 	NetworkPath    Category = "Network paths (routes, gateways)"
 	FunctionAccess Category = "Lambda functions: role, VPC, resource policy"
 	BucketSettings Category = "Bucket protection settings"
+	// NagSuppressions is the heading for cdk-nag suppressions added or
+	// removed on any resource: each one hides findings from the checks.
+	NagSuppressions Category = "cdk-nag suppressions (added or removed)"
 )
 
 var categoryOrder = []Category{IAM, BucketPolicy, EndpointPolicy, SecurityGroup, KeyPolicy, FunctionAccess, BucketSettings, NetworkPath}
@@ -75,7 +78,8 @@ func isSecurityProperty(typ, path string) bool {
 // WriteMarkdown writes the changes for a pull-request reviewer: the
 // security-relevant ones first, grouped by heading, then every added,
 // removed and changed resource.
-func WriteMarkdown(w io.Writer, oldName, newName string, changes []Change) error {
+func WriteMarkdown(w io.Writer, oldName, newName string, d *Diff) error {
+	changes := d.Resources
 	var b strings.Builder
 	var added, removed, modified, security int
 	for _, c := range changes {
@@ -87,7 +91,7 @@ func WriteMarkdown(w io.Writer, oldName, newName string, changes []Change) error
 		case Modified:
 			modified++
 		}
-		if c.Category != "" {
+		if c.SecurityRelevant() {
 			security++
 		}
 	}
@@ -113,10 +117,11 @@ func WriteMarkdown(w io.Writer, oldName, newName string, changes []Change) error
 			}
 			fmt.Fprintf(&b, "**%s**\n\n", cat)
 			for _, c := range in {
-				writeChange(&b, c, true)
+				writeChange(&b, c, changeLines(c), "")
 			}
 			b.WriteString("\n")
 		}
+		writeSuppressions(&b, changes)
 	}
 	for _, kind := range []Kind{Added, Removed, Modified} {
 		var in []Change
@@ -131,8 +136,18 @@ func WriteMarkdown(w io.Writer, oldName, newName string, changes []Change) error
 		title := map[Kind]string{Added: "Added resources", Removed: "Removed resources", Modified: "Changed resources"}[kind]
 		fmt.Fprintf(&b, "#### %s\n\n", title)
 		for _, c := range in {
-			// Security-relevant changes were described above in full.
-			writeChange(&b, c, c.Category == "")
+			// Changes under a security heading were described there in
+			// full; others are described here, and point to the review
+			// for what else they hold.
+			var lines []string
+			if c.Category == "" {
+				lines = changeLines(c)
+			}
+			note := ""
+			if len(lines) == 0 && c.SecurityRelevant() {
+				note = "see Security review"
+			}
+			writeChange(&b, c, lines, note)
 		}
 		b.WriteString("\n")
 	}
@@ -140,13 +155,50 @@ func WriteMarkdown(w io.Writer, oldName, newName string, changes []Change) error
 	return err
 }
 
-func writeChange(b *strings.Builder, c Change, detail bool) {
-	fmt.Fprintf(b, "- %s `%s` (%s)", c.Kind, c.LogicalID, c.Type)
-	if !detail {
-		b.WriteString(": see Security review\n")
+// writeSuppressions lists the cdk-nag suppressions added and removed, by
+// resource, with the reasons a reviewer has to accept.
+func writeSuppressions(b *strings.Builder, changes []Change) {
+	var in []Change
+	for _, c := range changes {
+		if c.suppressionsChanged() {
+			in = append(in, c)
+		}
+	}
+	if len(in) == 0 {
 		return
 	}
+	fmt.Fprintf(b, "**%s**\n\n", NagSuppressions)
+	for _, c := range in {
+		fmt.Fprintf(b, "- `%s` (%s)\n", c.LogicalID, c.Type)
+		for _, s := range c.Suppressions {
+			if s.Kind == Modified {
+				continue
+			}
+			fmt.Fprintf(b, "  - %s `%s`", s.Kind, s.Rule)
+			if s.AppliesTo != nil {
+				fmt.Fprintf(b, " for %s", code(s.AppliesTo))
+			}
+			fmt.Fprintf(b, ": %s\n", oneLine(s.Reason))
+		}
+	}
 	b.WriteString("\n")
+}
+
+func writeChange(b *strings.Builder, c Change, lines []string, note string) {
+	fmt.Fprintf(b, "- %s `%s` (%s)", c.Kind, c.LogicalID, c.Type)
+	if note != "" {
+		b.WriteString(": " + note)
+	}
+	b.WriteString("\n")
+	for _, l := range lines {
+		b.WriteString("  - " + l + "\n")
+	}
+}
+
+// changeLines are the lines under a change: its changed paths, or a new or
+// deleted security resource's properties.
+func changeLines(c Change) []string {
+	var out []string
 	switch c.Kind {
 	case Modified:
 		for _, p := range c.Properties {
@@ -156,23 +208,34 @@ func writeChange(b *strings.Builder, c Change, detail bool) {
 			}
 			switch {
 			case !p.HasOld:
-				fmt.Fprintf(b, "  - `%s`: added %s\n", path, code(p.New))
+				out = append(out, fmt.Sprintf("`%s`: added %s", path, code(p.New)))
 			case !p.HasNew:
-				fmt.Fprintf(b, "  - `%s`: removed %s\n", path, code(p.Old))
+				out = append(out, fmt.Sprintf("`%s`: removed %s", path, code(p.Old)))
 			default:
-				fmt.Fprintf(b, "  - `%s`: %s → %s\n", path, code(p.Old), code(p.New))
+				out = append(out, fmt.Sprintf("`%s`: %s → %s", path, code(p.Old), code(p.New)))
+			}
+		}
+		for _, s := range c.Suppressions {
+			if s.Kind == Modified {
+				out = append(out, fmt.Sprintf("reason of cdk-nag suppression `%s`: %s → %s", s.Rule, oneLine(s.OldReason), oneLine(s.Reason)))
 			}
 		}
 	case Added, Removed:
 		// What a reviewer must see of a new or deleted security resource:
 		// its policy statements and security-relevant properties.
 		if c.Category == "" {
-			return
+			return nil
 		}
 		for _, k := range slices.Sorted(maps.Keys(keysOf(c.Resource.Properties))) {
-			fmt.Fprintf(b, "  - `%s`: %s\n", k, code(c.Resource.Properties[k]))
+			out = append(out, fmt.Sprintf("`%s`: %s", k, code(c.Resource.Properties[k])))
 		}
 	}
+	return out
+}
+
+// oneLine keeps prose on its list item.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
 }
 
 func keysOf(m map[string]any) map[string]bool {
