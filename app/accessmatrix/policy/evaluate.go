@@ -59,6 +59,13 @@ type Input struct {
 	// CloudFormation generates"), for the reasons of unknown decisions.
 	// It may be nil.
 	Origin func(symbol string) string
+	// Buckets are names, symbols included, of distinct buckets: two of
+	// them are never the same value, because "Bucket names must be unique
+	// across all AWS accounts in all the AWS Regions within a partition"
+	// (S3 User Guide, "General purpose bucket naming rules"). A Resource
+	// pattern naming one of them never matches an ARN of another (see
+	// otherBucket).
+	Buckets []string
 }
 
 // Result is a decision with a reason naming the deciding statement, or
@@ -66,6 +73,10 @@ type Input struct {
 type Result struct {
 	Decision Decision
 	Reason   string
+	// By names the deciding statements without their conditions: the
+	// Deny of an explicit deny, the Allows of an allow ("bucket policy P
+	// statement \"Sid\""); empty otherwise. Summaries group by it.
+	By string
 }
 
 type policyKind int
@@ -95,26 +106,68 @@ const (
 // apply. Service control policies, permissions boundaries and session
 // policies are not modelled.
 func Evaluate(req Request, in Input) Result {
-	r := evaluate(req, in)
+	return Prepare(req, in).Evaluate(req.Action)
+}
+
+// Prepared is a request without its action, ready to be evaluated for
+// many actions: a statement's principal, resource and conditions do not
+// depend on the action, so each is judged once per resource tried, and
+// each action costs only the match of the statements' Action elements.
+// Evaluate(req, in) is Prepare(req, in).Evaluate(req.Action), word for
+// word. A Prepared is not safe for concurrent use.
+type Prepared struct {
+	req     Request
+	in      Input
+	kinded  []kinded
+	parts   map[string][][]part // by resource, then policy and statement
+	witness []string
+	// denied caches the reason of each Deny that certainly applied, and
+	// checked the policies an implicit deny names: neither depends on the
+	// action.
+	denied  map[decider]string
+	checked string
+	// labels caches statementName of the statements that decided.
+	labels map[decider]string
+}
+
+// decider is a statement in its policy.
+type decider struct {
+	p  *Policy
+	st *Statement
+}
+
+// part is what a statement's judgement is made of, but for the action.
+type part struct{ rest, principal judgement }
+
+// Prepare readies req (its Action is ignored) and in for Evaluate.
+func Prepare(req Request, in Input) *Prepared {
+	return &Prepared{req: req, in: in, kinded: in.policies(), parts: map[string][][]part{}}
+}
+
+// Evaluate evaluates the prepared request for one action.
+func (p *Prepared) Evaluate(action string) Result {
+	r := p.evaluate(action)
 	if r.Decision == Unknown {
-		r.Reason = explain(r.Reason, in.Origin)
+		r.Reason = explain(r.Reason, p.in.Origin)
 	}
 	return r
 }
 
-func evaluate(req Request, in Input) Result {
-	r := decide(req, in)
-	if r.Decision != Unknown || !strings.HasSuffix(req.Resource, "*") {
+func (p *Prepared) evaluate(action string) Result {
+	res := p.req.Resource
+	r := p.decide(action, res)
+	if r.Decision != Unknown || !strings.HasSuffix(res, "*") {
 		return r
 	}
 	// "Some key": the wildcard answer could not decide (an Allow on a
 	// prefix, a Deny on another). A key that is provably allowed proves
 	// the row; try the keys the Allow statements name.
-	prefix := strings.TrimSuffix(req.Resource, "*")
-	for i, key := range witnessKeys(prefix, in) {
-		k := req
-		k.Resource = prefix + key
-		if kr := decide(k, in); kr.Decision == Allowed {
+	prefix := strings.TrimSuffix(res, "*")
+	if p.witness == nil {
+		p.witness = witnessKeys(prefix, p.in)
+	}
+	for i, key := range p.witness {
+		if kr := p.decide(action, prefix+key); kr.Decision == Allowed {
 			if i > 0 {
 				kr.Reason += " (key " + key + ", for example)"
 			}
@@ -122,6 +175,24 @@ func evaluate(req Request, in Input) Result {
 		}
 	}
 	return r
+}
+
+// partsFor judges every statement's principal, resource and conditions
+// for one resource, once.
+func (p *Prepared) partsFor(resource string) [][]part {
+	if ps, ok := p.parts[resource]; ok {
+		return ps
+	}
+	ps := make([][]part, len(p.kinded))
+	for i, k := range p.kinded {
+		ps[i] = make([]part, len(k.p.Statements))
+		for j := range k.p.Statements {
+			st := &k.p.Statements[j]
+			ps[i][j] = part{rest: st.restJ(resource, p.req.Context, p.in.Buckets), principal: st.principalJ(p.req, k.kind)}
+		}
+	}
+	p.parts[resource] = ps
+	return ps
 }
 
 // witnessKeys are the keys worth trying: "x", and each Allow statement's
@@ -172,7 +243,7 @@ type found struct {
 	note string
 }
 
-func strongest(p *Policy, allow bool, req Request, kind policyKind) found {
+func strongest(p *Policy, parts []part, allow bool, action string) found {
 	if p.Unknown != "" {
 		return found{judgement: judgement{Maybe, fmt.Sprintf("%s is not known (%s)", p.Name, p.Unknown)}, p: p}
 	}
@@ -182,7 +253,7 @@ func strongest(p *Policy, allow bool, req Request, kind policyKind) found {
 		if st.Allow != allow {
 			continue
 		}
-		j := st.applies(req, kind)
+		j := st.applies(action, parts[i])
 		if j.t == No && j.why != "" && best.note == "" {
 			best.note = j.why
 		}
@@ -216,15 +287,19 @@ func (in Input) policies() []kinded {
 	return out
 }
 
-// decide evaluates one request (with a "bucket/*" resource, an Allow must
-// cover every key to count as certain, and a Deny any key to count as
-// possible).
-func decide(req Request, in Input) Result {
+// decide evaluates one action on one resource (with a "bucket/*"
+// resource, an Allow must cover every key to count as certain, and a Deny
+// any key to count as possible).
+func (p *Prepared) decide(action, resource string) Result {
+	req := p.req
+	req.Action, req.Resource = action, resource
+	parts := p.partsFor(resource)
+	in := p.in
 	var deny found
-	for _, pk := range in.policies() {
-		f := strongest(pk.p, false, req, pk.kind)
+	for i, pk := range p.kinded {
+		f := strongest(pk.p, parts[i], false, action)
 		if f.t == Yes {
-			return Result{ExplicitDeny, fmt.Sprintf("denied by %s statement %s%s", f.p.Name, f.st.Label(), f.st.why(req.Context))}
+			return Result{ExplicitDeny, p.deniedBy(f), p.label(f)}
 		}
 		if f.t == Maybe && deny.t == No {
 			deny = f
@@ -232,50 +307,53 @@ func decide(req Request, in Input) Result {
 	}
 	endpoint := found{judgement: judgement{t: Yes}}
 	if in.Endpoint != nil {
-		endpoint = strongest(in.Endpoint, true, req, endpointPolicy)
+		last := len(p.kinded) - 1
+		endpoint = strongest(in.Endpoint, parts[last], true, action)
 		if endpoint.t == No {
 			reason := fmt.Sprintf("%s allows no %s on %s", in.Endpoint.Name, req.Action, req.Resource)
 			if endpoint.note != "" {
 				reason += ": " + endpoint.note
 			}
-			return Result{ImplicitDeny, reason + mayAlsoDeny(deny)}
+			return Result{ImplicitDeny, reason + p.mayAlsoDeny(deny), ""}
 		}
 	}
-	grant, grants := grants(req, in)
+	grant, grants := p.grants(action, parts)
 	switch {
 	case grant.t == No:
-		return Result{ImplicitDeny, noGrantReason(req, in) + mayAlsoDeny(deny)}
+		if p.checked == "" {
+			p.checked = checkedPolicies(in)
+		}
+		return Result{ImplicitDeny, "no statement allows " + action + " (" + p.checked + ")" + p.mayAlsoDeny(deny), ""}
 	case deny.t == No && endpoint.t == Yes && grant.t == Yes:
-		return Result{Allowed, "allowed by " + strings.Join(grants, " and ")}
+		by := strings.Join(grants, " and ")
+		return Result{Allowed, "allowed by " + by, by}
 	case deny.t == Maybe:
 		reason := statementName(deny) + " may deny it: " + deny.why
 		if grant.t == Yes {
 			reason += "; otherwise allowed by " + strings.Join(grants, " and ")
 		}
-		return Result{Unknown, reason}
+		return Result{Unknown, reason, ""}
 	case endpoint.t == Maybe:
-		return Result{Unknown, statementName(endpoint) + " may not allow it: " + endpoint.why}
+		return Result{Unknown, statementName(endpoint) + " may not allow it: " + endpoint.why, ""}
 	}
-	return Result{Unknown, statementName(grant) + " may allow it: " + grant.why}
+	return Result{Unknown, statementName(grant) + " may allow it: " + grant.why, ""}
 }
 
 // grants returns the strongest Allow of the identity and resource
 // policies, and the statements that certainly allow, for the reason: one
 // from the identity policies and one from the resource policy at most.
-func grants(req Request, in Input) (found, []string) {
+func (p *Prepared) grants(action string, parts [][]part) (found, []string) {
 	var best found
 	var names []string
-	for _, group := range []struct {
-		ps   []Policy
-		kind policyKind
-	}{{in.Identity, identityPolicy}, {in.Resource, resourcePolicy}} {
-		for i := range group.ps {
-			f := strongest(&group.ps[i], true, req, group.kind)
+	n := len(p.in.Identity)
+	for _, group := range [][2]int{{0, n}, {n, n + len(p.in.Resource)}} {
+		for i := group[0]; i < group[1]; i++ {
+			f := strongest(p.kinded[i].p, parts[i], true, action)
 			if f.t > best.t || best.p == nil {
 				best = f
 			}
 			if f.t == Yes {
-				names = append(names, fmt.Sprintf("%s statement %s", f.p.Name, f.st.Label()))
+				names = append(names, p.label(f))
 				break
 			}
 		}
@@ -290,14 +368,48 @@ func statementName(f found) string {
 	return fmt.Sprintf("%s statement %s", f.p.Name, f.st.Label())
 }
 
-func mayAlsoDeny(deny found) string {
+// mayAlsoDeny names a Deny that may apply to a refused request.
+func (p *Prepared) mayAlsoDeny(deny found) string {
 	if deny.t != Maybe {
 		return ""
 	}
-	return "; " + statementName(deny) + " may also deny it: " + deny.why
+	if deny.st == nil {
+		return "; " + statementName(deny) + " may also deny it: " + deny.why
+	}
+	return "; " + p.label(deny) + " may also deny it: " + deny.why
 }
 
-func noGrantReason(req Request, in Input) string {
+// deniedBy is the reason of an explicit deny: the statement and its
+// conditions beside the request's values.
+func (p *Prepared) deniedBy(f found) string {
+	k := decider{f.p, f.st}
+	if r, ok := p.denied[k]; ok {
+		return r
+	}
+	r := fmt.Sprintf("denied by %s statement %s%s", f.p.Name, f.st.Label(), f.st.why(p.req.Context))
+	if p.denied == nil {
+		p.denied = map[decider]string{}
+	}
+	p.denied[k] = r
+	return r
+}
+
+// label is statementName(f), computed once per statement.
+func (p *Prepared) label(f found) string {
+	k := decider{f.p, f.st}
+	if l, ok := p.labels[k]; ok {
+		return l
+	}
+	l := statementName(f)
+	if p.labels == nil {
+		p.labels = map[decider]string{}
+	}
+	p.labels[k] = l
+	return l
+}
+
+// checkedPolicies names the policies an implicit deny checked.
+func checkedPolicies(in Input) string {
 	var names []string
 	for _, p := range in.Identity {
 		names = append(names, p.Name)
@@ -305,39 +417,45 @@ func noGrantReason(req Request, in Input) string {
 	for _, p := range in.Resource {
 		names = append(names, p.Name)
 	}
-	checked := "no identity or resource policy applies"
-	if len(names) > 0 {
-		checked = "checked " + strings.Join(names, ", ")
+	if len(names) == 0 {
+		return "no identity or resource policy applies"
 	}
-	return fmt.Sprintf("no statement allows %s (%s)", req.Action, checked)
+	return "checked " + strings.Join(names, ", ")
 }
 
-// applies judges whether the statement matches the request's principal,
-// action, resource and conditions: No as soon as one part does not match,
-// otherwise Maybe if one part may not, with the first such part's reason.
-func (st *Statement) applies(req Request, kind policyKind) judgement {
-	j := st.actionJ(req.Action)
+// applies judges whether the statement matches the request's action, given
+// the judgement of the rest (restJ, principalJ): No as soon as one part
+// does not match, otherwise Maybe if one part may not, with the first such
+// part's reason.
+func (st *Statement) applies(action string, pt part) judgement {
+	j := st.actionJ(action)
 	if j.t == No {
 		return j
 	}
-	j = andJ(j, st.resourceJ(req.Resource))
-	for _, c := range st.Conditions {
-		if j.t == No {
-			return j
-		}
-		t := c.eval(req.Context)
-		why := ""
-		if t == Maybe {
-			why = c.Describe(req.Context) + ": unknown"
-		}
-		j = andJ(j, judgement{t, why})
-	}
-	if j.t == No {
+	if j = andJ(j, pt.rest); j.t == No {
 		return judgement{t: No}
 	}
 	// The principal last: a gateway endpoint's Allow that fails only on
 	// its principal is worth a note in the reason.
-	return andJ(st.principalJ(req, kind), j)
+	return andJ(pt.principal, j)
+}
+
+// restJ judges the statement's resource and conditions, which do not
+// depend on the action.
+func (st *Statement) restJ(resource string, ctx Context, buckets []string) judgement {
+	j := st.resourceJ(resource, buckets)
+	for _, c := range st.Conditions {
+		if j.t == No {
+			return j
+		}
+		t := c.eval(ctx)
+		why := ""
+		if t == Maybe {
+			why = c.Describe(ctx) + ": unknown"
+		}
+		j = andJ(j, judgement{t, why})
+	}
+	return j
 }
 
 func (st *Statement) actionJ(action string) judgement {
@@ -364,7 +482,7 @@ func (st *Statement) actionJ(action string) judgement {
 
 // resourceJ matches Resource or NotResource. With "bucket/*" (some key) a
 // pattern that covers every key is Yes, one that covers some keys Maybe.
-func (st *Statement) resourceJ(res string) judgement {
+func (st *Statement) resourceJ(res string, buckets []string) judgement {
 	if !st.HasResource {
 		// Resource may be omitted only where the resource is implied (a
 		// bucket policy's bucket is not); treat as matching.
@@ -383,6 +501,9 @@ func (st *Statement) resourceJ(res string) judgement {
 			pt = matchElems(compile(p, true, false), compile(res, true, false))
 		} else {
 			pt = globTruth(p, res, false)
+		}
+		if pt == Maybe && otherBucket(p, res, buckets) {
+			pt = No
 		}
 		if pt == Maybe && maybe == "" {
 			maybe = p

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -242,6 +243,9 @@ func globTruth(pattern, value string, fold bool) Truth {
 	if !hasSymbol(pattern) && !hasSymbol(value) {
 		// Most comparisons: plain text, decided without compiling.
 		if fold {
+			if isASCII(pattern) && isASCII(value) {
+				return truthOf(globTextFold(pattern, value))
+			}
 			pattern, value = strings.ToLower(pattern), strings.ToLower(value)
 		}
 		return truthOf(globText(pattern, value))
@@ -281,6 +285,51 @@ func globText(p, s string) bool {
 		pi++
 	}
 	return pi == len(p)
+}
+
+// globTextFold is globText ignoring ASCII case, for ASCII text (action
+// names), without lower-casing copies.
+func globTextFold(p, s string) bool {
+	pi, si := 0, 0
+	starP, starS := -1, 0
+	for si < len(s) {
+		if pi < len(p) && p[pi] == '*' {
+			starP, starS = pi, si
+			pi++
+			continue
+		}
+		if pi < len(p) && (p[pi] == '?' || lowerASCII(p[pi]) == lowerASCII(s[si])) {
+			pi++
+			si++
+			continue
+		}
+		if starP >= 0 {
+			starS++
+			pi, si = starP+1, starS
+			continue
+		}
+		return false
+	}
+	for pi < len(p) && p[pi] == '*' {
+		pi++
+	}
+	return pi == len(p)
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // equalTruth compares two values that have no wildcards: StringEquals and
@@ -365,4 +414,38 @@ func symbols(ss ...string) []string {
 		}
 	}
 	return out
+}
+
+// otherBucket reports whether pattern and arn are S3 ARNs of two different
+// buckets of names, so that the pattern never matches: "Bucket names must
+// be unique across all AWS accounts in all the AWS Regions within a
+// partition" (S3 User Guide, "General purpose bucket naming rules"), and
+// a bucket name holds no "/", ":" or wildcard ("Bucket names can consist
+// only of lowercase letters, numbers, periods (.), and hyphens (-)"). Both
+// sides must have exactly six components, so that each side's bucket is
+// the text of the sixth up to the first "/": the pattern's, with no
+// wildcard, must then equal the request's, and two names of names differ.
+func otherBucket(pattern, arn string, names []string) bool {
+	if len(names) < 2 {
+		return false
+	}
+	pb, ok := s3Bucket(pattern)
+	if !ok {
+		return false
+	}
+	ab, ok := s3Bucket(arn)
+	if !ok || pb == ab {
+		return false
+	}
+	return slices.Contains(names, pb) && slices.Contains(names, ab)
+}
+
+// s3Bucket returns the bucket of arn:PARTITION:s3:::BUCKET[/KEY].
+func s3Bucket(arn string) (string, bool) {
+	parts := SplitARN(arn)
+	if len(parts) != 6 || parts[2] != "s3" || parts[3] != "" || parts[4] != "" || strings.Contains(parts[5], ":") {
+		return "", false
+	}
+	b, _, _ := strings.Cut(parts[5], "/")
+	return b, b != ""
 }

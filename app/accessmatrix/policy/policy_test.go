@@ -369,3 +369,97 @@ func TestSoundness(t *testing.T) {
 		})
 	}
 }
+
+// Two buckets never share a name: "Bucket names must be unique across all
+// AWS accounts in all the AWS Regions within a partition" (S3 User Guide,
+// "General purpose bucket naming rules"). So a statement naming one
+// bucket of Input.Buckets, generated name or not, never applies to
+// another's ARNs, though both names are unknown offline.
+func TestDistinctBuckets(t *testing.T) {
+	const (
+		data = "arn:aws:s3:::${Data}"
+		logs = "arn:aws:s3:::${Logs}"
+	)
+	allowData := mustParse(t, "identity policy", `{"Statement":[{"Sid":"WriteData","Effect":"Allow","Action":["s3:PutObject","s3:ListBucket"],"Resource":["arn:aws:s3:::${Data}","arn:aws:s3:::${Data}/*"]}]}`)
+	denyNamed := mustParse(t, "bucket policy", `{"Statement":[{"Sid":"DenyNamed","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::acme-logs/*"}]}`)
+	role := "arn:aws:iam::${AWS::AccountId}:role/${UploaderRole}"
+	req := func(action, resource string) Request {
+		return Request{PrincipalARN: role, Account: "${AWS::AccountId}", Action: action, Resource: resource, Context: ctx("aws:PrincipalArn", role)}
+	}
+	tests := []struct {
+		name     string
+		req      Request
+		in       Input
+		want     Decision
+		contains string
+	}{
+		{"another bucket's objects", req("s3:PutObject", logs+"/*"), Input{Identity: []Policy{allowData}, Buckets: []string{"${Data}", "${Logs}"}}, ImplicitDeny, "no statement allows s3:PutObject"},
+		{"another bucket", req("s3:ListBucket", logs), Input{Identity: []Policy{allowData}, Buckets: []string{"${Data}", "${Logs}"}}, ImplicitDeny, ""},
+		{"the bucket itself", req("s3:PutObject", data+"/*"), Input{Identity: []Policy{allowData}, Buckets: []string{"${Data}", "${Logs}"}}, Allowed, ""},
+		{"not known to be distinct", req("s3:PutObject", logs+"/*"), Input{Identity: []Policy{allowData}}, Unknown, "compared with arn:aws:s3:::${Logs}/"},
+		// A literal name of a bucket of the templates against a generated
+		// one: two buckets, so two names.
+		{"a literal name and a generated one", req("s3:GetObject", data+"/*"), Input{Identity: []Policy{mustParse(t, "admin", `{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)}, Resource: []Policy{denyNamed}, Buckets: []string{"${Data}", "acme-logs"}}, Allowed, ""},
+		// A literal that is no bucket of the templates may be the
+		// generated name.
+		{"a literal of no bucket of the templates", req("s3:GetObject", data+"/*"), Input{Identity: []Policy{mustParse(t, "admin", `{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)}, Resource: []Policy{denyNamed}, Buckets: []string{"${Data}", "${Logs}"}}, Unknown, `"DenyNamed" may deny it`},
+	}
+	for _, tt := range tests {
+		got := Evaluate(tt.req, tt.in)
+		if got.Decision != tt.want || !strings.Contains(got.Reason, tt.contains) {
+			t.Errorf("%s: Evaluate(%s %s) = %s (%s), want %s containing %q", tt.name, tt.req.Action, tt.req.Resource, got.Decision, got.Reason, tt.want, tt.contains)
+		}
+	}
+	for _, tt := range []struct {
+		pattern, arn string
+		want         bool
+	}{
+		{"arn:aws:s3:::${Data}/*", "arn:aws:s3:::${Logs}/x", true},
+		{"arn:*:s3:::${Data}", "arn:aws:s3:::${Logs}/*", true},
+		{"arn:aws:s3:::${Data}*", "arn:aws:s3:::${Logs}/x", false},  // a wildcard in the bucket: not one name
+		{"arn:aws:s3:::${Data}/*", "arn:aws:s3:::${Data}/x", false}, // the same bucket
+		{"arn:aws:s3:*:*:${Data}/*", "arn:aws:s3:::${Logs}/x", false},
+		{"arn:aws:s3:::${Other}/*", "arn:aws:s3:::${Logs}/x", false},
+	} {
+		if got := otherBucket(tt.pattern, tt.arn, []string{"${Data}", "${Logs}"}); got != tt.want {
+			t.Errorf("otherBucket(%q, %q) = %v, want %v", tt.pattern, tt.arn, got, tt.want)
+		}
+	}
+}
+
+// One Prepared answers every action as a fresh evaluation does, whatever
+// the order of the actions: its cache holds only what does not depend on
+// the action.
+func TestPreparedIsEvaluate(t *testing.T) {
+	in := Input{
+		Identity: []Policy{mustParse(t, "identity", objectRW), mustParse(t, "identity", prefixOnly), mustParse(t, "identity", notAction)},
+		Resource: []Policy{mustParse(t, "bucket policy", restrictToVPCE), mustParse(t, "bucket policy", denyExceptAdmin)},
+	}
+	ep := mustParse(t, "endpoint policy", endpointOneBucket)
+	in.Endpoint = &ep
+	actions := []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket", "s3:PutBucketPolicy", "s3:GetObjectTagging", "S3:PUTOBJECT"}
+	for _, resource := range []string{bucket, bucket + "/*", bucket + "/uploads/x"} {
+		for _, c := range []Context{ctx("aws:SourceVpce", "vpce-1a2b3c4d", "aws:PrincipalArn", roleARN), ctx("aws:PrincipalArn", roleARN)} {
+			req := Request{PrincipalARN: roleARN, Account: account, Resource: resource, Context: c}
+			p := Prepare(req, in)
+			for _, order := range [][]string{actions, reversed(actions)} {
+				for _, a := range order {
+					r := req
+					r.Action = a
+					fresh := Prepare(r, in).Evaluate(a)
+					if got := p.Evaluate(a); got != fresh {
+						t.Errorf("Prepared.Evaluate(%s on %s) = %+v, want %+v", a, resource, got, fresh)
+					}
+				}
+			}
+		}
+	}
+}
+
+func reversed(s []string) []string {
+	out := make([]string, len(s))
+	for i, v := range s {
+		out[len(s)-1-i] = v
+	}
+	return out
+}
