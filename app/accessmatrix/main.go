@@ -40,11 +40,12 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := cli.NewFlagSet("accessmatrix", "accessmatrix [flags] [TEMPLATE.json ...]  (default: cdk.out/*.template.json)", stderr)
 	var actions, sets, subnets, prefixLists listFlag
-	asJSON := fs.Bool("json", false, "print rows as a JSON array")
+	asJSON := fs.Bool("json", false, "print one row per action, as a JSON array")
+	asRows := fs.Bool("rows", false, "print one row per action, as a table, instead of the summary")
 	expect := fs.String("expect", "", "check rows against this JSON file of expectations; exit 1 listing every mismatch")
 	noProbes := fs.Bool("no-probes", false, "leave out the @console, @deployer and @plaintext probe rows")
 	qualifier := fs.String("qualifier", "", "CDK bootstrap qualifier of the @deployer role (default: from the BootstrapVersion parameter, else hnb659fds)")
-	fs.Var(&actions, "action", "S3 action to evaluate, e.g. s3:GetObject (repeatable; default: "+strings.Join(matrix.DefaultActions, ", ")+")")
+	fs.Var(&actions, "action", fmt.Sprintf("S3 action to evaluate, e.g. s3:GetObject (repeatable; default: every S3 action on a bucket or an object, %d in all)", len(matrix.DefaultActions)))
 	fs.Var(&subnets, "subnet", "SUBNET=ROUTETABLE for a subnet of an existing VPC, defined outside the templates, e.g. subnet-0a1b=rtb-0c2d (repeatable)")
 	fs.Var(&prefixLists, "s3-prefix-list", "pl-ID of the region's S3 managed prefix list (com.amazonaws.REGION.s3), when egress rules name it by id (repeatable)")
 	fs.Var(&sets, "set", "NAME=VALUE for a pseudo parameter or parameter otherwise kept symbolic, e.g. AWS::Region=eu-west-1 (repeatable)")
@@ -101,7 +102,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if err == nil {
 			err = writeNotModelled(stderr, templates)
 		}
-	} else if err = matrix.WriteTable(stdout, rows); err == nil {
+	} else if err = write(stdout, rows, *asRows); err == nil {
 		if err = matrix.WriteAssumptions(stdout, matrix.Assumptions(opts)); err == nil {
 			err = writeNotModelled(stdout, templates)
 		}
@@ -118,6 +119,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// write prints the summary, or with --rows the table.
+func write(w io.Writer, rows []matrix.Row, asRows bool) error {
+	if asRows {
+		return matrix.WriteTable(w, rows)
+	}
+	return matrix.WriteSummary(w, rows)
 }
 
 func appendMissing(dst listFlag, more []string) listFlag {

@@ -38,10 +38,14 @@ func TestRun(t *testing.T) {
 		wantErr    string
 		jsonOutput bool
 	}{
-		{"table", []string{private}, 0, "EndpointFunction", "", false},
+		{"summary by default", []string{private}, 0, "  EndpointFunction (vpc-endpoint S3Endpoint): 4 allowed: s3:GetObject, s3:ListBucket, s3:PutObject, s3:PutObjectTagging\n      102 implicit-deny\n", "", false},
+		{"summary of every action", []string{private}, 0, "  @console (internet): 0 of 106 S3 actions allowed\n      106 explicit-deny by bucket policy DataPolicy statement \"DenyOutsideEndpoint\"\n", "", false},
+		{"summary of the app", []string{filepath.Join("testdata", "cdk-privates3-dev.template.json")}, 0, "  @deployer (internet): bucket-level only (62 of 62 bucket actions, 0 of 44 object actions)\n", "", false},
+		{"summary of chosen actions", []string{"--action", "s3:GetObject", "--action", "s3:PutBucketPolicy", private}, 0, "  OutsideFunction (internet): 0 of 2 S3 actions allowed\n", "", false},
+		{"rows", []string{"--rows", "--action", "s3:PutObject", private}, 0, "EndpointFunction  Data    s3:PutObject  vpc-endpoint  S3Endpoint  allowed", "", false},
 		{"table says what it assumed", []string{private}, 0, "ASSUMED\n  AWS::Partition=aws", "", false},
 		{"json says it on stderr", []string{"--json", "--no-probes", "--action", "s3:GetObject", private}, 0, "", "AWS::Partition=aws", false},
-		{"the partition given", []string{"--set", "AWS::Partition=aws-cn", filepath.Join("testdata", "endpoint-read-only.template.json")}, 0, "arn:aws-cn:s3:::data-", "", false},
+		{"the partition given", []string{"--rows", "--set", "AWS::Partition=aws-cn", filepath.Join("testdata", "endpoint-read-only.template.json")}, 0, "arn:aws-cn:s3:::data-", "", false},
 		{"json with chosen actions", []string{"--json", "--action", "s3:PutObject", "--action", "s3:GetObject", "--no-probes", private}, 0, `"decision": "explicit-deny"`, "", true},
 		{"expectations met", []string{"--expect", "invariants.json", filepath.Join("testdata", "cdk-privates3-dev.template.json")}, 0, "UploaderFunction79114915", "", false},
 		{"expectations broken", []string{"--expect", expectFail, private}, 1, "", "expected Nat* s3:PutObject on * to be allowed: NatFunction s3:PutObject on Data: decision explicit-deny, want allowed", false},
@@ -73,7 +77,7 @@ func TestRun(t *testing.T) {
 				if err := json.Unmarshal(out.Bytes(), &rows); err != nil {
 					t.Fatalf("run(%q) output is not JSON: %v", tt.args, err)
 				}
-				want := []string{"action", "bucket", "decision", "endpoint", "function", "path", "reason", "template"}
+				want := []string{"action", "bucket", "decision", "endpoint", "function", "path", "reason", "resource", "template"}
 				for _, r := range rows {
 					if len(r) != len(want) {
 						t.Fatalf("row %v has keys other than %v", r, want)

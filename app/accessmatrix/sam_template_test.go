@@ -51,7 +51,7 @@ Outputs:
 	}
 	want := []string{"NOT MODELLED", "api.yaml:", "- AWS::Serverless::SimpleTable Table is not modelled", "- Reader: Events Get (Api) are not modelled", "- ServerlessRestApi, the API SAM creates for Api events, stands in"}
 	var out, errb bytes.Buffer
-	if code := run([]string{"--action", "s3:GetObject", tmpl}, &out, &errb); code != 0 {
+	if code := run([]string{"--rows", "--action", "s3:GetObject", tmpl}, &out, &errb); code != 0 {
 		t.Fatalf("run(%s) = %d; stderr: %s", tmpl, code, errb.String())
 	}
 	for _, w := range want {

