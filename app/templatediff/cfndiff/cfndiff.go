@@ -14,8 +14,9 @@ package cfndiff
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 )
 
 // Template is the part of a template this package compares.
@@ -121,11 +122,29 @@ type Change struct {
 	// Suppressions are the cdk-nag suppressions that differ; an added
 	// resource's are all added.
 	Suppressions []SuppressionChange
+	// Replacement says why CloudFormation replaces a changed resource
+	// instead of updating it; nil when it updates it in place.
+	Replacement *Replacement
+	// Old is what becomes of the old physical resource when it is
+	// replaced or removed; nil otherwise.
+	Old *Fate
 }
 
 // SecurityRelevant says whether the change belongs in the security review.
 func (c Change) SecurityRelevant() bool {
-	return c.Category != "" || c.suppressionsChanged()
+	return c.Category != "" || c.suppressionsChanged() || c.Replacement != nil || c.TypeChanged()
+}
+
+// TypeChanged says whether the resource's Type differs between the two
+// templates, which CloudFormation refuses ("Update of resource type is
+// not permitted").
+func (c Change) TypeChanged() bool {
+	for _, p := range c.Properties {
+		if p.Path == "(Type)" {
+			return true
+		}
+	}
+	return false
 }
 
 // PropertyChange is one changed path. Old or New is absent (nil, with
@@ -147,15 +166,15 @@ type Diff struct {
 
 // Compare returns the differences from old to new.
 func Compare(old, new *Template) *Diff {
-	var changes []Change
+	changes := map[string]*Change{}
 	for id, n := range new.Resources {
 		if n.Type == cdkMetadataType {
 			continue
 		}
 		o, ok := old.Resources[id]
 		if !ok {
-			changes = append(changes, Change{LogicalID: id, Type: n.Type, Kind: Added, Category: categoryOf(n.Type), Resource: n,
-				Suppressions: compareSuppressions(nil, n.Suppressions)})
+			changes[id] = &Change{LogicalID: id, Type: n.Type, Kind: Added, Category: categoryOf(n.Type), Resource: n,
+				Suppressions: compareSuppressions(nil, n.Suppressions)}
 			continue
 		}
 		props := compareResource(o, n)
@@ -163,7 +182,7 @@ func Compare(old, new *Template) *Diff {
 		if len(props) == 0 && len(sup) == 0 {
 			continue
 		}
-		c := Change{LogicalID: id, Type: n.Type, Kind: Modified, Properties: props, Suppressions: sup}
+		c := &Change{LogicalID: id, Type: n.Type, Kind: Modified, Properties: props, Suppressions: sup}
 		// Only a change of its own properties puts a resource under its
 		// type's heading; a new suppression is reviewed under its own.
 		if len(props) > 0 {
@@ -176,15 +195,29 @@ func Compare(old, new *Template) *Diff {
 				}
 			}
 		}
-		changes = append(changes, c)
+		changes[id] = c
 	}
 	for id, o := range old.Resources {
 		if _, ok := new.Resources[id]; !ok && o.Type != cdkMetadataType {
-			changes = append(changes, Change{LogicalID: id, Type: o.Type, Kind: Removed, Category: categoryOf(o.Type), Resource: o})
+			changes[id] = &Change{LogicalID: id, Type: o.Type, Kind: Removed, Category: categoryOf(o.Type), Resource: o}
 		}
 	}
-	sort.Slice(changes, func(i, j int) bool { return changes[i].LogicalID < changes[j].LogicalID })
-	return &Diff{Resources: changes}
+	for id, r := range findReplacements(old, new) {
+		c := changes[id]
+		if c == nil {
+			// Replaced because of what it refers to, not its own text.
+			c = &Change{LogicalID: id, Type: new.Resources[id].Type, Kind: Modified}
+			changes[id] = c
+		}
+		c.Replacement = r
+		c.Old = replacedFate(old.Resources[id], new.Resources[id])
+	}
+	noteOrphanedBuckets(old, changes)
+	d := &Diff{}
+	for _, id := range slices.Sorted(maps.Keys(changes)) {
+		d.Resources = append(d.Resources, *changes[id])
+	}
+	return d
 }
 
 func compareResource(o, n Resource) []PropertyChange {

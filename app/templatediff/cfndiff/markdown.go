@@ -105,6 +105,7 @@ func WriteMarkdown(w io.Writer, oldName, newName string, d *Diff) error {
 
 	if security > 0 {
 		b.WriteString("#### Security review\n\n")
+		writeWarnings(&b, changes)
 		for _, cat := range categoryOrder {
 			var in []Change
 			for _, c := range changes {
@@ -155,6 +156,105 @@ func WriteMarkdown(w io.Writer, oldName, newName string, d *Diff) error {
 	return err
 }
 
+// RetentionHeading is the first heading of the security review: what
+// CloudFormation replaces, and what it leaves behind.
+const RetentionHeading = "Replacements and retention"
+
+// mark is the word a change's entry carries in the resource lists.
+func mark(c Change) string {
+	switch {
+	case c.Replacement != nil && c.Replacement.Certain:
+		return "REPLACED"
+	case c.Replacement != nil:
+		return "MAY BE REPLACED"
+	}
+	return ""
+}
+
+// writeWarnings writes one line per replaced resource, and per resource
+// whose type changed.
+func writeWarnings(b *strings.Builder, changes []Change) {
+	var lines []string
+	for _, c := range changes {
+		if c.TypeChanged() {
+			var from, to any
+			for _, p := range c.Properties {
+				if p.Path == "(Type)" {
+					from, to = p.Old, p.New
+				}
+			}
+			lines = append(lines, fmt.Sprintf("**TYPE CHANGED** `%s`: %s → %s. CloudFormation refuses the update (\"Update of resource type is not permitted\"): give the new resource a logical id of its own.",
+				c.LogicalID, code(from), code(to)))
+			continue
+		}
+		if r := c.Replacement; r != nil {
+			var why []string
+			if n := len(r.Properties); n > 0 {
+				it := "it"
+				if n > 1 {
+					it = "them"
+				}
+				why = append(why, fmt.Sprintf("%s changed, and CloudFormation cannot change %s in place.", codeList(r.Properties), it))
+			}
+			for _, v := range r.Via {
+				is := "is"
+				if t := find(changes, v.Target); t.Replacement != nil && !t.Replacement.Certain {
+					is = "may be"
+				}
+				if v.ByRef {
+					why = append(why, fmt.Sprintf("`%s` refers to `%s`, which %s replaced (a new physical id).", v.Property, v.Target, is))
+				} else {
+					why = append(why, fmt.Sprintf("`%s` uses an attribute of `%s`, which %s replaced: if the attribute changes, so does this.", v.Property, v.Target, is))
+				}
+			}
+			lines = append(lines, fmt.Sprintf("**%s** `%s` (%s): %s%s", mark(c), c.LogicalID, c.Type, strings.Join(why, " "), fateText(c.Old)))
+		}
+	}
+	if len(lines) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "**%s**\n\n", RetentionHeading)
+	for _, l := range lines {
+		b.WriteString("- " + l + "\n")
+	}
+	b.WriteString("\n")
+}
+
+// fateText says what becomes of the old physical resource.
+func fateText(f *Fate) string {
+	if f == nil {
+		return ""
+	}
+	var s string
+	switch f.Outcome {
+	case Kept:
+		s = fmt.Sprintf(" The old one is kept, by %s: it stays in the account, outside the stack.", f.By)
+	default:
+		s = fmt.Sprintf(" The old one is %s, by %s.", f.Outcome, f.By)
+	}
+	for _, n := range f.Notes {
+		s += " " + strings.ToUpper(n[:1]) + n[1:] + "."
+	}
+	return s
+}
+
+func find(changes []Change, id string) Change {
+	for _, c := range changes {
+		if c.LogicalID == id {
+			return c
+		}
+	}
+	return Change{}
+}
+
+func codeList(l []string) string {
+	out := make([]string, len(l))
+	for i, s := range l {
+		out[i] = "`" + s + "`"
+	}
+	return strings.Join(out, ", ")
+}
+
 // writeSuppressions lists the cdk-nag suppressions added and removed, by
 // resource, with the reasons a reviewer has to accept.
 func writeSuppressions(b *strings.Builder, changes []Change) {
@@ -186,6 +286,9 @@ func writeSuppressions(b *strings.Builder, changes []Change) {
 
 func writeChange(b *strings.Builder, c Change, lines []string, note string) {
 	fmt.Fprintf(b, "- %s `%s` (%s)", c.Kind, c.LogicalID, c.Type)
+	if m := mark(c); m != "" {
+		b.WriteString(", **" + m + "**")
+	}
 	if note != "" {
 		b.WriteString(": " + note)
 	}
