@@ -60,7 +60,7 @@ func run() error {
 		return fmt.Errorf("bad context (see README, Configuration):\n%w", err)
 	}
 	var stacks []built
-	if file, _ := get("environments").(string); file != "" {
+	if file := cfg.Environments; file != "" {
 		for _, k := range config.Keys {
 			if _, set := all[k]; set && k != "environments" {
 				return fmt.Errorf("context %q is set together with \"environments\": set it per environment in %s instead", k, file)

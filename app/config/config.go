@@ -30,11 +30,14 @@ type Config struct {
 	PrefixListId          string
 	ExtraEndpointIds      []string
 	AdminRoleArns         []string
-	Kms                   bool
-	KeyPrefix             string
-	IncludeControl        bool
-	DenyMode              storage.DenyMode
-	BucketName            string
+	// CrossAccountWriterRoleArns are other accounts' roles that may write
+	// objects through an allowed endpoint.
+	CrossAccountWriterRoleArns []string
+	Kms                        bool
+	KeyPrefix                  string
+	IncludeControl             bool
+	DenyMode                   storage.DenyMode
+	BucketName                 string
 	// ReservedConcurrency of each function: 0 for the construct's default,
 	// -1 for no reservation.
 	ReservedConcurrency int
@@ -42,6 +45,9 @@ type Config struct {
 	// holding more endpoint ids the bucket accepts, read at deploy time:
 	// another environment's new endpoint (package environments).
 	EndpointParameters []string
+	// Environments is the path of an environments file (package
+	// environments); empty for the single default stack.
+	Environments string
 	// PublishEndpoint writes this stack's endpoint id to an SSM parameter
 	// of that name, for other environments to read. Empty: not written.
 	PublishEndpoint string
@@ -53,7 +59,7 @@ type Config struct {
 
 // Keys are the context keys the app reads; README's Configuration table
 // documents each (a test holds them together).
-var Keys = []string{"stage", "vpcId", "endpointId", "endpointRouteTableIds", "prefixListId", "extraEndpointIds", "adminRoleArns", "kms", "keyPrefix", "includeControl", "denyMode", "bucketName", "reservedConcurrency", "environments"}
+var Keys = []string{"stage", "vpcId", "endpointId", "endpointRouteTableIds", "prefixListId", "extraEndpointIds", "adminRoleArns", "kms", "keyPrefix", "includeControl", "denyMode", "bucketName", "reservedConcurrency", "environments", "crossAccountWriterRoleArns"}
 
 // UnknownKeys returns an error naming each key of all that is neither one
 // of Keys nor CDK's own, with the closest known key as a hint: a typo such
@@ -216,6 +222,12 @@ func Parse(get Context) (Config, error) {
 		}
 		return nil
 	})
+	list("crossAccountWriterRoleArns", &c.CrossAccountWriterRoleArns, func(s string) error {
+		if !regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/.+$`).MatchString(s) {
+			return errors.New("want an IAM role ARN of the other account, such as arn:aws:iam::210987654321:role/Writer")
+		}
+		return nil
+	})
 	boolean("kms", &c.Kms)
 	str("keyPrefix", &c.KeyPrefix, func(s string) error {
 		if s == "" || strings.HasPrefix(s, "/") || strings.Contains(s, "*") || strings.Contains(s, "..") {
@@ -235,6 +247,12 @@ func Parse(get Context) (Config, error) {
 		c.DenyMode = storage.DenyMode(mode)
 	}
 	str("bucketName", &c.BucketName, contract.CheckBucketName)
+	str("environments", &c.Environments, func(s string) error {
+		if s == "" {
+			return errors.New("want the path of an environments file, such as examples/environments.json")
+		}
+		return nil
+	})
 	switch v := get("reservedConcurrency").(type) {
 	case nil:
 	case float64, string:

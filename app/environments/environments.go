@@ -20,9 +20,11 @@ import (
 	"github.com/privates3/privates3/lambda/uploader/contract"
 )
 
-// File is the document: {"environments": [...]}, deployed in that order.
+// File is the document: {"environments": [...]}, deployed in that order,
+// and optionally {"pipeline": {...}} for the CDK Pipelines variant.
 type File struct {
-	Environments []Env `json:"environments"`
+	Environments []Env     `json:"environments"`
+	Pipeline     *Pipeline `json:"pipeline,omitempty"`
 }
 
 // Env is one environment: one CDK stage and its one stack.
@@ -51,7 +53,10 @@ type Env struct {
 	// in other accounts or regions that allow it.
 	DeployedEndpointId string   `json:"deployedEndpointId,omitempty"`
 	AdminRoleArns      []string `json:"adminRoleArns,omitempty"`
-	Kms                bool     `json:"kms,omitempty"`
+	// CrossAccountWriterRoleArns are roles of other accounts that may
+	// write objects, through an endpoint this bucket allows.
+	CrossAccountWriterRoleArns []string `json:"crossAccountWriterRoleArns,omitempty"`
+	Kms                        bool     `json:"kms,omitempty"`
 	// IncludeControl deploys the control. Default: true, false when
 	// Production.
 	IncludeControl *bool  `json:"includeControl,omitempty"`
@@ -143,6 +148,14 @@ func Parse(path string, data []byte) ([]Env, error) {
 				bad(i, e, "adminRoleArns", "%q: want an IAM role ARN such as arn:aws:iam::123456789012:role/BreakGlass", a)
 			}
 		}
+		for _, a := range e.CrossAccountWriterRoleArns {
+			switch {
+			case !roleRE.MatchString(a):
+				bad(i, e, "crossAccountWriterRoleArns", "%q: want an IAM role ARN such as arn:aws:iam::210987654321:role/Writer", a)
+			case strings.Split(a, ":")[4] == e.Account:
+				bad(i, e, "crossAccountWriterRoleArns", "%q is in this environment's own account: grant it in IAM instead", a)
+			}
+		}
 		if e.BucketName != "" {
 			if err := contract.CheckBucketName(e.BucketName); err != nil {
 				bad(i, e, "bucketName", "%q: %v", e.BucketName, err)
@@ -170,6 +183,7 @@ func Parse(path string, data []byte) ([]Env, error) {
 			}
 		}
 	}
+	errs = append(errs, f.Pipeline.problems(path)...)
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
@@ -206,19 +220,20 @@ func describe(err error) string {
 // account and region only, as Parse checks.
 func (e Env) Config(all []Env) config.Config {
 	c := config.Config{
-		Stage:                 e.Name,
-		Account:               e.Account,
-		Region:                e.Region,
-		EndpointId:            e.EndpointId,
-		EndpointRouteTableIds: e.EndpointRouteTableIds,
-		PrefixListId:          e.PrefixListId,
-		ExtraEndpointIds:      slices.Clone(e.ExtraEndpointIds),
-		AdminRoleArns:         e.AdminRoleArns,
-		Kms:                   e.Kms,
-		KeyPrefix:             e.KeyPrefix,
-		IncludeControl:        !e.Production,
-		DenyMode:              "all-actions",
-		BucketName:            e.BucketName,
+		Stage:                      e.Name,
+		Account:                    e.Account,
+		Region:                     e.Region,
+		EndpointId:                 e.EndpointId,
+		EndpointRouteTableIds:      e.EndpointRouteTableIds,
+		PrefixListId:               e.PrefixListId,
+		ExtraEndpointIds:           slices.Clone(e.ExtraEndpointIds),
+		AdminRoleArns:              e.AdminRoleArns,
+		CrossAccountWriterRoleArns: e.CrossAccountWriterRoleArns,
+		Kms:                        e.Kms,
+		KeyPrefix:                  e.KeyPrefix,
+		IncludeControl:             !e.Production,
+		DenyMode:                   "all-actions",
+		BucketName:                 e.BucketName,
 	}
 	if e.Vpc != "create" {
 		c.VpcId = e.Vpc

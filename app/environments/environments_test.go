@@ -53,6 +53,7 @@ func TestParseRefusals(t *testing.T) {
 		{"reference to no environment", `{"environments": [` + base + `, "allowEndpointsOf": ["qa"]}]}`, []string{"field allowEndpointsOf", `"qa" is not an environment`}},
 		{"same bucket name in one account and region", `{"environments": [` + base + `, "bucketName": "acme-data"}, {"name": "qa", "account": "111111111111", "region": "eu-west-1", "vpc": "create", "bucketName": "acme-data"}]}`, []string{"environments[1] (qa): field bucketName", `"acme-data" is also dev's`}},
 		{"other account's new endpoint, not pinned", `{"environments": [` + base + `}, {"name": "prod", "account": "222222222222", "region": "eu-west-1", "vpc": "create", "allowEndpointsOf": ["dev"]}]}`, []string{"environments[1] (prod): field allowEndpointsOf", "deployedEndpointId", "EndpointId"}},
+		{"cross-account writer in the own account", `{"environments": [` + base + `, "crossAccountWriterRoleArns": ["arn:aws:iam::111111111111:role/W"]}]}`, []string{"field crossAccountWriterRoleArns", "own account"}},
 		{"vpc neither id nor create", `{"environments": [{"name": "dev", "account": "111111111111", "region": "eu-west-1", "vpc": "new"}]}`, []string{"field vpc", `"create"`}},
 		{"reused endpoint without route tables", `{"environments": [{"name": "dev", "account": "111111111111", "region": "eu-west-1", "vpc": "vpc-1", "endpointId": "vpce-1"}]}`, []string{"field endpointRouteTableIds", "go together"}},
 		{"wrong type", `{"environments": [` + base + `, "kms": "yes"}]}`, []string{"field environments.kms", "bool"}},

@@ -194,6 +194,9 @@ func TestRefusals(t *testing.T) {
 		{"deny of all actions with no deployment exception", func(st awscdk.Stack) {
 			storage.NewPrivateBucket(st, jsii.String("Storage"), &storage.PrivateBucketProps{AllowedEndpointIds: []*string{jsii.String("vpce-0123456789abcdef0")}, DeploymentRoleArns: []*string{}})
 		}, []string{"DeploymentRoleArns is empty", "locks CloudFormation out", "object-actions"}},
+		{"cross-account writer that is not a role ARN", func(st awscdk.Stack) {
+			storage.NewPrivateBucket(st, jsii.String("Storage"), &storage.PrivateBucketProps{AllowedEndpointIds: []*string{jsii.String("vpce-0123456789abcdef0")}, CrossAccountWriterRoleArns: []*string{jsii.String("arn:aws:iam::210987654321:user/bob")}})
+		}, []string{"CrossAccountWriterRoleArns", "user/bob", "IAM role ARN"}},
 		{"unknown deny mode", func(st awscdk.Stack) {
 			storage.NewPrivateBucket(st, jsii.String("Storage"), &storage.PrivateBucketProps{AllowedEndpointIds: []*string{jsii.String("vpce-0123456789abcdef0")}, Mode: "everything"})
 		}, []string{"Mode", `"everything"`, "all-actions"}},

@@ -95,11 +95,12 @@ func Compose(scope constructs.Construct, cfg config.Config, root string) *Stack 
 		})
 	}
 	bucket := storage.NewPrivateBucket(st, jsii.String("Storage"), &storage.PrivateBucketProps{
-		AllowedEndpointIds: allowed,
-		BucketName:         optional(cfg.BucketName),
-		Mode:               cfg.DenyMode,
-		AdminRoleArns:      *jsii.Strings(cfg.AdminRoleArns...),
-		KmsEncryption:      cfg.Kms,
+		AllowedEndpointIds:         allowed,
+		BucketName:                 optional(cfg.BucketName),
+		Mode:                       cfg.DenyMode,
+		AdminRoleArns:              *jsii.Strings(cfg.AdminRoleArns...),
+		CrossAccountWriterRoleArns: *jsii.Strings(cfg.CrossAccountWriterRoleArns...),
+		KmsEncryption:              cfg.Kms,
 	})
 
 	// The post-deploy check leaves one object per run under probe/; the

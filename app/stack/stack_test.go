@@ -280,11 +280,34 @@ func TestOutputs(t *testing.T) {
 
 // full turns every optional feature on at once: one synth checks them all.
 var full = map[string]any{
-	"kms":              true,
-	"keyPrefix":        "uploads/",
-	"extraEndpointIds": []any{"vpce-0aaaaaaaaaaaaaaaa"},
-	"adminRoleArns":    "arn:aws:iam::123456789012:role/BreakGlass",
-	"bucketName":       "acme-private-uploads",
+	"kms":                        true,
+	"keyPrefix":                  "uploads/",
+	"extraEndpointIds":           []any{"vpce-0aaaaaaaaaaaaaaaa"},
+	"adminRoleArns":              "arn:aws:iam::123456789012:role/BreakGlass",
+	"bucketName":                 "acme-private-uploads",
+	"crossAccountWriterRoleArns": "arn:aws:iam::210987654321:role/Writer",
+}
+
+// A named role of another account may write objects: the bucket's half of
+// the grant (IAM User Guide, "Cross-account policy evaluation logic": the
+// bucket policy and the caller's identity policy must both allow), and the
+// key's, through S3 only. The endpoint-only deny still applies to it.
+func TestCrossAccountWriter(t *testing.T) {
+	tp := synth(t, full).template
+	bucketID, _ := tp.one(t, "AWS::S3::Bucket", privateBucketID)
+	_, pol := tp.one(t, "AWS::S3::BucketPolicy", "StoragePolicy")
+	st := statements(props(pol)["PolicyDocument"])
+	equal(t, "CrossAccountWriters", st["CrossAccountWriters"], map[string]any{
+		"Sid": "CrossAccountWriters", "Effect": "Allow", "Principal": map[string]any{"AWS": "arn:aws:iam::210987654321:role/Writer"},
+		"Action": []any{"s3:PutObject", "s3:PutObjectTagging"}, "Resource": objectsOf(bucketID),
+	})
+	if _, ok := st["DenyObjectsOutsideEndpoint"]; !ok {
+		t.Error("the endpoint-only deny is gone with a cross-account writer")
+	}
+	_, key := tp.one(t, "AWS::KMS::Key", "StorageKey")
+	ks := statements(get(props(key), "KeyPolicy"))
+	equal(t, "key grant principal", get(ks["CrossAccountWritersThroughS3"], "Principal"), map[string]any{"AWS": "arn:aws:iam::210987654321:role/Writer"})
+	equal(t, "key grant condition", get(ks["CrossAccountWritersThroughS3"], "Condition"), js(`{"StringEquals":{"kms:ViaService":{"Fn::Sub":"s3.${AWS::Region}.amazonaws.com"}}}`))
 }
 
 func TestKmsEncryptionIsWired(t *testing.T) {

@@ -5,6 +5,7 @@ package storage
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -70,6 +71,14 @@ type PrivateBucketProps struct {
 	// every action on the bucket itself, never on its objects, from anywhere.
 	// Default: none.
 	AdminRoleArns []*string
+	// CrossAccountWriterRoleArns are roles of other accounts allowed to
+	// write objects (s3:PutObject, s3:PutObjectTagging), still only through
+	// an allowed endpoint (their VPC's, in AllowedEndpointIds). A request
+	// from another account needs an Allow in both the bucket policy and the
+	// caller's identity policy (IAM User Guide, "Cross-account policy
+	// evaluation logic"): this is the bucket's half; with KmsEncryption the
+	// key policy lets them generate data keys through S3. Default: none.
+	CrossAccountWriterRoleArns []*string
 	// KmsEncryption encrypts with a customer managed KMS key created here
 	// (rotation on, S3 Bucket Key on). Default: SSE-S3.
 	KmsEncryption bool
@@ -230,6 +239,9 @@ func NewPrivateBucket(scope constructs.Construct, id *string, props *PrivateBuck
 			Conditions: &map[string]interface{}{"StringNotEquals": outside},
 		})
 	}
+	if len(props.CrossAccountWriterRoleArns) > 0 {
+		allowCrossAccountWriters(pb, props.CrossAccountWriterRoleArns)
+	}
 	// The policy stays with the bucket: a retained bucket without it would be
 	// governed by IAM alone, reachable from anywhere.
 	retain(pb.Bucket.Policy())
@@ -250,6 +262,37 @@ func (v *noCustomResources) Validate() *[]*string {
 		errs = append(errs, jsii.String("PrivateBucket: bucket notifications are refused: CDK configures them with a custom resource that runs outside the VPC, which the bucket policy denies; configure notifications outside this stack or through EventBridge rules on CloudTrail"))
 	}
 	return &errs
+}
+
+var roleArnRE = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$`)
+
+// allowCrossAccountWriters is the bucket's (and key's) half of a
+// cross-account write grant. The endpoint-only deny still applies to them.
+func allowCrossAccountWriters(pb *PrivateBucket, roles []*string) {
+	principals := make([]awsiam.IPrincipal, 0, len(roles))
+	for _, r := range roles {
+		if r == nil || (!token.Unresolved(r) && !roleArnRE.MatchString(*r)) {
+			panic(fmt.Sprintf("PrivateBucket: CrossAccountWriterRoleArns contains %q: each must be an IAM role ARN such as arn:aws:iam::210987654321:role/Writer", deref(r)))
+		}
+		principals = append(principals, awsiam.NewArnPrincipal(r))
+	}
+	pb.Bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("CrossAccountWriters"),
+		Effect:     awsiam.Effect_ALLOW,
+		Principals: &principals,
+		Actions:    jsii.Strings("s3:PutObject", "s3:PutObjectTagging"),
+		Resources:  &[]*string{pb.Bucket.ArnForObjects(jsii.String("*"))},
+	}))
+	if pb.Key != nil {
+		pb.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:        jsii.String("CrossAccountWritersThroughS3"),
+			Effect:     awsiam.Effect_ALLOW,
+			Principals: &principals,
+			Actions:    jsii.Strings("kms:GenerateDataKey"),
+			Resources:  jsii.Strings("*"),
+			Conditions: &map[string]interface{}{"StringEquals": map[string]interface{}{"kms:ViaService": awscdk.Fn_Sub(jsii.String("s3.${AWS::Region}.amazonaws.com"), nil)}},
+		}), jsii.Bool(false))
+	}
 }
 
 // retain keeps a resource when the stack is deleted or the resource is
