@@ -128,11 +128,21 @@ type Change struct {
 	// Old is what becomes of the old physical resource when it is
 	// replaced or removed; nil otherwise.
 	Old *Fate
+	// Retention are the changes of DeletionPolicy and UpdateReplacePolicy
+	// that change what CloudFormation would do.
+	Retention []RetentionChange
 }
 
 // SecurityRelevant says whether the change belongs in the security review.
 func (c Change) SecurityRelevant() bool {
-	return c.Category != "" || c.suppressionsChanged() || c.Replacement != nil || c.TypeChanged()
+	return c.Category != "" || c.suppressionsChanged() || c.Replacement != nil || c.TypeChanged() ||
+		c.Orphaned() || len(c.Retention) > 0
+}
+
+// Orphaned says whether a removed resource is kept (or may be): it leaves
+// the stack but not the account.
+func (c Change) Orphaned() bool {
+	return c.Kind == Removed && c.Old != nil && (c.Old.Outcome == Kept || c.Old.Outcome == Undecided)
 }
 
 // TypeChanged says whether the resource's Type differs between the two
@@ -182,7 +192,8 @@ func Compare(old, new *Template) *Diff {
 		if len(props) == 0 && len(sup) == 0 {
 			continue
 		}
-		c := &Change{LogicalID: id, Type: n.Type, Kind: Modified, Properties: props, Suppressions: sup}
+		c := &Change{LogicalID: id, Type: n.Type, Kind: Modified, Properties: props, Suppressions: sup,
+			Retention: retentionChanges(o, n, props)}
 		// Only a change of its own properties puts a resource under its
 		// type's heading; a new suppression is reviewed under its own.
 		if len(props) > 0 {
@@ -199,7 +210,7 @@ func Compare(old, new *Template) *Diff {
 	}
 	for id, o := range old.Resources {
 		if _, ok := new.Resources[id]; !ok && o.Type != cdkMetadataType {
-			changes[id] = &Change{LogicalID: id, Type: o.Type, Kind: Removed, Category: categoryOf(o.Type), Resource: o}
+			changes[id] = &Change{LogicalID: id, Type: o.Type, Kind: Removed, Category: categoryOf(o.Type), Resource: o, Old: removedFate(o)}
 		}
 	}
 	for id, r := range findReplacements(old, new) {

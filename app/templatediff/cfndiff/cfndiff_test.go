@@ -122,10 +122,12 @@ func TestCompare(t *testing.T) {
 			want:     []string{"MemorySize: 256 → 512"},
 		},
 		{
-			name:     "bucket retention is",
+			// Security-relevant too, but under the retention warnings
+			// (TestRetentionChanged), for every type.
+			name:     "bucket retention is not a bucket setting",
 			old:      `"B": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain"}`,
 			new:      `"B": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Delete"}`,
-			category: cfndiff.BucketSettings,
+			category: "",
 			want:     []string{"(DeletionPolicy): Retain → Delete"},
 		},
 		{

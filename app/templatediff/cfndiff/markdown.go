@@ -58,7 +58,7 @@ func categoryOf(typ string) Category {
 var (
 	securityProperties = map[string][]string{
 		"AWS::Lambda::Function": {"Role", "VpcConfig"},
-		"AWS::S3::Bucket":       {"PublicAccessBlockConfiguration", "BucketEncryption", "OwnershipControls", "VersioningConfiguration", "NotificationConfiguration", "(DeletionPolicy)", "(UpdateReplacePolicy)"},
+		"AWS::S3::Bucket":       {"PublicAccessBlockConfiguration", "BucketEncryption", "OwnershipControls", "VersioningConfiguration", "NotificationConfiguration"},
 	}
 	propertyCategory = map[string]Category{
 		"AWS::Lambda::Function": FunctionAccess,
@@ -167,15 +167,50 @@ func mark(c Change) string {
 		return "REPLACED"
 	case c.Replacement != nil:
 		return "MAY BE REPLACED"
+	case c.Orphaned() && c.Old.Outcome == Kept:
+		return "ORPHANED"
+	case c.Orphaned():
+		return "MAY BE ORPHANED"
 	}
 	return ""
 }
 
-// writeWarnings writes one line per replaced resource, and per resource
-// whose type changed.
+// writeWarnings writes one line per replaced or orphaned resource, per
+// resource whose type changed and per change of retention.
 func writeWarnings(b *strings.Builder, changes []Change) {
 	var lines []string
 	for _, c := range changes {
+		if c.Orphaned() {
+			text := fmt.Sprintf("**%s** `%s` (%s): removed from the template, but", mark(c), c.LogicalID, c.Type)
+			if c.Old.Outcome == Kept {
+				text += fmt.Sprintf(" kept, by %s: it stays in the account, outside the stack.", c.Old.By)
+			} else {
+				text += fmt.Sprintf(" %s decides whether it is kept, outside the stack.", c.Old.By)
+			}
+			lines = append(lines, text+notesText(c.Old.Notes))
+			continue
+		}
+		if len(c.Retention) > 0 && c.Replacement == nil {
+			var parts []string
+			for _, r := range c.Retention {
+				attr := strings.Trim(r.Path, "()")
+				var change string
+				switch {
+				case !r.HasOld:
+					change = "added " + code(r.New)
+				case !r.HasNew:
+					change = "removed " + code(r.Old)
+				default:
+					change = code(r.Old) + " → " + code(r.New)
+				}
+				when := "removed from the template, or with the stack, it is now"
+				if attr == "UpdateReplacePolicy" {
+					when = "replaced, the old one is now"
+				}
+				parts = append(parts, fmt.Sprintf("`%s` %s (%s %s)", attr, change, when, r.Now.Outcome))
+			}
+			lines = append(lines, fmt.Sprintf("**RETENTION** `%s` (%s): %s.", c.LogicalID, c.Type, strings.Join(parts, "; ")))
+		}
 		if c.TypeChanged() {
 			var from, to any
 			for _, p := range c.Properties {
@@ -232,7 +267,12 @@ func fateText(f *Fate) string {
 	default:
 		s = fmt.Sprintf(" The old one is %s, by %s.", f.Outcome, f.By)
 	}
-	for _, n := range f.Notes {
+	return s + notesText(f.Notes)
+}
+
+func notesText(notes []string) string {
+	var s string
+	for _, n := range notes {
 		s += " " + strings.ToUpper(n[:1]) + n[1:] + "."
 	}
 	return s

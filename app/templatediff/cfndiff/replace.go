@@ -365,3 +365,54 @@ func noteOrphanedBuckets(old *Template, changes map[string]*Change) {
 		}
 	}
 }
+
+// removedFate follows the CloudFormation User Guide, "DeletionPolicy
+// attribute": a resource removed from the template is deleted, unless its
+// DeletionPolicy is Retain or RetainExceptOnCreate (kept) or Snapshot;
+// "the default policy is Snapshot for AWS::RDS::DBCluster resources and
+// for AWS::RDS::DBInstance resources that don't specify the
+// DBClusterIdentifier property".
+func removedFate(o Resource) *Fate {
+	dflt, by := Deleted, "default (no DeletionPolicy)"
+	switch {
+	case o.Type == "AWS::RDS::DBCluster":
+		dflt, by = Snapshotted, "default for AWS::RDS::DBCluster (no DeletionPolicy)"
+	case o.Type == "AWS::RDS::DBInstance" && o.Properties["DBClusterIdentifier"] == nil:
+		dflt, by = Snapshotted, "default for an AWS::RDS::DBInstance outside a cluster (no DeletionPolicy)"
+	}
+	f := policyFate("DeletionPolicy", o.DeletionPolicy, dflt, by)
+	if f.Outcome != Kept && o.Type == "AWS::S3::Bucket" {
+		f.Notes = append(f.Notes, "CloudFormation deletes only an empty bucket: one that holds objects stays behind, outside the stack")
+	}
+	return f
+}
+
+// RetentionChange is a change of DeletionPolicy or UpdateReplacePolicy
+// that changes what CloudFormation would do: Delete written out where it
+// is the default is none.
+type RetentionChange struct {
+	PropertyChange // Path "(DeletionPolicy)" or "(UpdateReplacePolicy)"
+	// Now is what the new value does: to the resource when it is removed
+	// (or its stack deleted), or to the old one when it is replaced.
+	Now *Fate
+}
+
+func retentionChanges(o, n Resource, props []PropertyChange) []RetentionChange {
+	var out []RetentionChange
+	for _, p := range props {
+		var before, after *Fate
+		switch p.Path {
+		case "(DeletionPolicy)":
+			before, after = removedFate(o), removedFate(n)
+		case "(UpdateReplacePolicy)":
+			before = policyFate("", o.UpdateReplacePolicy, Deleted, "")
+			after = policyFate("", n.UpdateReplacePolicy, Deleted, "")
+		default:
+			continue
+		}
+		if before.Outcome != after.Outcome || (after.Outcome == Undecided && before.By != after.By) {
+			out = append(out, RetentionChange{PropertyChange: p, Now: after})
+		}
+	}
+	return out
+}
