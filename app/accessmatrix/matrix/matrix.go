@@ -166,6 +166,9 @@ type builder struct {
 	// object tells, for each of opts.Actions, whether it acts on an
 	// object (else on the bucket).
 	object []bool
+	// observe, when set, is shown each caller's request to each bucket
+	// and the policies it is judged by (the differential test).
+	observe func(caller, *bucket, policy.Request, policy.Input)
 }
 
 type bucket struct {
@@ -177,6 +180,10 @@ type bucket struct {
 
 // BuildWith computes the matrix of the templates.
 func BuildWith(opts Options, templates ...*cfn.Template) ([]Row, error) {
+	return buildWith(opts, nil, templates...)
+}
+
+func buildWith(opts Options, observe func(caller, *bucket, policy.Request, policy.Input), templates ...*cfn.Template) ([]Row, error) {
 	if len(opts.Actions) == 0 {
 		opts.Actions = DefaultActions
 	}
@@ -189,7 +196,7 @@ func BuildWith(opts Options, templates ...*cfn.Template) ([]Row, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &builder{opts: opts, r: r, object: make([]bool, len(opts.Actions))}
+	b := &builder{opts: opts, r: r, object: make([]bool, len(opts.Actions)), observe: observe}
 	for i, a := range opts.Actions {
 		b.object[i] = isObjectAction(a)
 	}
@@ -432,6 +439,9 @@ func (b *builder) rows(c caller, bk *bucket) []Row {
 	// nor does most of each statement's judgement: prepared once per
 	// caller, bucket and resource (the bucket, or some key of it).
 	req, in := b.request(c, bk), b.input(c, bk)
+	if b.observe != nil {
+		b.observe(c, bk, req, in)
+	}
 	var prepared [2]*policy.Prepared
 	endpoint := ""
 	if c.path.Endpoint != nil {

@@ -424,13 +424,9 @@ func TestNotPrincipalExemptsOnlyWhatItLists(t *testing.T) {
 	}
 }
 
-// Wrong today, item 4: in a gateway endpoint policy a role or account in
-// Principal was matched as in a bucket policy. AWS PrivateLink guide,
-// "Control access to VPC endpoints using endpoint policies", "Principals
-// for gateway endpoints": the Principal must be "*", a principal is named
-// with aws:PrincipalArn, and an account there grants only its root user.
-func TestGatewayEndpointPrincipals(t *testing.T) {
-	const tmpl = `{"Resources": {
+// gatewayTemplate is a function in a subnet whose route table has an S3
+// gateway endpoint, with the endpoint's statements to fill in.
+const gatewayTemplate = `{"Resources": {
 	  "Data": {"Type": "AWS::S3::Bucket"},
 	  "Vpc": {"Type": "AWS::EC2::VPC"},
 	  "Subnet": {"Type": "AWS::EC2::Subnet", "Properties": {"VpcId": {"Ref": "Vpc"}}},
@@ -442,6 +438,14 @@ func TestGatewayEndpointPrincipals(t *testing.T) {
 	    {"Effect": "Allow", "Action": "s3:PutObject", "Resource": {"Fn::Sub": "${Data.Arn}/*"}}]}}]}},
 	  "Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Role": {"Fn::GetAtt": ["Role", "Arn"]}, "VpcConfig": {"SubnetIds": [{"Ref": "Subnet"}], "SecurityGroupIds": []}}}
 	}}`
+
+// Wrong today, item 4: in a gateway endpoint policy a role or account in
+// Principal was matched as in a bucket policy. AWS PrivateLink guide,
+// "Control access to VPC endpoints using endpoint policies", "Principals
+// for gateway endpoints": the Principal must be "*", a principal is named
+// with aws:PrincipalArn, and an account there grants only its root user.
+func TestGatewayEndpointPrincipals(t *testing.T) {
+	tmpl := gatewayTemplate
 	const put = `"Action": "s3:PutObject", "Resource": {"Fn::Sub": "${Data.Arn}/*"}`
 	for _, tt := range []struct {
 		name, statement, want, reason string
