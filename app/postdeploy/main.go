@@ -6,10 +6,13 @@
 //
 // Usage:
 //
-//	go run ./app/postdeploy [--stack PrivateS3-dev] [--region eu-west-1] [--json]
+//	go run ./app/postdeploy [--stack PrivateS3-dev] [--region eu-west-1] [--role-arn ARN] [--json]
 //
 // Credentials and region come from the usual AWS sources (environment,
-// profile, SSO). Each run stores one small object under probe/ in the
+// profile, SSO). With --role-arn the check first assumes that role and
+// makes every call with it: the pipeline's check step, in the pipeline's
+// account, assumes the role the environment's stack made for the check
+// in its own account. Each run stores one small object under probe/ in the
 // bucket; the functions cannot delete it.
 //
 // Exit status: 0 when every observation is what the design expects (a
@@ -31,11 +34,15 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/privates3/privates3/app/internal/cli"
 	"github.com/privates3/privates3/app/postdeploy/probe"
@@ -46,9 +53,10 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := cli.NewFlagSet("postdeploy", "postdeploy [--stack NAME] [--region REGION] [--json] [--timeout 3m]", stderr)
+	fs := cli.NewFlagSet("postdeploy", "postdeploy [--stack NAME] [--region REGION] [--role-arn ARN] [--json] [--timeout 3m]", stderr)
 	stack := fs.String("stack", "PrivateS3-dev", "name of the deployed stack (PrivateS3-<stage>)")
 	region := fs.String("region", "", "AWS region of the stack (default: AWS_REGION or the profile's region)")
+	roleArn := fs.String("role-arn", "", "assume this IAM role first and check with it (default: the caller's own credentials)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	timeout := fs.Duration("timeout", 3*time.Minute, "give up after this long (two synchronous invocations, each up to the functions' timeout)")
 	if code, ok := cli.Parse(fs, args); !ok {
@@ -60,6 +68,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if err := probe.ValidStackName(*stack); err != nil {
 		fmt.Fprintf(stderr, "postdeploy: --stack: %v\n", err)
+		return 2
+	}
+	if *roleArn != "" && !roleARN.MatchString(*roleArn) {
+		fmt.Fprintf(stderr, "postdeploy: --role-arn %q: want an IAM role ARN such as arn:aws:iam::123456789012:role/PrivateS3-dev-postdeploy-check\n", *roleArn)
 		return 2
 	}
 	if *timeout <= 0 {
@@ -81,6 +93,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if cfg.Region == "" {
 		fmt.Fprintln(stderr, "postdeploy: no AWS region: pass --region or set AWS_REGION (the stack's region)")
 		return 2
+	}
+	if *roleArn != "" {
+		// Temporary credentials for the role, refreshed before they expire;
+		// the session name says who the calls are in CloudTrail.
+		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), *roleArn, func(o *stscreds.AssumeRoleOptions) {
+			o.RoleSessionName = "privates3-postdeploy"
+		}))
 	}
 	id, err := newID(time.Now())
 	if err != nil {
@@ -109,6 +128,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	return 0
 }
+
+var roleARN = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$`)
 
 // newID makes the probe keys unique and sortable: the UTC time, then random
 // bytes so two runs in the same second never collide (the uploader refuses

@@ -1,7 +1,7 @@
-// Package fakeaws is a loopback HTTP server that speaks just enough of two
+// Package fakeaws is a loopback HTTP server that speaks just enough of three
 // AWS APIs for the post-deploy check's tests: CloudFormation DescribeStacks
-// (the query protocol: a form POST answered with XML) and Lambda Invoke
-// (REST-JSON: POST /2015-03-31/functions/NAME/invocations). The real SDK
+// and STS AssumeRole (the query protocol: a form POST answered with XML)
+// and Lambda Invoke (REST-JSON: POST /2015-03-31/functions/NAME/invocations). The real SDK
 // clients talk to it through their endpoint settings, so the tests cover
 // the wire format, error decoding and the command's client wiring; only AWS
 // itself is replaced.
@@ -73,17 +73,23 @@ type Server struct {
 	Functions map[string]Function
 	// DescribeStacks, when set, answers every DescribeStacks.
 	DescribeStacks *Raw
+	// Roles are the role ARNs AssumeRole grants, each with the access key
+	// id of the temporary credentials it hands out; any other role is
+	// refused with AccessDenied.
+	Roles map[string]string
 
 	mu          sync.Mutex
 	invocations []Invocation
 	describes   []url.Values
+	describeBy  []string
+	assumes     []url.Values
 	unexpected  []string
 }
 
 // New starts a server on loopback; the caller closes it
 // (t.Cleanup(s.Close)).
 func New() *Server {
-	s := &Server{Stacks: map[string]Stack{}, Functions: map[string]Function{}}
+	s := &Server{Stacks: map[string]Stack{}, Functions: map[string]Function{}, Roles: map[string]string{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -100,6 +106,21 @@ func (s *Server) Describes() []url.Values {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]url.Values(nil), s.describes...)
+}
+
+// DescribedBy returns the SigV4 Authorization header of each recorded
+// DescribeStacks, to check whose credentials signed it.
+func (s *Server) DescribedBy() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.describeBy...)
+}
+
+// AssumeRoles returns the recorded AssumeRole forms.
+func (s *Server) AssumeRoles() []url.Values {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]url.Values(nil), s.assumes...)
 }
 
 // Unexpected lists requests the fake does not speak.
@@ -133,12 +154,17 @@ func (s *Server) reject(w http.ResponseWriter, what string) {
 
 func (s *Server) describe(w http.ResponseWriter, r *http.Request, body []byte) {
 	form, err := url.ParseQuery(string(body))
+	if err == nil && form.Get("Action") == "AssumeRole" && form.Get("Version") == "2011-06-15" {
+		s.assumeRole(w, form)
+		return
+	}
 	if err != nil || form.Get("Action") != "DescribeStacks" || form.Get("Version") != "2010-05-15" {
 		s.reject(w, "query "+string(body))
 		return
 	}
 	s.mu.Lock()
 	s.describes = append(s.describes, form)
+	s.describeBy = append(s.describeBy, r.Header.Get("Authorization"))
 	s.mu.Unlock()
 	if raw := s.DescribeStacks; raw != nil {
 		w.Header().Set("Content-Type", raw.ContentType)
@@ -168,6 +194,27 @@ func (s *Server) describe(w http.ResponseWriter, r *http.Request, body []byte) {
 		`<CreationTime>2026-11-23T10:00:00.000Z</CreationTime><StackStatus>%s</StackStatus><Outputs>%s</Outputs>`+
 		`</member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>fake-2</RequestId></ResponseMetadata></DescribeStacksResponse>`,
 		esc(name), esc(name), esc(st.Status), outputs.String())
+}
+
+// assumeRole answers as STS does (STS API Reference, AssumeRole, "Examples"):
+// temporary credentials for a role in Roles, AccessDenied for any other.
+func (s *Server) assumeRole(w http.ResponseWriter, form url.Values) {
+	s.mu.Lock()
+	s.assumes = append(s.assumes, form)
+	s.mu.Unlock()
+	arn := form.Get("RoleArn")
+	key, ok := s.Roles[arn]
+	w.Header().Set("Content-Type", "text/xml")
+	if !ok {
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprintf(w, `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:sts::999999999999:assumed-role/check/x is not authorized to perform: sts:AssumeRole on resource: %s</Message></Error><RequestId>fake-3</RequestId></ErrorResponse>`, esc(arn))
+		return
+	}
+	fmt.Fprintf(w, `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>`+
+		`<Credentials><AccessKeyId>%s</AccessKeyId><SecretAccessKey>assumed-secret</SecretAccessKey><SessionToken>assumed-token</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials>`+
+		`<AssumedRoleUser><Arn>%s/%s</Arn><AssumedRoleId>AROAFAKE:%s</AssumedRoleId></AssumedRoleUser>`+
+		`</AssumeRoleResult><ResponseMetadata><RequestId>fake-4</RequestId></ResponseMetadata></AssumeRoleResponse>`,
+		esc(key), esc(strings.Replace(strings.Replace(arn, ":iam::", ":sts::", 1), ":role/", ":assumed-role/", 1)), esc(form.Get("RoleSessionName")), esc(form.Get("RoleSessionName")))
 }
 
 func (s *Server) invoke(w http.ResponseWriter, r *http.Request, name string, body []byte) {
