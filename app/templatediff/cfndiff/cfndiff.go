@@ -13,6 +13,7 @@ package cfndiff
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -22,6 +23,33 @@ import (
 // Template is the part of a template this package compares.
 type Template struct {
 	Resources map[string]Resource
+	Outputs   map[string]Output
+}
+
+// Output is one entry of Outputs.
+type Output struct {
+	Description any
+	Value       any
+	Export      any
+	Condition   any
+}
+
+// OutputChange is one output that differs.
+type OutputChange struct {
+	Name string
+	Kind Kind
+	// Properties are the changed paths of a changed output (Value,
+	// Description, Export.Name, Condition).
+	Properties []PropertyChange
+	// Output is the added or removed output, or the new one.
+	Output Output
+	// Replaced are the replaced resources the output's value refers to:
+	// the value it shows changes although its text does not.
+	Replaced []string
+	// Export is the old output's export name, when a change or removal
+	// touches an exported output: CloudFormation refuses it while another
+	// stack imports the value.
+	Export any
 }
 
 // Resource is one entry of Resources. Of its Metadata only cdk-nag's
@@ -70,17 +98,27 @@ func Load(path string) (*Template, error) {
 
 // Parse reads a template from b; name is used in errors.
 func Parse(name string, b []byte) (*Template, error) {
-	var raw struct {
-		Resources map[string]json.RawMessage
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(b, &top); err != nil {
+		var syntax *json.SyntaxError
+		if errors.As(err, &syntax) || !json.Valid(b) {
+			return nil, fmt.Errorf("%s: not valid JSON: %w", name, err)
+		}
+		return nil, fmt.Errorf("%s: not a CloudFormation template: not a JSON object", name)
 	}
-	if err := json.Unmarshal(b, &raw); err != nil {
-		return nil, fmt.Errorf("%s: not valid JSON: %w", name, err)
-	}
-	if raw.Resources == nil {
+	if top["Resources"] == nil {
 		return nil, fmt.Errorf("%s: not a CloudFormation template: no Resources object", name)
 	}
-	t := &Template{Resources: map[string]Resource{}}
-	for id, r := range raw.Resources {
+	var resources map[string]json.RawMessage
+	if err := json.Unmarshal(top["Resources"], &resources); err != nil || resources == nil {
+		return nil, fmt.Errorf("%s: not a CloudFormation template: Resources is not an object", name)
+	}
+	outputs, err := parseOutputs(name, top["Outputs"])
+	if err != nil {
+		return nil, err
+	}
+	t := &Template{Resources: map[string]Resource{}, Outputs: outputs}
+	for id, r := range resources {
 		var res Resource
 		if err := json.Unmarshal(r, &res); err != nil {
 			return nil, fmt.Errorf("%s: resource %s: %w", name, id, err)
@@ -172,6 +210,8 @@ type PropertyChange struct {
 type Diff struct {
 	// Resources are the resources that differ, sorted by logical id.
 	Resources []Change
+	// Outputs are the outputs that differ, sorted by name.
+	Outputs []OutputChange
 }
 
 // Compare returns the differences from old to new.
@@ -213,7 +253,8 @@ func Compare(old, new *Template) *Diff {
 			changes[id] = &Change{LogicalID: id, Type: o.Type, Kind: Removed, Category: categoryOf(o.Type), Resource: o, Old: removedFate(o)}
 		}
 	}
-	for id, r := range findReplacements(old, new) {
+	replaced := findReplacements(old, new)
+	for id, r := range replaced {
 		c := changes[id]
 		if c == nil {
 			// Replaced because of what it refers to, not its own text.
@@ -224,7 +265,7 @@ func Compare(old, new *Template) *Diff {
 		c.Old = replacedFate(old.Resources[id], new.Resources[id])
 	}
 	noteOrphanedBuckets(old, changes)
-	d := &Diff{}
+	d := &Diff{Outputs: compareOutputs(old.Outputs, new.Outputs, replaced)}
 	for _, id := range slices.Sorted(maps.Keys(changes)) {
 		d.Resources = append(d.Resources, *changes[id])
 	}
@@ -248,14 +289,16 @@ func compareResource(o, n Resource) []PropertyChange {
 	for _, a := range attrs {
 		out = append(out, diffValue(a.name, a.o, a.n, a.o != nil, a.n != nil)...)
 	}
-	var op, np any
+	// No Properties is none of them: a property set where there were
+	// none is that property added.
+	op, np := map[string]any{}, map[string]any{}
 	if o.Properties != nil {
 		op = o.Properties
 	}
 	if n.Properties != nil {
 		np = n.Properties
 	}
-	out = append(out, diffValue("", op, np, op != nil, np != nil)...)
+	out = append(out, diffValue("", op, np, true, true)...)
 	for i := range out {
 		out[i].Security = isSecurityProperty(n.Type, out[i].Path)
 	}

@@ -192,15 +192,23 @@ func TestLoadRefuses(t *testing.T) {
 		{write("invalid.json", `{"Resources": {`), "invalid.json: not valid JSON"},
 		{write("package.json", `{"name": "privates3"}`), "package.json: not a CloudFormation template: no Resources object"},
 		{write("untyped.json", `{"Resources": {"X": {"Properties": {}}}}`), "untyped.json: not a CloudFormation template: resource X has no Type"},
-		{write("list.json", `[1, 2]`), "list.json: not valid JSON"},
+		{write("list.json", `[1, 2]`), "list.json: not a CloudFormation template: not a JSON object"},
+		{write("empty.json", ``), "empty.json: not valid JSON: unexpected end of JSON input"},
+		{dir, "read " + dir + ": is a directory"},
+		{write("resources.json", `{"Resources": ["a"]}`), "resources.json: not a CloudFormation template: Resources is not an object"},
+		{write("outputs.json", `{"Resources": {}, "Outputs": ["a"]}`), "outputs.json: not a CloudFormation template: Outputs is not an object"},
+		{write("output.json", `{"Resources": {}, "Outputs": {"A": "x"}}`), "output.json: output A is not an object"},
 		{write("nag.json", `{"Resources": {"X": {"Type": "AWS::SQS::Queue", "Metadata": {"cdk_nag": {"rules_to_suppress": "all"}}}}}`),
 			"nag.json: resource X: Metadata.cdk_nag: json: cannot unmarshal string"},
 		{write("nagid.json", `{"Resources": {"X": {"Type": "AWS::SQS::Queue", "Metadata": {"cdk_nag": {"rules_to_suppress": [{"reason": "r"}]}}}}}`),
 			"nagid.json: resource X: Metadata.cdk_nag.rules_to_suppress[0] has no id"},
 	}
 	for _, tt := range tests {
-		if _, err := cfndiff.Load(tt.path); err == nil || !strings.Contains(err.Error(), tt.want) {
+		_, err := cfndiff.Load(tt.path)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("Load(%q) error = %v, want it to contain %q", tt.path, err, tt.want)
+		} else if strings.Contains(err.Error(), "\n") {
+			t.Errorf("Load(%q) error = %q, want one line", tt.path, err)
 		}
 	}
 }

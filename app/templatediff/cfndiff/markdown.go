@@ -96,12 +96,24 @@ func WriteMarkdown(w io.Writer, oldName, newName string, d *Diff) error {
 		}
 	}
 	fmt.Fprintf(&b, "### Template diff: `%s` → `%s`\n\n", oldName, newName)
-	if len(changes) == 0 {
+	outputs := ""
+	if len(d.Outputs) > 0 {
+		var n [3]int
+		for _, o := range d.Outputs {
+			n[slices.Index([]Kind{Added, Removed, Modified}, o.Kind)]++
+		}
+		outputs = fmt.Sprintf("; %d output(s) added, %d removed, %d changed", n[0], n[1], n[2])
+	}
+	switch {
+	case len(changes) == 0 && len(d.Outputs) == 0:
 		b.WriteString("No resource changes.\n")
 		_, err := io.WriteString(w, b.String())
 		return err
+	case len(changes) == 0:
+		fmt.Fprintf(&b, "No resource changes%s.\n\n", outputs)
+	default:
+		fmt.Fprintf(&b, "**%d security-relevant change(s)**; %d resource(s) added, %d removed, %d changed%s.\n\n", security, added, removed, modified, outputs)
 	}
-	fmt.Fprintf(&b, "**%d security-relevant change(s)**; %d resource(s) added, %d removed, %d changed.\n\n", security, added, removed, modified)
 
 	if security > 0 {
 		b.WriteString("#### Security review\n\n")
@@ -152,8 +164,40 @@ func WriteMarkdown(w io.Writer, oldName, newName string, d *Diff) error {
 		}
 		b.WriteString("\n")
 	}
+	writeOutputs(&b, d.Outputs)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeOutputs lists the outputs added, removed and changed, in name order.
+func writeOutputs(b *strings.Builder, outputs []OutputChange) {
+	if len(outputs) == 0 {
+		return
+	}
+	b.WriteString("#### Outputs\n\n")
+	for _, o := range outputs {
+		fmt.Fprintf(b, "- %s `%s`", o.Kind, o.Name)
+		switch {
+		case o.Kind == Added:
+			fmt.Fprintf(b, ": %s", code(o.Output.Value))
+		case o.Kind == Removed:
+			fmt.Fprintf(b, ": was %s", code(o.Output.Value))
+		case len(o.Replaced) > 0:
+			verb := "is"
+			if len(o.Replaced) > 1 {
+				verb = "are"
+			}
+			fmt.Fprintf(b, ": its value %s changes: %s %s replaced", code(o.Output.Value), codeList(o.Replaced), verb)
+		}
+		if o.Export != nil {
+			fmt.Fprintf(b, "; exported as %s: CloudFormation refuses to remove or change it while another stack imports it", code(o.Export))
+		}
+		b.WriteString("\n")
+		for _, l := range propertyLines(o.Properties) {
+			b.WriteString("  - " + l + "\n")
+		}
+	}
+	b.WriteString("\n")
 }
 
 // RetentionHeading is the first heading of the security review: what
@@ -190,7 +234,7 @@ func writeWarnings(b *strings.Builder, changes []Change) {
 			lines = append(lines, text+notesText(c.Old.Notes))
 			continue
 		}
-		if len(c.Retention) > 0 && c.Replacement == nil {
+		if len(c.Retention) > 0 {
 			var parts []string
 			for _, r := range c.Retention {
 				attr := strings.Trim(r.Path, "()")
@@ -344,20 +388,7 @@ func changeLines(c Change) []string {
 	var out []string
 	switch c.Kind {
 	case Modified:
-		for _, p := range c.Properties {
-			path := p.Path
-			if path == "" {
-				path = "Properties"
-			}
-			switch {
-			case !p.HasOld:
-				out = append(out, fmt.Sprintf("`%s`: added %s", path, code(p.New)))
-			case !p.HasNew:
-				out = append(out, fmt.Sprintf("`%s`: removed %s", path, code(p.Old)))
-			default:
-				out = append(out, fmt.Sprintf("`%s`: %s → %s", path, code(p.Old), code(p.New)))
-			}
-		}
+		out = propertyLines(c.Properties)
 		for _, s := range c.Suppressions {
 			if s.Kind == Modified {
 				out = append(out, fmt.Sprintf("reason of cdk-nag suppression `%s`: %s → %s", s.Rule, oneLine(s.OldReason), oneLine(s.Reason)))
@@ -371,6 +402,26 @@ func changeLines(c Change) []string {
 		}
 		for _, k := range slices.Sorted(maps.Keys(keysOf(c.Resource.Properties))) {
 			out = append(out, fmt.Sprintf("`%s`: %s", k, code(c.Resource.Properties[k])))
+		}
+	}
+	return out
+}
+
+// propertyLines writes each changed path, old → new.
+func propertyLines(props []PropertyChange) []string {
+	var out []string
+	for _, p := range props {
+		path := p.Path
+		if path == "" {
+			path = "Properties"
+		}
+		switch {
+		case !p.HasOld:
+			out = append(out, fmt.Sprintf("`%s`: added %s", path, code(p.New)))
+		case !p.HasNew:
+			out = append(out, fmt.Sprintf("`%s`: removed %s", path, code(p.Old)))
+		default:
+			out = append(out, fmt.Sprintf("`%s`: %s → %s", path, code(p.Old), code(p.New)))
 		}
 	}
 	return out
