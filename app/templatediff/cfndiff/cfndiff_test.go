@@ -51,7 +51,7 @@ func TestGolden(t *testing.T) {
 		"#### Security review",
 		"**IAM",
 		"- changed `ControlFunctionServiceRole39EB3E59` (AWS::IAM::Role)",
-		"**Bucket policy**",
+		"**Bucket and access point policies**",
 		"**VPC endpoint",
 		"**Security groups**",
 		"#### Added resources",

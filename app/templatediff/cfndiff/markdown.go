@@ -14,11 +14,11 @@ type Category string
 // The headings, in the order a reviewer reads them.
 const (
 	IAM            Category = "IAM (roles, policies, managed policy ARNs, trust)"
-	BucketPolicy   Category = "Bucket policy"
+	BucketPolicy   Category = "Bucket and access point policies"
 	EndpointPolicy Category = "VPC endpoint (policy, route tables)"
 	SecurityGroup  Category = "Security groups"
 	KeyPolicy      Category = "KMS key policy"
-	NetworkPath    Category = "Network paths (routes, gateways)"
+	NetworkPath    Category = "Network paths (routes, gateways, network ACLs, flow logs)"
 	FunctionAccess Category = "Lambda functions: role, VPC, resource policy"
 	BucketSettings Category = "Bucket protection settings"
 	// NagSuppressions is the heading for cdk-nag suppressions added or
@@ -28,26 +28,37 @@ const (
 
 var categoryOrder = []Category{IAM, BucketPolicy, EndpointPolicy, SecurityGroup, KeyPolicy, FunctionAccess, BucketSettings, NetworkPath}
 
+// typeCategory is the heading for every change to a resource of these
+// types: each one grants access, or opens or closes a network path.
+var typeCategory = map[Category][]string{
+	IAM: {"AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy",
+		"AWS::IAM::User", "AWS::IAM::UserPolicy", "AWS::IAM::Group", "AWS::IAM::GroupPolicy",
+		"AWS::IAM::InstanceProfile", "AWS::IAM::UserToGroupAddition", "AWS::IAM::AccessKey",
+		"AWS::IAM::OIDCProvider", "AWS::IAM::SAMLProvider"},
+	BucketPolicy: {"AWS::S3::BucketPolicy", "AWS::S3::AccessPoint", "AWS::S3::MultiRegionAccessPointPolicy",
+		"AWS::S3Express::BucketPolicy", "AWS::S3Express::AccessPoint", "AWS::S3ObjectLambda::AccessPointPolicy"},
+	EndpointPolicy: {"AWS::EC2::VPCEndpoint", "AWS::EC2::VPCEndpointServicePermissions"},
+	SecurityGroup:  {"AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress"},
+	KeyPolicy:      {"AWS::KMS::Key", "AWS::KMS::ReplicaKey"},
+	FunctionAccess: {"AWS::Lambda::Permission", "AWS::Lambda::Url", "AWS::Lambda::LayerVersionPermission"},
+	NetworkPath: {"AWS::EC2::Route", "AWS::EC2::RouteTable", "AWS::EC2::SubnetRouteTableAssociation",
+		"AWS::EC2::GatewayRouteTableAssociation", "AWS::EC2::NatGateway", "AWS::EC2::InternetGateway",
+		"AWS::EC2::EgressOnlyInternetGateway", "AWS::EC2::CarrierGateway", "AWS::EC2::VPCGatewayAttachment",
+		"AWS::EC2::VPNGateway", "AWS::EC2::VPNGatewayRoutePropagation", "AWS::EC2::VPNConnection", "AWS::EC2::VPNConnectionRoute",
+		"AWS::EC2::TransitGateway", "AWS::EC2::TransitGatewayAttachment", "AWS::EC2::TransitGatewayVpcAttachment",
+		"AWS::EC2::TransitGatewayPeeringAttachment", "AWS::EC2::TransitGatewayRoute", "AWS::EC2::TransitGatewayRouteTable",
+		"AWS::EC2::TransitGatewayRouteTableAssociation", "AWS::EC2::TransitGatewayRouteTablePropagation",
+		"AWS::EC2::VPCPeeringConnection", "AWS::EC2::LocalGatewayRoute", "AWS::EC2::LocalGatewayRouteTableVPCAssociation",
+		"AWS::EC2::NetworkAcl", "AWS::EC2::NetworkAclEntry", "AWS::EC2::SubnetNetworkAclAssociation",
+		"AWS::EC2::PrefixList", "AWS::EC2::FlowLog"},
+}
+
 // categoryOf is the heading for every change to a resource of this type.
 func categoryOf(typ string) Category {
-	switch typ {
-	case "AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::User",
-		"AWS::IAM::Group", "AWS::IAM::InstanceProfile", "AWS::IAM::UserToGroupAddition", "AWS::IAM::AccessKey":
-		return IAM
-	case "AWS::S3::BucketPolicy":
-		return BucketPolicy
-	case "AWS::EC2::VPCEndpoint":
-		return EndpointPolicy
-	case "AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress":
-		return SecurityGroup
-	case "AWS::KMS::Key":
-		return KeyPolicy
-	case "AWS::Lambda::Permission", "AWS::Lambda::Url":
-		return FunctionAccess
-	case "AWS::EC2::Route", "AWS::EC2::RouteTable", "AWS::EC2::SubnetRouteTableAssociation",
-		"AWS::EC2::NatGateway", "AWS::EC2::InternetGateway", "AWS::EC2::EgressOnlyInternetGateway",
-		"AWS::EC2::VPCGatewayAttachment", "AWS::EC2::TransitGatewayAttachment", "AWS::EC2::VPCPeeringConnection":
-		return NetworkPath
+	for cat, types := range typeCategory {
+		if slices.Contains(types, typ) {
+			return cat
+		}
 	}
 	return ""
 }
@@ -58,11 +69,19 @@ func categoryOf(typ string) Category {
 var (
 	securityProperties = map[string][]string{
 		"AWS::Lambda::Function": {"Role", "VpcConfig"},
-		"AWS::S3::Bucket":       {"PublicAccessBlockConfiguration", "BucketEncryption", "OwnershipControls", "VersioningConfiguration", "NotificationConfiguration"},
+		// Who may read (AccessControl, the public access block, object
+		// ownership, CORS, a website), where copies and logs go, how long
+		// data lives and whether it can be deleted.
+		"AWS::S3::Bucket": {"PublicAccessBlockConfiguration", "BucketEncryption", "OwnershipControls", "VersioningConfiguration",
+			"NotificationConfiguration", "AccessControl", "LoggingConfiguration", "ReplicationConfiguration",
+			"ObjectLockEnabled", "ObjectLockConfiguration", "LifecycleConfiguration", "WebsiteConfiguration", "CorsConfiguration"},
+		// A subnet that gives instances public addresses is a public one.
+		"AWS::EC2::Subnet": {"MapPublicIpOnLaunch", "AssignIpv6AddressOnCreation"},
 	}
 	propertyCategory = map[string]Category{
 		"AWS::Lambda::Function": FunctionAccess,
 		"AWS::S3::Bucket":       BucketSettings,
+		"AWS::EC2::Subnet":      NetworkPath,
 	}
 )
 
