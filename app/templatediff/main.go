@@ -1,14 +1,17 @@
 // Command templatediff compares two CloudFormation JSON templates and prints
-// Markdown for a security reviewer: IAM, bucket-policy, endpoint-policy,
-// security-group and network-path changes first, then every added, removed
-// and changed resource with old → new values (see package cfndiff).
+// Markdown for a security reviewer: replacements, orphans and retention
+// changes, IAM, bucket-policy, endpoint-policy, security-group,
+// network-path and cdk-nag suppression changes first, then every added,
+// removed and changed resource with old → new values, and the outputs (see
+// package cfndiff).
 //
 // Usage:
 //
 //	go run ./app/templatediff OLD.template.json NEW.template.json
 //
 // Exit status: 0 when the diff was printed (changes or not), 2 on bad input
-// or usage.
+// or usage. With --fail-on-security, 1 when the diff has a security review
+// (the Markdown is printed in full all the same), for a workflow to gate on.
 package main
 
 import (
@@ -29,6 +32,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := cli.NewFlagSet("templatediff", "templatediff [flags] OLD.template.json NEW.template.json", stderr)
 	oldLabel := fs.String("old-label", "", "name shown for the old template (default: its file name)")
 	newLabel := fs.String("new-label", "", "name shown for the new template (default: its file name)")
+	failOnSecurity := fs.Bool("fail-on-security", false, "exit 1 when any change is security-relevant (the diff is printed either way; default: exit 0)")
 	if code, ok := cli.Parse(fs, args); !ok {
 		return code
 	}
@@ -53,9 +57,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if *newLabel == "" {
 		*newLabel = filepath.Base(newPath)
 	}
-	if err := cfndiff.WriteMarkdown(stdout, *oldLabel, *newLabel, cfndiff.Compare(old, new)); err != nil {
+	d := cfndiff.Compare(old, new)
+	if err := cfndiff.WriteMarkdown(stdout, *oldLabel, *newLabel, d); err != nil {
 		fmt.Fprintln(stderr, "templatediff:", err)
 		return 2
+	}
+	if n := d.SecurityRelevant(); *failOnSecurity && n > 0 {
+		fmt.Fprintf(stderr, "templatediff: %d security-relevant change(s), and --fail-on-security was given\n", n)
+		return 1
 	}
 	return 0
 }

@@ -30,12 +30,19 @@ func TestRun(t *testing.T) {
 		{"missing old", []string{"nope.json", new}, 2, "", "templatediff: old template: open nope.json"},
 		{"bad new", []string{old, "main.go"}, 2, "", "templatediff: new template: main.go: not valid JSON"},
 		{"one argument", []string{old}, 2, "", "usage: templatediff"},
+		// The summary is written either way; only the status differs.
+		{"security changes do not fail by default", []string{old, new}, 0, "#### Security review", ""},
+		{"fail on security", []string{"--fail-on-security", old, new}, 1, string(want),
+			"templatediff: 6 security-relevant change(s), and --fail-on-security was given\n"},
+		{"fail on security, none", []string{"-fail-on-security", old, old}, 0, "No resource changes.", ""},
+		{"unreadable file", []string{"cfndiff", new}, 2, "", "templatediff: old template: read cfndiff: is a directory\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout, stderr strings.Builder
 			code := run(tt.args, &stdout, &stderr)
-			if code != tt.code || !strings.Contains(stdout.String(), tt.stdout) || !strings.Contains(stderr.String(), tt.stderr) {
+			if code != tt.code || !strings.Contains(stdout.String(), tt.stdout) || !strings.Contains(stderr.String(), tt.stderr) ||
+				(tt.stderr == "" && stderr.Len() > 0) {
 				t.Errorf("run(%q) = %d, want %d with stdout containing %q and stderr %q\nstdout:\n%s\nstderr:\n%s",
 					tt.args, code, tt.code, tt.stdout, tt.stderr, stdout.String(), stderr.String())
 			}

@@ -1,12 +1,19 @@
 // Package cfndiff compares two CloudFormation templates resource by
-// resource and writes the difference for a security reviewer: changes to
-// IAM, resource policies (bucket, endpoint, KMS key), security groups and
-// network paths first, then every added, removed and changed resource with
-// the property paths that changed, old → new.
+// resource and writes the difference for a security reviewer. The security
+// review comes first: resources CloudFormation replaces (from each type's
+// createOnlyProperties, a table generated from cfn-lint's copy of AWS's
+// resource provider schemas) and what becomes of the old ones, resources
+// a removal orphans, changes of DeletionPolicy and UpdateReplacePolicy,
+// then changes to IAM, resource policies (bucket, endpoint, KMS key),
+// security groups, network paths, functions' roles and VPCs and the
+// bucket's protection settings, and cdk-nag suppressions added or
+// removed. Then every added, removed and changed resource with the
+// property paths that changed, old → new, and the outputs.
 //
 // It reads what `cdk synth` writes: JSON with intrinsic functions, which it
 // renders the way a person reads them (Bucket.Arn, Ref(Vpc)) rather than as
-// nested JSON.
+// nested JSON. What CDK changes without changing what is deployed (the
+// AWS::CDK::Metadata resource, construct paths in Metadata) is left out.
 package cfndiff
 
 //go:generate go run gen.go
@@ -212,6 +219,17 @@ type Diff struct {
 	Resources []Change
 	// Outputs are the outputs that differ, sorted by name.
 	Outputs []OutputChange
+}
+
+// SecurityRelevant counts the resource changes the security review lists.
+func (d *Diff) SecurityRelevant() int {
+	n := 0
+	for _, c := range d.Resources {
+		if c.SecurityRelevant() {
+			n++
+		}
+	}
+	return n
 }
 
 // Compare returns the differences from old to new.

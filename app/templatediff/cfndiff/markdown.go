@@ -100,7 +100,7 @@ func isSecurityProperty(typ, path string) bool {
 func WriteMarkdown(w io.Writer, oldName, newName string, d *Diff) error {
 	changes := d.Resources
 	var b strings.Builder
-	var added, removed, modified, security int
+	var added, removed, modified int
 	for _, c := range changes {
 		switch c.Kind {
 		case Added:
@@ -110,10 +110,8 @@ func WriteMarkdown(w io.Writer, oldName, newName string, d *Diff) error {
 		case Modified:
 			modified++
 		}
-		if c.SecurityRelevant() {
-			security++
-		}
 	}
+	security := d.SecurityRelevant()
 	fmt.Fprintf(&b, "### Template diff: `%s` → `%s`\n\n", oldName, newName)
 	outputs := ""
 	if len(d.Outputs) > 0 {
