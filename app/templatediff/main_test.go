@@ -33,7 +33,7 @@ func TestRun(t *testing.T) {
 		// The summary is written either way; only the status differs.
 		{"security changes do not fail by default", []string{old, new}, 0, "#### Security review", ""},
 		{"fail on security", []string{"--fail-on-security", old, new}, 1, string(want),
-			"templatediff: 6 security-relevant change(s), and --fail-on-security was given\n"},
+			"templatediff: 9 security-relevant change(s), and --fail-on-security was given\n"},
 		{"fail on security, none", []string{"-fail-on-security", old, old}, 0, "No resource changes.", ""},
 		{"unreadable file", []string{"cfndiff", new}, 2, "", "templatediff: old template: read cfndiff: is a directory\n"},
 	}

@@ -12,11 +12,16 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata/diff.md from the current output")
 
-// testdata/old.template.json is the default configuration;
-// new.template.json changes IAM (an action, a managed policy, a trust
-// principal), the bucket policy, the endpoint policy and the security
-// group, changes the uploader's memory and timeout, removes the control's
-// log group and adds a queue.
+// testdata/old.template.json is the default configuration, with the
+// CDKMetadata resource, construct paths and some cdk-nag suppressions that
+// CDK writes; new.template.json changes IAM (an action, a managed policy, a
+// trust principal), the bucket policy, the endpoint policy and the security
+// group, names the bucket (which replaces it and its policy, and leaves the
+// old one behind), lets the uploader's log group go with the stack, changes
+// the uploader's memory and timeout, removes the control's (retained) log
+// group and adds a queue; it adds a cdk-nag suppression, removes one and
+// rewords one, moves a construct (a new path, nothing else) and changes
+// the outputs.
 func TestGolden(t *testing.T) {
 	old, err := cfndiff.Load(filepath.Join("testdata", "old.template.json"))
 	if err != nil {
@@ -49,17 +54,35 @@ func TestGolden(t *testing.T) {
 	out := b.String()
 	order := []string{
 		"#### Security review",
+		"**Replacements and retention**",
+		"- **ORPHANED** `ControlLogs7AC46C76` (AWS::Logs::LogGroup)",
+		"- **REPLACED** `Storage6B64FB91` (AWS::S3::Bucket): `BucketName` changed",
+		"The old one is kept, by UpdateReplacePolicy Retain",
+		"- **REPLACED** `StoragePolicyFA2733C0` (AWS::S3::BucketPolicy): `Bucket` refers to `Storage6B64FB91`",
+		"- **RETENTION** `UploaderLogsFAAF6A61` (AWS::Logs::LogGroup): `DeletionPolicy` `Retain` → `Delete`",
 		"**IAM",
 		"- changed `ControlFunctionServiceRole39EB3E59` (AWS::IAM::Role)",
 		"**Bucket and access point policies**",
 		"**VPC endpoint",
 		"**Security groups**",
+		"**cdk-nag suppressions (added or removed)**",
+		"  - added `AwsSolutions-IAM4`",
+		"  - removed `Serverless-LambdaDLQ`",
 		"#### Added resources",
 		"- added `AuditQueue4E2B1C8D` (AWS::SQS::Queue)",
 		"#### Removed resources",
 		"- removed `ControlLogs7AC46C76` (AWS::Logs::LogGroup)",
 		"#### Changed resources",
 		"  - `MemorySize`: `256` → `512`",
+		"#### Outputs",
+		"- added `AuditQueueUrl`",
+		"- changed `BucketName`: its value `Ref(Storage6B64FB91)` changes: `Storage6B64FB91` is replaced",
+		"- removed `EndpointId`",
+	}
+	for _, noise := range []string{"CDKMetadata", "aws:cdk:path", "PrivateS3-dev/"} {
+		if strings.Contains(out, noise) {
+			t.Errorf("output mentions %q, which CDK writes without changing what is deployed:\n%s", noise, out)
+		}
 	}
 	at := 0
 	for _, s := range order {

@@ -409,6 +409,8 @@ func changeLines(c Change) []string {
 		for _, s := range c.Suppressions {
 			if s.Kind == Modified {
 				out = append(out, fmt.Sprintf("reason of cdk-nag suppression `%s`: %s → %s", s.Rule, oneLine(s.OldReason), oneLine(s.Reason)))
+			} else {
+				out = append(out, fmt.Sprintf("cdk-nag suppression `%s` %s (under cdk-nag suppressions)", s.Rule, s.Kind))
 			}
 		}
 	case Added, Removed:
