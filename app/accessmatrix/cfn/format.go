@@ -29,16 +29,22 @@ func RegisterYAML(d YAMLDecoder) { yamlDecoder = d }
 // "{Resources: {}}"); otherwise the JSON error is the one reported, since
 // that is what its author meant to write.
 func isJSON(data []byte) bool {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	trimmed := bytes.TrimLeft(data, " \t\r\n")
-	if len(trimmed) == 0 || (trimmed[0] != '{' && trimmed[0] != '[') {
+	if !startsLikeJSON(data) {
 		return false
 	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	if json.Valid(data) || yamlDecoder == nil {
 		return true
 	}
 	_, _, err := yamlDecoder("", data)
 	return err != nil
+}
+
+// startsLikeJSON: the first character, after a byte order mark and white
+// space, is "{" or "[".
+func startsLikeJSON(data []byte) bool {
+	trimmed := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), " \t\r\n")
+	return len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[')
 }
 
 func parseYAML(name string, data []byte) (*Template, error) {

@@ -13,6 +13,7 @@
 package cfn
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -114,16 +115,24 @@ func Load(path string) (*Template, error) {
 // must be one the resolver understands. Checking here, once, means a
 // dangling Ref is reported even in a resource the matrix never looks at.
 func Parse(name string, data []byte) (*Template, error) {
-	if !isJSON(data) {
+	if !startsLikeJSON(data) {
 		return parseYAML(name, data)
 	}
+	// Most templates are synthesized JSON: decoded at once, and only text
+	// that fails asks isJSON whether it is YAML after all.
 	var raw map[string]any
-	dec := json.NewDecoder(strings.NewReader(string(data)))
-	if err := dec.Decode(&raw); err != nil {
-		return nil, &Error{File: name, Err: fmt.Errorf("invalid JSON: %w", err)}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	err := dec.Decode(&raw)
+	if err != nil {
+		err = fmt.Errorf("invalid JSON: %w", err)
+	} else if dec.More() {
+		err = errors.New("invalid JSON: data after the template object")
 	}
-	if dec.More() {
-		return nil, &Error{File: name, Err: errors.New("invalid JSON: data after the template object")}
+	if err != nil {
+		if !isJSON(data) {
+			return parseYAML(name, data)
+		}
+		return nil, &Error{File: name, Err: err}
 	}
 	if raw == nil {
 		return nil, &Error{File: name, Err: errors.New("template is not a JSON object")}

@@ -169,6 +169,8 @@ type builder struct {
 	// observe, when set, is shown each caller's request to each bucket
 	// and the policies it is judged by (the differential test).
 	observe func(caller, *bucket, policy.Request, policy.Input)
+	// out collects the rows.
+	out []Row
 }
 
 type bucket struct {
@@ -217,7 +219,12 @@ func buildWith(opts Options, observe func(caller, *bucket, policy.Request, polic
 	if err := b.loadBuckets(); err != nil {
 		return nil, err
 	}
-	var rows []Row
+	// Room for every row at once: one per caller, bucket and action.
+	callers := 3 + max(len(b.net.Endpoints()), 1) - 1
+	for _, t := range templates {
+		callers += len(t.ResourcesOfType("AWS::Lambda::Function"))
+	}
+	b.out = make([]Row, 0, callers*len(b.buckets)*len(opts.Actions))
 	for _, t := range templates {
 		for _, fn := range t.ResourcesOfType("AWS::Lambda::Function") {
 			ok, err := r.Exists(t, fn)
@@ -227,17 +234,15 @@ func buildWith(opts Options, observe func(caller, *bucket, policy.Request, polic
 			if !ok {
 				continue
 			}
-			fr, err := b.functionRows(t, fn)
-			if err != nil {
+			if err := b.functionRows(t, fn); err != nil {
 				return nil, err
 			}
-			rows = append(rows, fr...)
 		}
 	}
 	if !opts.NoProbes {
-		rows = append(rows, b.probeRows()...)
+		b.probeRows()
 	}
-	return rows, nil
+	return b.out, nil
 }
 
 var validAction = regexp.MustCompile(`^[A-Za-z0-9-]+:[A-Za-z0-9*?]+$`)
@@ -353,18 +358,18 @@ type caller struct {
 	tls     bool
 }
 
-func (b *builder) functionRows(t *cfn.Template, fn *cfn.Resource) ([]Row, error) {
+func (b *builder) functionRows(t *cfn.Template, fn *cfn.Resource) error {
 	path, err := b.net.FunctionPath(t, fn)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	rv, _, err := b.r.Property(t, fn, "Role")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	arn, ok := cfn.String(rv)
 	if !ok {
-		return nil, &cfn.Error{File: t.Name, Resource: fn.LogicalID, Property: "Role", Err: fmt.Errorf("must resolve to a role ARN")}
+		return &cfn.Error{File: t.Name, Resource: fn.LogicalID, Property: "Role", Err: fmt.Errorf("must resolve to a role ARN")}
 	}
 	// The function signs its requests as a session of its execution role;
 	// the session's name is Lambda's choice, unknown here.
@@ -374,11 +379,10 @@ func (b *builder) functionRows(t *cfn.Template, fn *cfn.Resource) ([]Row, error)
 	} else {
 		c.identity = []policy.Policy{{Name: "the policies of role " + arn, Unknown: "the role is not in the templates"}}
 	}
-	var rows []Row
 	for _, bk := range b.buckets {
-		rows = append(rows, b.rows(c, bk)...)
+		b.rows(c, bk)
 	}
-	return rows, nil
+	return nil
 }
 
 func (b *builder) pseudo(t *cfn.Template, name string) string {
@@ -389,8 +393,7 @@ func (b *builder) pseudo(t *cfn.Template, name string) string {
 	return fmt.Sprint(v)
 }
 
-func (b *builder) probeRows() []Row {
-	var rows []Row
+func (b *builder) probeRows() {
 	for _, bk := range b.buckets {
 		t := bk.t
 		part, acct, region := b.pseudo(t, "AWS::Partition"), b.pseudo(t, "AWS::AccountId"), b.pseudo(t, "AWS::Region")
@@ -398,23 +401,22 @@ func (b *builder) probeRows() []Row {
 		admin := []policy.Policy{administrator}
 		tmpl := filepath.Base(t.Name)
 		outside := network.Path{Kind: network.Internet, Reason: "outside any VPC (probe)"}
-		rows = append(rows, b.rows(caller{template: tmpl, name: ProbeConsole, arn: base + "user/console-admin", identity: admin, path: outside, tls: true}, bk)...)
+		b.rows(caller{template: tmpl, name: ProbeConsole, arn: base + "user/console-admin", identity: admin, path: outside, tls: true}, bk)
 		q := b.qualifier(t)
 		deployer := base + "role/cdk-" + q + "-cfn-exec-role-" + acct + "-" + region
-		rows = append(rows, b.rows(caller{template: tmpl, name: ProbeDeployer, arn: deployer, session: sessionARN(deployer, cfn.Symbol("Deployer"+sessionSuffix)), identity: admin, path: network.Path{Kind: network.Internet, Reason: "CloudFormation execution role " + deployer + " (probe)"}, tls: true}, bk)...)
+		b.rows(caller{template: tmpl, name: ProbeDeployer, arn: deployer, session: sessionARN(deployer, cfn.Symbol("Deployer"+sessionSuffix)), identity: admin, path: network.Path{Kind: network.Internet, Reason: "CloudFormation execution role " + deployer + " (probe)"}, tls: true}, bk)
 		plainRole := base + "role/plaintext-admin"
 		plain := caller{template: tmpl, name: ProbePlaintext, arn: plainRole, session: sessionARN(plainRole, cfn.Symbol("Plaintext"+sessionSuffix)), identity: admin, tls: false}
 		eps := b.net.Endpoints()
 		if len(eps) == 0 {
 			plain.path = network.Path{Kind: network.Internet, Reason: "plain HTTP from outside any VPC (probe; no S3 gateway endpoint in the templates)"}
-			rows = append(rows, b.rows(plain, bk)...)
+			b.rows(plain, bk)
 		}
 		for _, ep := range eps {
 			plain.path = network.Path{Kind: network.VPCEndpoint, Endpoint: ep, Reason: "plain HTTP through S3 gateway endpoint " + ep.Resource.LogicalID + " (probe)"}
-			rows = append(rows, b.rows(plain, bk)...)
+			b.rows(plain, bk)
 		}
 	}
-	return rows
 }
 
 var qualifierRE = regexp.MustCompile(`^/cdk-bootstrap/([^/]+)/version$`)
@@ -433,8 +435,8 @@ func (b *builder) qualifier(t *cfn.Template) string {
 	return "hnb659fds"
 }
 
-// rows evaluates every action of one caller on one bucket.
-func (b *builder) rows(c caller, bk *bucket) []Row {
+// rows evaluates every action of one caller on one bucket, into b.out.
+func (b *builder) rows(c caller, bk *bucket) {
 	// The request context and the policies do not depend on the action,
 	// nor does most of each statement's judgement: prepared once per
 	// caller, bucket and resource (the bucket, or some key of it).
@@ -451,7 +453,6 @@ func (b *builder) rows(c caller, bk *bucket) []Row {
 	if c.path.Doubt != "" {
 		pathReason += "; but the request may not leave: " + c.path.Doubt
 	}
-	rows := make([]Row, 0, len(b.opts.Actions))
 	for i, action := range b.opts.Actions {
 		row := Row{
 			Template: c.template, Function: c.name, Bucket: bk.res.LogicalID, Action: action,
@@ -469,9 +470,8 @@ func (b *builder) rows(c caller, bk *bucket) []Row {
 		}
 		row.Decision, row.DecisionReason, row.DecidedBy = decide(c.path, prepared[level], action)
 		row.Reason = row.DecisionReason + "; path: " + row.PathReason
-		rows = append(rows, row)
+		b.out = append(b.out, row)
 	}
-	return rows
 }
 
 // decide is the row's decision: the path's first. A path in doubt (a

@@ -493,12 +493,16 @@ func (st *Statement) resourceJ(res string, buckets []string) judgement {
 		patterns, negate = st.NotResource, true
 	}
 	set := strings.HasSuffix(res, "*")
+	var resElems []elem
+	if set {
+		resElems = compile(res, true, false)
+	}
 	t := No
 	var maybe string
 	for _, p := range patterns {
 		var pt Truth
 		if set {
-			pt = matchElems(compile(p, true, false), compile(res, true, false))
+			pt = matchElems(compile(p, true, false), resElems)
 		} else {
 			pt = globTruth(p, res, false)
 		}

@@ -243,8 +243,8 @@ func globTruth(pattern, value string, fold bool) Truth {
 	if !hasSymbol(pattern) && !hasSymbol(value) {
 		// Most comparisons: plain text, decided without compiling.
 		if fold {
-			if isASCII(pattern) && isASCII(value) {
-				return truthOf(globTextFold(pattern, value))
+			if m, ok := globTextFold(pattern, value); ok {
+				return truthOf(m)
 			}
 			pattern, value = strings.ToLower(pattern), strings.ToLower(value)
 		}
@@ -287,12 +287,16 @@ func globText(p, s string) bool {
 	return pi == len(p)
 }
 
-// globTextFold is globText ignoring ASCII case, for ASCII text (action
-// names), without lower-casing copies.
-func globTextFold(p, s string) bool {
+// globTextFold is globText ignoring ASCII case (action names), without
+// lower-casing copies. ok is false when it meets a byte that is not ASCII,
+// for which the caller lower-cases and retries.
+func globTextFold(p, s string) (match, ok bool) {
 	pi, si := 0, 0
 	starP, starS := -1, 0
 	for si < len(s) {
+		if s[si] >= 0x80 || (pi < len(p) && p[pi] >= 0x80) {
+			return false, false
+		}
 		if pi < len(p) && p[pi] == '*' {
 			starP, starS = pi, si
 			pi++
@@ -308,12 +312,12 @@ func globTextFold(p, s string) bool {
 			pi, si = starP+1, starS
 			continue
 		}
-		return false
+		return false, true
 	}
 	for pi < len(p) && p[pi] == '*' {
 		pi++
 	}
-	return pi == len(p)
+	return pi == len(p), true
 }
 
 func lowerASCII(c byte) byte {
@@ -321,15 +325,6 @@ func lowerASCII(c byte) byte {
 		return c + 'a' - 'A'
 	}
 	return c
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
 }
 
 // equalTruth compares two values that have no wildcards: StringEquals and

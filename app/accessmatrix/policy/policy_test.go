@@ -463,3 +463,24 @@ func reversed(s []string) []string {
 	}
 	return out
 }
+
+// Action names match case-insensitively ("IAM JSON policy elements:
+// Action": "action names are case-insensitive"); ASCII text is folded in
+// place, other text lower-cased first.
+func TestGlobFold(t *testing.T) {
+	for _, tt := range []struct {
+		pattern, value string
+		want           Truth
+	}{
+		{"s3:Get*", "S3:GETOBJECT", Yes},
+		{"s3:get?bject", "s3:GetObject", Yes},
+		{"s3:Put*", "s3:GetObject", No},
+		{"s3:?bject", "s3:Øbject", Yes}, // one rune, two bytes
+		{"s3:Ø*", "S3:øBJECT", Yes},
+		{"s3:ø", "s3:o", No},
+	} {
+		if got := globTruth(tt.pattern, tt.value, true); got != tt.want {
+			t.Errorf("globTruth(%q, %q, fold) = %s, want %s", tt.pattern, tt.value, got, tt.want)
+		}
+	}
+}
