@@ -95,8 +95,9 @@ func isSecurityProperty(typ, path string) bool {
 }
 
 // WriteMarkdown writes the changes for a pull-request reviewer: the
-// security-relevant ones first, grouped by heading, then every added,
-// removed and changed resource.
+// security review first (replacements and retention, then the changes
+// grouped by heading, then cdk-nag suppressions), then every added,
+// removed and changed resource, then the outputs.
 func WriteMarkdown(w io.Writer, oldName, newName string, d *Diff) error {
 	changes := d.Resources
 	var b strings.Builder

@@ -38,6 +38,13 @@ func TestRemoved(t *testing.T) {
 			security: []string{"MyBucket", "P"},
 		},
 		{
+			// AWS::LanguageExtensions allows Fn::If in DeletionPolicy.
+			name:     "a policy decided at deploy time may orphan",
+			old:      `"T": {"Type": "AWS::DynamoDB::Table", "DeletionPolicy": {"Fn::If": ["IsProd", "Retain", "Delete"]}}`,
+			want:     []string{"T: old kept or deleted by DeletionPolicy Fn::If(IsProd, Retain, Delete)"},
+			security: []string{"T"},
+		},
+		{
 			name:     "a queue is deleted",
 			old:      `"Q": {"Type": "AWS::SQS::Queue"}`,
 			want:     []string{"Q: old deleted by default (no DeletionPolicy)"},
