@@ -20,11 +20,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/privates3/privates3/app/internal/cfnlint"
 )
 
-// Version is the cfn-lint the committed table was generated from. Another
-// version carries other schemas: regenerate, and review the table's diff.
-const Version = "1.51.0"
+// Version is the cfn-lint the committed table was generated from: the one
+// the project is tested with. Another version carries other schemas:
+// regenerate, and review the table's diff.
+const Version = cfnlint.Version
 
 // Region is the region whose schemas the table holds. us-east-1 is
 // cfn-lint's default region and the first to get new schemas; about 40 types
@@ -33,7 +36,7 @@ const Version = "1.51.0"
 const Region = "us-east-1"
 
 // ErrNoCfnLint is returned when python3 or its cfnlint module is missing.
-var ErrNoCfnLint = errors.New("cfn-lint is not installed (pip install cfn-lint==" + Version + ")")
+var ErrNoCfnLint = errors.New("cfn-lint is not installed: " + cfnlint.Install)
 
 // script prints {"version": ..., "types": {type: createOnlyProperties}} for
 // every resource type of the region given as its argument; exit status 3
