@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/aws/jsii-runtime-go"
 )
 
 const (
@@ -124,4 +126,13 @@ func TestPipelineProblemsJoinTheOthers(t *testing.T) {
 	if n := strings.Count(err.Error(), "\n") + 1; n != 3 {
 		t.Errorf("got %d lines, want 3 (dev's account, the pipeline's account and connectionArn):\n%v", n, err)
 	}
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	// config, which this package imports, loads the CDK, whose jsii client
+	// starts as the package initializes and leaves its files in $TMPDIR
+	// unless closed.
+	jsii.Close()
+	os.Exit(code)
 }
