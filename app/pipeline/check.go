@@ -1,0 +1,147 @@
+package pipeline
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/privates3/privates3/app/stack"
+)
+
+// The check's rights, the only ones its role in the environment's account
+// has. DescribeStacks reads the outputs (the function names); Invoke runs
+// the two probes. The check calls nothing else (app/postdeploy/probe:
+// StackReader and Invoker are all it is given).
+const (
+	DescribeStacks = "cloudformation:DescribeStacks"
+	InvokeFunction = "lambda:InvokeFunction"
+)
+
+// Check is one environment's post-deploy check in the pipeline.
+//
+// The check runs in the pipeline's account, the stack is in the
+// environment's. The environment's stack makes a role for the check
+// (TargetRole, named TargetRoleName) that may describe that one stack and
+// invoke its uploader and control, nothing else, and that only the check
+// step's role can assume: its trust names the pipeline's account, with
+// aws:PrincipalArn equal to the step role's ARN (a condition rather than
+// the role as principal, so a re-created step role is still trusted; IAM
+// User Guide, "AWS global condition context keys", aws:PrincipalArn). The
+// step's role (StepRole, named StepRoleName, in the pipeline's stack) may
+// assume that one role and gets no CloudFormation or Lambda rights of its
+// own; the check runs with --role-arn. Both names are fixed because each
+// side must name the other before either exists.
+type Check struct {
+	TargetRole awsiam.Role
+	StepRole   awsiam.Role
+	// TargetRoleArn is the target role's ARN as the pipeline's stack
+	// writes it (the step's CHECK_ROLE_ARN).
+	TargetRoleArn *string
+}
+
+// TargetRoleName is the name of the check's role in env's account.
+func TargetRoleName(env string) string { return "PrivateS3-" + env + "-postdeploy-check" }
+
+// StepRoleName is the name of env's check step role in the pipeline's
+// account.
+func StepRoleName(env string) string { return StackName + "-check-" + env }
+
+func newCheck(pipelineStack awscdk.Stack, e stack.EnvStage, pipelineAccount string) *Check {
+	name := e.Env.Name
+	envStack := e.Stack.Stack
+
+	// In the environment's stack.
+	stepArn := awscdk.Arn_Format(&awscdk.ArnComponents{
+		Service: jsii.String("iam"), Region: jsii.String(""), Account: jsii.String(pipelineAccount),
+		Resource: jsii.String("role"), ResourceName: jsii.String(StepRoleName(name)),
+	}, envStack)
+	c := constructs.NewConstruct(envStack, jsii.String("PostDeployCheck"))
+	target := awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
+		RoleName: jsii.String(TargetRoleName(name)),
+		AssumedBy: awsiam.NewPrincipalWithConditions(awsiam.NewAccountPrincipal(jsii.String(pipelineAccount)), &map[string]interface{}{
+			"ArnEquals": map[string]interface{}{"aws:PrincipalArn": stepArn},
+		}),
+		Description: jsii.String("The pipeline's post-deploy check (" + StepRoleName(name) + " in " + pipelineAccount + "): describe this stack, invoke its uploader and control"),
+	})
+	functions := []*string{}
+	for _, id := range []string{"Uploader", "Control"} {
+		if arn := functionArn(envStack, id); arn != nil {
+			functions = append(functions, arn)
+		}
+	}
+	if len(functions) == 0 {
+		panic(fmt.Sprintf("pipeline: stack %s has no Uploader function: the post-deploy check has nothing to invoke", *envStack.StackName()))
+	}
+	// A customer managed policy, as the functions' rights are: not inline
+	// (the HIPAA, NIST and PCI packs ask it), and one place to read them.
+	awsiam.NewManagedPolicy(c, jsii.String("Rights"), &awsiam.ManagedPolicyProps{
+		Roles: &[]awsiam.IRole{target},
+		Statements: &[]awsiam.PolicyStatement{
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid:       jsii.String("DescribeThisStack"),
+				Actions:   jsii.Strings(DescribeStacks),
+				Resources: &[]*string{envStack.StackId()},
+			}),
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid:       jsii.String("InvokeTheProbes"),
+				Actions:   jsii.Strings(InvokeFunction),
+				Resources: &functions,
+			}),
+		},
+	})
+
+	// In the pipeline's stack.
+	targetArn := awscdk.Arn_Format(&awscdk.ArnComponents{
+		Service: jsii.String("iam"), Region: jsii.String(""), Account: jsii.String(e.Env.Account),
+		Resource: jsii.String("role"), ResourceName: jsii.String(TargetRoleName(name)),
+	}, pipelineStack)
+	sc := constructs.NewConstruct(pipelineStack, jsii.String("PostDeployCheck-"+name))
+	step := awsiam.NewRole(sc, jsii.String("Role"), &awsiam.RoleProps{
+		RoleName:    jsii.String(StepRoleName(name)),
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("codebuild.amazonaws.com"), nil),
+		Description: jsii.String("The post-deploy check step of " + name + ": assumes " + TargetRoleName(name) + " in " + e.Env.Account + " and nothing else of its own"),
+	})
+	awsiam.NewManagedPolicy(sc, jsii.String("AssumeCheckRole"), &awsiam.ManagedPolicyProps{
+		Roles: &[]awsiam.IRole{step},
+		Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("AssumeTheCheckRole"),
+			Actions:   jsii.Strings("sts:AssumeRole"),
+			Resources: &[]*string{targetArn},
+		})},
+	})
+	return &Check{TargetRole: target, StepRole: step, TargetRoleArn: targetArn}
+}
+
+// functionArn is the ARN of the function the stack's construct id holds
+// (stack.Compose: Uploader, and Control unless it is left out), or nil.
+func functionArn(st awscdk.Stack, id string) *string {
+	c := st.Node().TryFindChild(jsii.String(id))
+	if c == nil {
+		return nil
+	}
+	fn, ok := c.Node().TryFindChild(jsii.String("Function")).(awslambda.IFunction)
+	if !ok {
+		panic(fmt.Sprintf("pipeline: %s/%s/Function is not a Lambda function", *st.StackName(), id))
+	}
+	return fn.FunctionArn()
+}
+
+// step is the check as a pipeline step after env's stage: the check built
+// by the synth step (bin), run with the target role.
+func (c *Check) step(e stack.EnvStage, bin pipelines.FileSet) pipelines.Step {
+	return pipelines.NewCodeBuildStep(jsii.String("PostDeployCheck"), &pipelines.CodeBuildStepProps{
+		Input: bin,
+		Commands: jsii.Strings(
+			// CodePipeline's artifacts may not keep the executable bit.
+			"chmod +x postdeploy",
+			fmt.Sprintf(`./postdeploy --stack %s --region %s --role-arn "$CHECK_ROLE_ARN"`, stackName(e), e.Env.Region),
+		),
+		Env:  &map[string]*string{"CHECK_ROLE_ARN": c.TargetRoleArn},
+		Role: c.StepRole,
+	})
+}
