@@ -17,6 +17,7 @@ import (
 	"github.com/privates3/privates3/app/config"
 	"github.com/privates3/privates3/app/environments"
 	"github.com/privates3/privates3/app/internal/cdkout"
+	"github.com/privates3/privates3/app/pipeline"
 	"github.com/privates3/privates3/app/stack"
 )
 
@@ -56,24 +57,38 @@ func run() error {
 	all, _ := app.Node().GetAllContext(nil).(map[string]any)
 	get := func(key string) any { return app.Node().TryGetContext(jsii.String(key)) }
 	cfg, err := config.Parse(get)
-	if err = errors.Join(err, config.UnknownKeys(slices.Sorted(maps.Keys(all)))); err != nil {
+	// The pipeline switch is read here, not by config.Parse.
+	keys := slices.DeleteFunc(slices.Sorted(maps.Keys(all)), func(k string) bool { return k == pipeline.ContextKey })
+	if err = errors.Join(err, config.UnknownKeys(keys)); err != nil {
 		return fmt.Errorf("bad context (see README, Configuration):\n%w", err)
 	}
+	withPipeline, err := pipeline.Enabled(get(pipeline.ContextKey))
+	if err != nil {
+		return err
+	}
 	var stacks []built
+	if withPipeline && cfg.Environments == "" {
+		return fmt.Errorf("context %q needs \"environments\": the pipeline deploys the environments of a file, and reads its own account, region and source from the file's \"pipeline\" object (see README, Pipeline)", pipeline.ContextKey)
+	}
 	if file := cfg.Environments; file != "" {
 		for _, k := range config.Keys {
 			if _, set := all[k]; set && k != "environments" {
 				return fmt.Errorf("context %q is set together with \"environments\": set it per environment in %s instead", k, file)
 			}
 		}
+		given := file
 		if !filepath.IsAbs(file) {
 			file = filepath.Join(root, file)
 		}
-		envs, err := environments.Load(file)
+		f, err := environments.LoadFile(file)
 		if err != nil {
 			return err
 		}
-		for _, s := range stack.NewEnvironments(app, envs, root) {
+		stages, err := newStages(app, f, given, file, root, withPipeline)
+		if err != nil {
+			return err
+		}
+		for _, s := range stages {
 			stage := s.Stage
 			stacks = append(stacks, built{cfg: s.Config, st: s.Stack, dir: func() string { return *stage.Synth(nil).Directory() }})
 		}
@@ -100,6 +115,27 @@ func run() error {
 		errs = append(errs, stack.CheckInvariants(b.cfg, root, path, template, b.st.External))
 	}
 	return errors.Join(errs...)
+}
+
+// newStages makes the environments' stages: plain ones, or (withPipeline)
+// the pipeline's stack and the stages it deploys. given is the file as the
+// context names it, path the same file made absolute.
+func newStages(app awscdk.App, f environments.File, given, path, root string, withPipeline bool) ([]stack.EnvStage, error) {
+	if !withPipeline {
+		return stack.NewEnvironments(app, f.Environments, root), nil
+	}
+	if f.Pipeline == nil {
+		return nil, fmt.Errorf("%s: no \"pipeline\" object: give the pipeline's account, region, repository, branch and connectionArn (see README, Pipeline)", given)
+	}
+	rel, err := filepath.Rel(root, path)
+	if err != nil {
+		return nil, err
+	}
+	p, err := pipeline.New(app, pipeline.Props{File: filepath.ToSlash(rel), Root: root, Environments: f.Environments, Settings: *f.Pipeline})
+	if err != nil {
+		return nil, err
+	}
+	return p.Stages, nil
 }
 
 // built is one stack the app composed, and where its template is written.
