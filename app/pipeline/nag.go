@@ -29,6 +29,14 @@ func suppressPipelineFindings(cp pipelines.CodePipeline) {
 			"Resource::*",
 			regex(`^Resource::arn:\*:iam::\d{12}:role/\*$`),
 		}})
+	// In another region CodePipeline keeps the artifacts in the support
+	// stack's replication bucket, encrypted with a key this stack knows by
+	// alias only.
+	suppress(child(cp, "Pipeline", "Role"), true, &cdknag.NagPackSuppression{
+		Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String(whyReplication), AppliesTo: &[]interface{}{
+			"Resource::*",
+			regex(`^Resource::arn:[^:]+:s3:::privates3-pipeline-supporeplicationbucket[0-9a-f]+/\*$`),
+		}})
 	// The asset publishing projects share one role, which CDK Pipelines
 	// grants the CodeBuild logs and report groups of all of them, and the
 	// starting of their builds.
@@ -48,6 +56,24 @@ func child(c constructs.IConstruct, path ...string) constructs.IConstruct {
 		c = c.Node().FindChild(jsii.String(id))
 	}
 	return c
+}
+
+// suppressSupportStack covers CodePipeline's support stack of another
+// region: its replication bucket holds a copy of the run's artifacts there
+// for the deploy actions of that region.
+func suppressSupportStack(c constructs.IConstruct) {
+	suppress(c, true,
+		rule("AwsSolutions-S1", whyReplicaBucket),
+		rule("HIPAA.Security-S3BucketLoggingEnabled", whyReplicaBucket),
+		rule("NIST.800.53.R5-S3BucketLoggingEnabled", whyReplicaBucket),
+		rule("PCI.DSS.321-S3BucketLoggingEnabled", whyReplicaBucket),
+		rule("HIPAA.Security-S3BucketVersioningEnabled", whyReplicaBucket),
+		rule("NIST.800.53.R5-S3BucketVersioningEnabled", whyReplicaBucket),
+		rule("PCI.DSS.321-S3BucketVersioningEnabled", whyReplicaBucket),
+		rule("HIPAA.Security-S3BucketReplicationEnabled", whyReplicaBucket),
+		rule("NIST.800.53.R5-S3BucketReplicationEnabled", whyReplicaBucket),
+		rule("PCI.DSS.321-S3BucketReplicationEnabled", whyReplicaBucket),
+	)
 }
 
 // suppressStepRole covers what CDK Pipelines adds to a check step's role
@@ -84,6 +110,8 @@ const (
 	whyInline         = "CDK Pipelines writes every grant to its roles into the role's default (inline) policy as it wires the pipeline; our own rights (the check's sts:AssumeRole) are a customer managed policy."
 	whySelfMutation   = "The self-mutation step is `cdk deploy` of the pipeline's stack: cloudformation:DescribeStacks and s3:ListBucket on * (the CLI's reads of stacks and the bootstrap bucket), and sts:AssumeRole on this account's roles, only those tagged aws-cdk:bootstrap-role deploy, file-publishing or image-publishing."
 	whyAssetRole      = "CDK Pipelines' asset publishing projects share one role: granted the logs and report groups of the account's /aws/codebuild namespace (there is one project per asset), and codebuild:StartBuild, BatchGetBuilds and StopBuild on * as the asset actions' role; its sts:AssumeRole is only on the environments' file-publishing roles."
+	whyReplication    = "CodePipeline's grants on the support stack's replication bucket (its objects) and key of another region: the key lives in that region's stack and is named here by alias, so CDK writes its KMS statement on *."
+	whyReplicaBucket  = "CodePipeline's replication bucket in another region holds a copy of each run's artifacts for that region's deploy actions; CDK makes it (KMS-encrypted with a rotating key, TLS only), each run copies its own artifacts there under new keys, and the pipeline's own artifact bucket is the versioned, logged original."
 	whyNoOAuth        = "The projects take their input from CodePipeline (source type CODEPIPELINE), not from a repository: the repository is read by the pipeline's source action through the CodeStar connection, which authorizes with the host's own app installation, so there is no OAuth setting on a project to make."
 )
 

@@ -123,8 +123,12 @@ func New(app awscdk.App, p Props) (*Pipeline, error) {
 		PipelineName: jsii.String("PrivateS3"),
 		Synth:        synth,
 		// Deploying to other accounts needs the artifacts encrypted with a
-		// key their deploy roles are granted: the bucket's own.
-		ArtifactBucket: newArtifactBucket(st),
+		// key their deploy roles are granted: the bucket's own, and in
+		// another region the replication bucket's, which CDK makes with a
+		// key (rotating) only with CrossAccountKeys.
+		ArtifactBucket:    newArtifactBucket(st),
+		CrossAccountKeys:  jsii.Bool(true),
+		EnableKeyRotation: jsii.Bool(true),
 		// The self-mutation step deploys the pipeline with the CLI that
 		// package.json pins, not npm's latest.
 		CliVersion: jsii.String(cli),
@@ -147,6 +151,14 @@ func New(app awscdk.App, p Props) (*Pipeline, error) {
 	cp.BuildPipeline()
 	stack.ApplyNagPacks(st)
 	suppressPipelineFindings(cp)
+	for _, c := range *app.Node().Children() {
+		// CodePipeline's support stacks, one per other region it deploys
+		// to, in the pipeline's account: a replication bucket and its key.
+		if strings.HasPrefix(*c.Node().Id(), "cross-region-stack-") {
+			stack.ApplyNagPacks(c)
+			suppressSupportStack(c)
+		}
+	}
 	for _, c := range out.Checks {
 		suppressStepRole(c.StepRole)
 	}

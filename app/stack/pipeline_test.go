@@ -464,3 +464,71 @@ func init() {
 		cfnlint.Exemption{Rule: "W3010", Resource: "NetworkVpcIsolatedSubnet2Subnet*", Reason: "an environment's stack is for one account and region: its new VPC's subnets name the availability zones CDK looked up there (cdk.context.json), which is what a concrete environment means"},
 	)
 }
+
+// An environment in another region: CodePipeline adds a support stack in
+// the pipeline's account and that region (its replication bucket, with a
+// key, which CrossAccountKeys asks for), the stage deploys there, and
+// cdk-nag, which runs on the support stack too, finds nothing
+// unsuppressed.
+func TestPipelineOtherRegion(t *testing.T) {
+	f := synthPipeline(t).file
+	envs := slices.Clone(f.Environments)
+	envs[1].Region, envs[1].PrefixListId = "eu-central-1", "pl-6ea54007"
+	app := newApp(map[string]any{
+		"availability-zones:account=111111111111:region=eu-west-1":    []any{"eu-west-1a", "eu-west-1b"},
+		"availability-zones:account=222222222222:region=eu-central-1": []any{"eu-central-1a", "eu-central-1b"},
+	})
+	p, err := pipeline.New(app, pipeline.Props{File: pipelineFile, Root: root, Environments: envs, Settings: *f.Pipeline})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := *app.Synth(nil).Directory()
+	var m struct {
+		Artifacts map[string]struct {
+			Type        string `json:"type"`
+			Environment string `json:"environment"`
+			Properties  struct {
+				StackName string `json:"stackName"`
+			} `json:"properties"`
+		} `json:"artifacts"`
+	}
+	if err := json.Unmarshal(mustRead(t, filepath.Join(dir, "manifest.json")), &m); err != nil {
+		t.Fatal(err)
+	}
+	support := ""
+	for _, a := range m.Artifacts {
+		if a.Properties.StackName == pipeline.StackName+"-support-eu-central-1" {
+			support = a.Environment
+		}
+	}
+	equal(t, "support stack's environment", support, "aws://999999999999/eu-central-1")
+	var tp tmpl
+	if err := json.Unmarshal(mustRead(t, filepath.Join(dir, *p.Stack.TemplateFile())), &tp); err != nil {
+		t.Fatal(err)
+	}
+	_, cp := tp.one(t, "AWS::CodePipeline::Pipeline", "Pipeline")
+	for _, st := range get(props(cp), "Stages").([]any) {
+		if get(st, "Name") != "prod" {
+			continue
+		}
+		for _, a := range get(st, "Actions").([]any) {
+			if provider(a.(map[string]any)) == "CloudFormation" && get(a, "Region") != "eu-central-1" {
+				t.Errorf("prod action %v in region %v, want eu-central-1", get(a, "Name"), get(a, "Region"))
+			}
+		}
+	}
+	dirs := []string{dir}
+	for _, e := range p.Stages {
+		dirs = append(dirs, *e.Stage.Synth(nil).Directory())
+	}
+	for _, d := range dirs {
+		for _, w := range assemblyMessages(t, d, "aws:cdk:warning") {
+			if isNagRule(w) {
+				t.Errorf("cdk-nag warning: %s", w)
+			}
+		}
+		for _, e := range assemblyMessages(t, d, "aws:cdk:error") {
+			t.Errorf("error annotation: %s", e)
+		}
+	}
+}
