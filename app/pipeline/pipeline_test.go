@@ -84,7 +84,7 @@ func TestSynthCommands(t *testing.T) {
 		"npm ci\n",
 		"synth --quiet -c environments=examples/pipeline.json -c pipeline=true\n",
 		"go run ./app/accessmatrix " + StageTemplates + "\n",
-		"go run ./app/guardcheck " + StageTemplates + "\n",
+		"go run ./app/guardcheck -allow-unused " + StageTemplates + "\n",
 		"-o postdeploy-bin/postdeploy ./app/postdeploy",
 	} {
 		if !strings.Contains(got, want) {
