@@ -41,6 +41,7 @@ func TestRun(t *testing.T) {
 		{"summary by default", []string{private}, 0, "  EndpointFunction (vpc-endpoint S3Endpoint): 4 allowed: s3:GetObject, s3:ListBucket, s3:PutObject, s3:PutObjectTagging\n      102 implicit-deny\n", "", false},
 		{"summary of every action", []string{private}, 0, "  @console (internet): 0 of 106 S3 actions allowed\n      106 explicit-deny by bucket policy DataPolicy statement \"DenyOutsideEndpoint\"\n", "", false},
 		{"summary of the app", []string{filepath.Join("testdata", "cdk-privates3-dev.template.json")}, 0, "  @deployer (internet): bucket-level only (62 of 62 bucket actions, 0 of 44 object actions)\n", "", false},
+		{"two stages: a bucket's rows under its template, the other's functions by theirs", []string{filepath.Join("testdata", "stages", "devPrivateS3dev38B48B8E.template.json"), filepath.Join("testdata", "stages", "prodPrivateS3prodD8827722.template.json")}, 0, "prodPrivateS3prodD8827722.template.json: bucket Storage6B64FB91\n  devPrivateS3dev38B48B8E.template.json ControlFunction8A0764F3 (internet): 0 of 106 S3 actions allowed\n", "", false},
 		{"summary of chosen actions", []string{"--action", "s3:GetObject", "--action", "s3:PutBucketPolicy", private}, 0, "  OutsideFunction (internet): 0 of 2 S3 actions allowed\n", "", false},
 		{"rows", []string{"--rows", "--action", "s3:PutObject", private}, 0, "EndpointFunction  Data    s3:PutObject  vpc-endpoint  S3Endpoint  allowed", "", false},
 		{"table says what it assumed", []string{private}, 0, "ASSUMED\n  AWS::Partition=aws", "", false},

@@ -83,7 +83,9 @@ func TestResolve(t *testing.T) {
 		{"find in map by literal key", `{"Fn::FindInMap": ["PrefixLists", "us-east-1", "s3"]}`, "pl-63a5400a"},
 		{"find in map by region stays symbolic", `{"Fn::FindInMap": ["PrefixLists", {"Ref": "AWS::Region"}, "s3"]}`, "${Fn::FindInMap:PrefixLists.${AWS::Region}.s3}"},
 		{"find in map where every region agrees", `{"Fn::FindInMap": ["Same", {"Ref": "AWS::Region"}, "k"]}`, "v"},
-		{"import from a given template", `{"Fn::ImportValue": "${AWS::StackName}-DataArn"}`, "arn:${AWS::Partition}:s3:::${Data}"},
+		{"import from a given template", `{"Fn::ImportValue": {"Fn::Sub": "${AWS::StackName}-DataArn"}}`, "arn:${AWS::Partition}:s3:::${Data}"},
+		// With two templates each is a stack of its own.
+		{"stack name of one of two templates", `{"Ref": "AWS::StackName"}`, "${base#AWS::StackName}"},
 		{"import from elsewhere stays symbolic", `{"Fn::ImportValue": "shared-vpc-id"}`, "${Fn::ImportValue:shared-vpc-id}"},
 	}
 	for _, tt := range tests {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"path"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strconv"
@@ -25,11 +27,28 @@ type Options struct {
 }
 
 // Resolver resolves intrinsic functions across a set of templates, so that
-// Fn::ImportValue can follow an export from one template to another.
+// Fn::ImportValue can follow an export from one template to another, and
+// an SSM parameter one template writes to the template that reads it.
+//
+// A logical id, a parameter name and a mapping name are local to their
+// template: two templates given together (one stage per environment) may
+// both have a Storage6B64FB91, which are two buckets. The symbol of such a
+// name says whose it is when another template defines the same name:
+// "${dev#Storage6B64FB91}" (see LocalSymbol and Scope). A name that only
+// one template defines keeps its plain symbol, "${Storage6B64FB91}", so a
+// single template resolves as it always has.
 type Resolver struct {
 	opts      Options
 	templates []*Template
 	exports   map[string]export
+	// labels name each template in its qualified symbols; shared lists
+	// the names (logical ids, parameters; mappings under "Fn::FindInMap:")
+	// that more than one template defines.
+	labels map[*Template]string
+	shared map[string]bool
+	// ssm caches, by SSM parameter name, the one template resource that
+	// writes it (nil when none, several or an uncertain one may).
+	ssm map[string]*ssmWriter
 	// active guards against cycles (a bucket whose BucketName refers to
 	// itself, conditions that refer to each other): resolution would
 	// otherwise recurse forever.
@@ -39,6 +58,12 @@ type Resolver struct {
 type export struct {
 	t   *Template
 	out string
+}
+
+// ssmWriter is an AWS::SSM::Parameter resource of one of the templates.
+type ssmWriter struct {
+	t   *Template
+	res *Resource
 }
 
 // noValue stands for AWS::NoValue until the enclosing object or list drops
@@ -54,7 +79,8 @@ var errUnknown = errors.New("unknown offline")
 // NewResolver indexes the exports of all templates. Two templates exporting
 // the same name is an error, as it is for CloudFormation in one region.
 func NewResolver(opts Options, templates ...*Template) (*Resolver, error) {
-	r := &Resolver{opts: opts, templates: templates, exports: map[string]export{}, active: map[string]bool{}}
+	r := &Resolver{opts: opts, templates: templates, exports: map[string]export{}, active: map[string]bool{}, ssm: map[string]*ssmWriter{}}
+	r.scope()
 	for _, t := range templates {
 		for _, id := range slices.Sorted(maps.Keys(t.Outputs)) {
 			o := t.Outputs[id]
@@ -80,6 +106,105 @@ func NewResolver(opts Options, templates ...*Template) (*Resolver, error) {
 
 // Templates returns the templates the resolver was built with.
 func (r *Resolver) Templates() []*Template { return r.templates }
+
+// scope labels the templates and finds the names more than one defines.
+func (r *Resolver) scope() {
+	r.labels = map[*Template]string{}
+	r.shared = map[string]bool{}
+	if len(r.templates) < 2 {
+		return
+	}
+	defined := map[string]int{}
+	for _, t := range r.templates {
+		names := map[string]bool{}
+		for id := range t.Resources {
+			names[id] = true
+		}
+		for id := range t.Parameters {
+			names[id] = true
+		}
+		for id := range t.Mappings {
+			names["Fn::FindInMap:"+id] = true
+		}
+		for n := range names {
+			defined[n]++
+		}
+	}
+	for n, c := range defined {
+		if c > 1 {
+			r.shared[n] = true
+		}
+	}
+	// The label is the file's base name without its extension
+	// (devPrivateS3dev38B48B8E for cdk.out/assembly-dev/
+	// devPrivateS3dev38B48B8E.template.json); the whole path when two base
+	// names agree; a counter after that (the same file given twice).
+	byBase := map[string]int{}
+	for _, t := range r.templates {
+		byBase[label(path.Base(filepath.ToSlash(t.Name)))]++
+	}
+	used := map[string]bool{}
+	for i, t := range r.templates {
+		l := label(path.Base(filepath.ToSlash(t.Name)))
+		if byBase[l] > 1 {
+			l = label(filepath.ToSlash(t.Name))
+		}
+		if l == "" || used[l] {
+			l = fmt.Sprintf("%s-%d", l, i+1)
+		}
+		used[l] = true
+		r.labels[t] = l
+	}
+}
+
+// label makes a file name into a template label: its extensions cut, and
+// every character that could end or open a symbol, or that policies and
+// ARNs split on ("/", ":"), replaced, as is "#", which ends a label.
+func label(name string) string {
+	for _, ext := range []string{".json", ".yaml", ".yml", ".template"} {
+		name = strings.TrimSuffix(name, ext)
+	}
+	return strings.Map(func(c rune) rune {
+		switch c {
+		case '$', '{', '}', '/', ':', '#', ' ', '\t', '\n':
+			return '_'
+		}
+		return c
+	}, name)
+}
+
+// LocalSymbol is the symbol of name+suffix, where name is a logical id or a
+// parameter of t (suffix, such as ".Arn", is what follows it): "${name}"
+// when no other template defines name, otherwise "${label#name}" with t's
+// label, so that equal logical ids of two templates are two values. The
+// "#" keeps the symbol whole wherever ARNs and policies are split on "/"
+// or ":".
+func (r *Resolver) LocalSymbol(t *Template, name, suffix string) string {
+	if r.shared[name] {
+		return Symbol(r.labels[t] + "#" + name + suffix)
+	}
+	return Symbol(name + suffix)
+}
+
+// Scope splits a symbol into the template it is local to and its name
+// there: ${dev#Storage6B64FB91} is Storage6B64FB91 of the template labelled
+// dev. A symbol without a label returns a nil template and its name: a
+// name at most one template defines, a pseudo parameter, an import.
+func (r *Resolver) Scope(symbol string) (*Template, string) {
+	name := strings.TrimSuffix(strings.TrimPrefix(symbol, "${"), "}")
+	if len(r.labels) == 0 {
+		return nil, name
+	}
+	var best *Template
+	rest := name
+	for _, t := range r.templates {
+		l := r.labels[t]
+		if after, ok := strings.CutPrefix(name, l+"#"); ok && (best == nil || len(l) > len(r.labels[best])) {
+			best, rest = t, after
+		}
+	}
+	return best, rest
+}
 
 // Property resolves one top-level property of a resource. ok is false when
 // the property is absent or resolves to AWS::NoValue.
@@ -374,6 +499,10 @@ func (r *Resolver) ref(t *Template, name string) (any, error) {
 		return noValue, nil
 	}
 	if pseudoParameters[name] {
+		if _, given := r.value(name); !given && (name == "AWS::StackName" || name == "AWS::StackId") && len(r.templates) > 1 {
+			// Each template is a stack of its own.
+			return Symbol(r.labels[t] + "#" + name), nil
+		}
 		return r.pseudo(name), nil
 	}
 	if p, ok := t.Parameters[name]; ok {
@@ -381,14 +510,20 @@ func (r *Resolver) ref(t *Template, name string) (any, error) {
 			return r.paramValue(p, v), nil
 		}
 		// SSM parameter types hold the parameter's name as Default, not
-		// its value, so the value stays unknown.
-		if p.HasDefault && !strings.HasPrefix(p.Type, "AWS::SSM::") {
+		// its value: the value is known only when another of the
+		// templates writes that parameter.
+		if p.HasDefault && strings.HasPrefix(p.Type, "AWS::SSM::") {
+			v, ok, err := r.ssmValue(t, p)
+			if err != nil || ok {
+				return v, err
+			}
+		} else if p.HasDefault {
 			if s, ok := scalarString(p.Default); ok {
 				return r.paramValue(p, s), nil
 			}
 			return p.Default, nil
 		}
-		return Symbol(name), nil
+		return r.LocalSymbol(t, name, ""), nil
 	}
 	res, ok := t.Resources[name]
 	if !ok {
@@ -420,7 +555,94 @@ func (r *Resolver) ref(t *Template, name string) (any, error) {
 			}
 		}
 	}
-	return Symbol(name), nil
+	return r.LocalSymbol(t, name, ""), nil
+}
+
+// ssmValue is the value of an SSM parameter-typed parameter when another
+// of the templates writes the parameter it names: one AWS::SSM::Parameter
+// resource, created, whose Name is that name. ok is false when none does,
+// when several may, or when the type is not a plain string.
+func (r *Resolver) ssmValue(t *Template, p Parameter) (any, bool, error) {
+	name, isString := p.Default.(string)
+	if p.Type != "AWS::SSM::Parameter::Value<String>" || !isString || name == "" || IsSymbolic(name) || len(r.templates) < 2 {
+		return nil, false, nil
+	}
+	w, cached := r.ssm[name]
+	if !cached {
+		// A writer's Name may itself be read from SSM.
+		key := "ssm-writer:" + name
+		if r.active[key] {
+			return nil, false, nil
+		}
+		r.active[key] = true
+		w = r.ssmWriterOf(name)
+		delete(r.active, key)
+		r.ssm[name] = w
+	}
+	if w == nil || w.t == t {
+		// A template reads its own parameter at deploy time, before it
+		// writes it: what it reads is the previous deployment's value.
+		return nil, false, nil
+	}
+	key := "ssm:" + name
+	if r.active[key] {
+		return nil, false, fmt.Errorf("SSM parameter %q: cycle", name)
+	}
+	r.active[key] = true
+	defer delete(r.active, key)
+	raw, ok := w.res.Properties["Value"]
+	if !ok {
+		return nil, false, nil
+	}
+	v, err := r.resolve(w.t, raw, "Value")
+	if err != nil {
+		return nil, false, r.wrap(w.t, w.res.LogicalID, "Value", err)
+	}
+	if _, ok := scalarString(v); !ok {
+		return nil, false, nil
+	}
+	return v, true, nil
+}
+
+// ssmWriterOf finds the one resource that writes the SSM parameter name.
+// A writer whose Name or Condition is unknown offline may be one, so it
+// rules the link out, as do two writers.
+func (r *Resolver) ssmWriterOf(name string) *ssmWriter {
+	var found *ssmWriter
+	for _, t := range r.templates {
+		for _, id := range slices.Sorted(maps.Keys(t.Resources)) {
+			res := t.Resources[id]
+			if res.Type != "AWS::SSM::Parameter" {
+				continue
+			}
+			raw, ok := res.Properties["Name"]
+			if !ok {
+				continue // CloudFormation generates a name: not this one
+			}
+			v, err := r.resolve(t, raw, "Name")
+			s, isString := scalarString(v)
+			switch {
+			case err != nil || !isString:
+				return nil
+			case IsSymbolic(s):
+				// It may be name, unless its literal start says not.
+				if strings.HasPrefix(name, s[:strings.Index(s, "${")]) {
+					return nil
+				}
+				continue
+			case s != name:
+				continue
+			}
+			exists, err := r.Exists(t, res)
+			if err != nil || (exists && found != nil) {
+				return nil
+			}
+			if exists {
+				found = &ssmWriter{t: t, res: res}
+			}
+		}
+	}
+	return found
 }
 
 func (r *Resolver) paramValue(p Parameter, s string) any {
@@ -466,7 +688,7 @@ func (r *Resolver) getAtt(t *Template, resID, attr string) (any, error) {
 		}
 		return "arn:" + r.pseudo("AWS::Partition") + ":iam::" + r.pseudo("AWS::AccountId") + ":role" + p + fmt.Sprint(name), nil
 	}
-	return Symbol(resID + "." + attr), nil
+	return r.LocalSymbol(t, resID, "."+attr), nil
 }
 
 func (r *Resolver) sub(t *Template, arg any, path string) (any, error) {
@@ -558,10 +780,16 @@ func (r *Resolver) findInMap(t *Template, arg any, path string) (any, error) {
 		}
 		keys[i] = s
 	}
+	symbol := func() string {
+		if r.shared["Fn::FindInMap:"+keys[0]] {
+			return Symbol(r.labels[t] + "#Fn::FindInMap:" + strings.Join(keys, "."))
+		}
+		return Symbol("Fn::FindInMap:" + strings.Join(keys, "."))
+	}
 	m, ok := t.Mappings[keys[0]].(map[string]any)
 	if !ok {
 		if IsSymbolic(keys[0]) {
-			return Symbol("Fn::FindInMap:" + strings.Join(keys, ".")), nil
+			return symbol(), nil
 		}
 		return nil, fmt.Errorf("Fn::FindInMap: unknown mapping %q", keys[0])
 	}
@@ -590,7 +818,7 @@ func (r *Resolver) findInMap(t *Template, arg any, path string) (any, error) {
 		if n > 0 && !IsSymbolic(keys[2]) {
 			return r.resolve(t, same, path)
 		}
-		return Symbol("Fn::FindInMap:" + strings.Join(keys, ".")), nil
+		return symbol(), nil
 	}
 	top, ok := m[keys[1]].(map[string]any)
 	if ok {

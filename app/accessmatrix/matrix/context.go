@@ -96,7 +96,13 @@ func (b *builder) request(c caller, bk *bucket) policy.Request {
 // origin says, for the reason of an unknown decision, where a symbol comes
 // from and, when it can be given, how.
 func (b *builder) origin(symbol string) string {
-	name := strings.TrimSuffix(strings.TrimPrefix(symbol, "${"), "}")
+	// A symbol local to one template names it (${dev#Storage6B64FB91});
+	// it is explained from that template alone.
+	scope, name := b.r.Scope(symbol)
+	templates := b.r.Templates()
+	if scope != nil {
+		templates = []*cfn.Template{scope}
+	}
 	switch {
 	case name == "AWS::AccountId", name == "AWS::Region", name == "AWS::Partition":
 		return "known only at deploy (--set " + name + "=...)"
@@ -117,9 +123,12 @@ func (b *builder) origin(symbol string) string {
 	case strings.HasPrefix(name, "aws:") || strings.HasPrefix(name, "s3:"):
 		return "a policy variable, filled in from each request"
 	}
-	for _, t := range b.r.Templates() {
+	for _, t := range templates {
 		if p, ok := t.Parameters[name]; ok {
 			if strings.HasPrefix(p.Type, "AWS::SSM::") {
+				if ssm, ok := p.Default.(string); ok && ssm != "" {
+					return "the value of SSM parameter " + ssm + ", read at deploy, which no other template given is known to write (give the one that does, or --set " + name + "=...)"
+				}
 				return "an SSM parameter's value, read at deploy"
 			}
 			return "a parameter without a default (--set " + name + "=...)"

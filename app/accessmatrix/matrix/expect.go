@@ -11,9 +11,12 @@ import (
 )
 
 // Expectation is one invariant: every row matching Template, Function,
-// Bucket, Action and Resource must have Decision (and Path, when set).
-// Template, Function, Bucket and Action match exactly or as a glob
-// ("Uploader*", "s3:*"), because CDK logical ids carry hash suffixes.
+// Bucket, BucketTemplate, Action and Resource must have Decision (and
+// Path, when set). Template, Function, Bucket, BucketTemplate and Action
+// match exactly or as a glob ("Uploader*", "s3:*"), because CDK logical
+// ids carry hash suffixes. Template is the function's template (the
+// bucket's for a probe), BucketTemplate the bucket's; a row whose bucket
+// is of the function's own template has it equal to Template.
 // Resource, when set, narrows the rows to the actions on the bucket
 // ("bucket") or on its objects ("object"), as S3's Service Authorization
 // Reference gives each action's resource type. An expectation that
@@ -23,10 +26,13 @@ type Expectation struct {
 	Template string `json:"template,omitempty"`
 	Function string `json:"function"`
 	Bucket   string `json:"bucket,omitempty"`
-	Action   string `json:"action"`
-	Resource string `json:"resource,omitempty"`
-	Path     string `json:"path,omitempty"`
-	Decision string `json:"decision"`
+	// BucketTemplate narrows the rows to the buckets of the templates it
+	// matches.
+	BucketTemplate string `json:"bucketTemplate,omitempty"`
+	Action         string `json:"action"`
+	Resource       string `json:"resource,omitempty"`
+	Path           string `json:"path,omitempty"`
+	Decision       string `json:"decision"`
 	// Why explains the invariant; printed with a mismatch.
 	Why string `json:"why,omitempty"`
 }
@@ -86,7 +92,7 @@ func ParseExpectations(data []byte) ([]Expectation, error) {
 		if e.Path != "" && !validPaths[e.Path] {
 			return nil, fmt.Errorf("expectation %d: path %q is not one of internet, vpc-endpoint, nat, none, unknown", i, e.Path)
 		}
-		for _, p := range []string{e.Template, e.Function, e.Bucket, e.Action} {
+		for _, p := range []string{e.Template, e.Function, e.Bucket, e.BucketTemplate, e.Action} {
 			if _, err := path.Match(p, ""); err != nil {
 				return nil, fmt.Errorf("expectation %d: bad pattern %q: %w", i, p, err)
 			}
@@ -153,7 +159,11 @@ func glob(pattern, s string) bool {
 }
 
 func (e Expectation) matches(r Row) bool {
-	return glob(e.Template, r.Template) && glob(e.Function, r.Function) && glob(e.Bucket, r.Bucket) &&
+	bucketTemplate := r.BucketTemplate
+	if bucketTemplate == "" {
+		bucketTemplate = r.Template
+	}
+	return glob(e.Template, r.Template) && glob(e.Function, r.Function) && glob(e.Bucket, r.Bucket) && glob(e.BucketTemplate, bucketTemplate) &&
 		glob(strings.ToLower(e.Action), strings.ToLower(r.Action)) && e.level(r.Action)
 }
 
@@ -182,7 +192,7 @@ func Check(rows []Row, exps []Expectation) []Mismatch {
 				problems = append(problems, fmt.Sprintf("path %s, want %s", r.Path, e.Path))
 			}
 			if len(problems) > 0 {
-				out = append(out, Mismatch{Expectation: e, Row: r, Problem: fmt.Sprintf("%s %s on %s: %s (%s)", r.Function, r.Action, r.Bucket, strings.Join(problems, ", "), r.Reason)})
+				out = append(out, Mismatch{Expectation: e, Row: r, Problem: fmt.Sprintf("%s %s on %s: %s (%s)", r.Function, r.Action, r.bucketName(), strings.Join(problems, ", "), r.Reason)})
 			}
 		}
 		if n == 0 {

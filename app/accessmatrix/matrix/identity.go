@@ -198,18 +198,18 @@ func (b *builder) managedPolicyArns(ro *role) error {
 	return nil
 }
 
-// findByRef finds a resource of the given type whose Ref equals ref.
+// findByRef finds a resource of the given type whose Ref equals ref, in
+// t first. Equal logical ids of two templates resolve to two symbols, so
+// only the resource ref names matches.
 func (b *builder) findByRef(t *cfn.Template, ref, typ string) (*cfn.Resource, *cfn.Template) {
 	if !strings.HasPrefix(ref, "${") || !strings.HasSuffix(ref, "}") {
 		return nil, nil
 	}
-	id := ref[2 : len(ref)-1]
-	if res, ok := t.Resources[id]; ok && res.Type == typ {
-		return res, t
-	}
-	for _, o := range b.r.Templates() {
-		if res, ok := o.Resources[id]; ok && res.Type == typ {
-			return res, o
+	for _, o := range append([]*cfn.Template{t}, b.r.Templates()...) {
+		for _, res := range o.ResourcesOfType(typ) {
+			if v, err := b.r.Ref(o, res.LogicalID); err == nil && v == ref {
+				return res, o
+			}
 		}
 	}
 	return nil, nil

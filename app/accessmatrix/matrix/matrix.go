@@ -79,7 +79,12 @@ type Row struct {
 	Function string `json:"function"`
 	// Bucket is the bucket's logical id.
 	Bucket string `json:"bucket"`
-	Action string `json:"action"`
+	// BucketTemplate is the base name of the bucket's template when it is
+	// not Template: a function's rows on the buckets of another of the
+	// templates given together. Logical ids are local to a template, so
+	// Storage6B64FB91 of two templates is two buckets.
+	BucketTemplate string `json:"bucketTemplate,omitempty"`
+	Action         string `json:"action"`
 	// Resource is the ARN the action was evaluated on: the bucket's for a
 	// bucket-level action, the bucket's followed by "/*" ("some key") for
 	// an object-level one (see s3actions).
@@ -220,11 +225,14 @@ func buildWith(opts Options, observe func(caller, *bucket, policy.Request, polic
 		return nil, err
 	}
 	// Room for every row at once: one per caller, bucket and action.
-	callers := 3 + max(len(b.net.Endpoints()), 1) - 1
+	n := 0
 	for _, t := range templates {
-		callers += len(t.ResourcesOfType("AWS::Lambda::Function"))
+		n += len(t.ResourcesOfType("AWS::Lambda::Function")) * len(b.buckets)
 	}
-	b.out = make([]Row, 0, callers*len(b.buckets)*len(opts.Actions))
+	for _, bk := range b.buckets {
+		n += 2 + max(len(b.probeEndpoints(bk.t)), 1)
+	}
+	b.out = make([]Row, 0, n*len(opts.Actions))
 	for _, t := range templates {
 		for _, fn := range t.ResourcesOfType("AWS::Lambda::Function") {
 			ok, err := r.Exists(t, fn)
@@ -347,6 +355,8 @@ func (b *builder) arnAndName(c placed) (arn, name string, err error) {
 
 // caller is whoever sends the requests of one group of rows.
 type caller struct {
+	// t is the template of the function, or of the bucket for a probe.
+	t        *cfn.Template
 	template string
 	name     string
 	arn      string
@@ -373,7 +383,7 @@ func (b *builder) functionRows(t *cfn.Template, fn *cfn.Resource) error {
 	}
 	// The function signs its requests as a session of its execution role;
 	// the session's name is Lambda's choice, unknown here.
-	c := caller{template: filepath.Base(t.Name), name: fn.LogicalID, arn: arn, session: sessionARN(arn, cfn.Symbol(fn.LogicalID+sessionSuffix)), path: path, tls: true}
+	c := caller{t: t, template: filepath.Base(t.Name), name: fn.LogicalID, arn: arn, session: sessionARN(arn, b.r.LocalSymbol(t, fn.LogicalID, sessionSuffix)), path: path, tls: true}
 	if ro := b.roleByARN(arn); ro != nil {
 		c.identity = ro.policies
 	} else {
@@ -401,13 +411,13 @@ func (b *builder) probeRows() {
 		admin := []policy.Policy{administrator}
 		tmpl := filepath.Base(t.Name)
 		outside := network.Path{Kind: network.Internet, Reason: "outside any VPC (probe)"}
-		b.rows(caller{template: tmpl, name: ProbeConsole, arn: base + "user/console-admin", identity: admin, path: outside, tls: true}, bk)
+		b.rows(caller{t: t, template: tmpl, name: ProbeConsole, arn: base + "user/console-admin", identity: admin, path: outside, tls: true}, bk)
 		q := b.qualifier(t)
 		deployer := base + "role/cdk-" + q + "-cfn-exec-role-" + acct + "-" + region
-		b.rows(caller{template: tmpl, name: ProbeDeployer, arn: deployer, session: sessionARN(deployer, cfn.Symbol("Deployer"+sessionSuffix)), identity: admin, path: network.Path{Kind: network.Internet, Reason: "CloudFormation execution role " + deployer + " (probe)"}, tls: true}, bk)
+		b.rows(caller{t: t, template: tmpl, name: ProbeDeployer, arn: deployer, session: sessionARN(deployer, cfn.Symbol("Deployer"+sessionSuffix)), identity: admin, path: network.Path{Kind: network.Internet, Reason: "CloudFormation execution role " + deployer + " (probe)"}, tls: true}, bk)
 		plainRole := base + "role/plaintext-admin"
-		plain := caller{template: tmpl, name: ProbePlaintext, arn: plainRole, session: sessionARN(plainRole, cfn.Symbol("Plaintext"+sessionSuffix)), identity: admin, tls: false}
-		eps := b.net.Endpoints()
+		plain := caller{t: t, template: tmpl, name: ProbePlaintext, arn: plainRole, session: sessionARN(plainRole, cfn.Symbol("Plaintext"+sessionSuffix)), identity: admin, tls: false}
+		eps := b.probeEndpoints(t)
 		if len(eps) == 0 {
 			plain.path = network.Path{Kind: network.Internet, Reason: "plain HTTP from outside any VPC (probe; no S3 gateway endpoint in the templates)"}
 			b.rows(plain, bk)
@@ -417,6 +427,20 @@ func (b *builder) probeRows() {
 			b.rows(plain, bk)
 		}
 	}
+}
+
+// probeEndpoints are the S3 gateway endpoints @plaintext tries for the
+// buckets of t: t's own, and those the caller described outside the
+// templates (they are no other template's). Another template's endpoint
+// is another environment's network.
+func (b *builder) probeEndpoints(t *cfn.Template) []*network.Endpoint {
+	var out []*network.Endpoint
+	for _, ep := range b.net.Endpoints() {
+		if ep.External || ep.Template == t {
+			out = append(out, ep)
+		}
+	}
+	return out
 }
 
 var qualifierRE = regexp.MustCompile(`^/cdk-bootstrap/([^/]+)/version$`)
@@ -449,13 +473,17 @@ func (b *builder) rows(c caller, bk *bucket) {
 	if c.path.Endpoint != nil {
 		endpoint = c.path.Endpoint.Resource.LogicalID
 	}
+	bucketTemplate := ""
+	if c.t != bk.t {
+		bucketTemplate = filepath.Base(bk.t.Name)
+	}
 	pathReason := c.path.Reason
 	if c.path.Doubt != "" {
 		pathReason += "; but the request may not leave: " + c.path.Doubt
 	}
 	for i, action := range b.opts.Actions {
 		row := Row{
-			Template: c.template, Function: c.name, Bucket: bk.res.LogicalID, Action: action,
+			Template: c.template, Function: c.name, Bucket: bk.res.LogicalID, BucketTemplate: bucketTemplate, Action: action,
 			Resource: bk.arn, Path: string(c.path.Kind), Endpoint: endpoint, PathReason: pathReason,
 		}
 		level := 0

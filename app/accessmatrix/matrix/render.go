@@ -25,12 +25,21 @@ func WriteTable(w io.Writer, rows []Row) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TEMPLATE\tFUNCTION\tBUCKET\tACTION\tPATH\tENDPOINT\tDECISION\tREASON")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Template, r.Function, r.Bucket, r.Action, r.Path, orDash(r.Endpoint), r.Decision, r.DecisionReason)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Template, r.Function, r.bucketName(), r.Action, r.Path, orDash(r.Endpoint), r.Decision, r.DecisionReason)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	return writePaths(w, rows)
+}
+
+// bucketName is the bucket's logical id, followed by its template when
+// that is not the row's.
+func (r *Row) bucketName() string {
+	if r.BucketTemplate != "" {
+		return r.Bucket + " (" + r.BucketTemplate + ")"
+	}
+	return r.Bucket
 }
 
 func orDash(s string) string {
@@ -91,16 +100,22 @@ func WriteSummary(w io.Writer, rows []Row) error {
 	byBucket := map[[2]string]*group{}
 	for i := range rows {
 		r := &rows[i]
-		g := byBucket[[2]string{r.Template, r.Bucket}]
+		// A bucket is its template's: a function of another template
+		// is listed under it with its own template's name.
+		template, function := r.Template, r.Function
+		if r.BucketTemplate != "" {
+			template, function = r.BucketTemplate, r.Template+" "+r.Function
+		}
+		g := byBucket[[2]string{template, r.Bucket}]
 		if g == nil {
-			g = &group{template: r.Template, bucket: r.Bucket, index: map[[3]string]*callerSummary{}}
-			byBucket[[2]string{r.Template, r.Bucket}] = g
+			g = &group{template: template, bucket: r.Bucket, index: map[[3]string]*callerSummary{}}
+			byBucket[[2]string{template, r.Bucket}] = g
 			groups = append(groups, g)
 		}
-		k := [3]string{r.Function, r.Path, r.Endpoint}
+		k := [3]string{function, r.Path, r.Endpoint}
 		c := g.index[k]
 		if c == nil {
-			c = &callerSummary{function: r.Function, path: r.Path, endpoint: r.Endpoint}
+			c = &callerSummary{function: function, path: r.Path, endpoint: r.Endpoint}
 			g.index[k] = c
 			g.callers = append(g.callers, c)
 		}

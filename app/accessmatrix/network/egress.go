@@ -78,8 +78,19 @@ func (n *Network) groupRules(t *cfn.Template, res *cfn.Resource, ref string) ([]
 			}
 		}
 	}
+	// The group as its template names it: its Ref and its GroupId.
+	own := map[string]bool{ref: true}
+	for _, v := range []any{map[string]any{"Ref": res.LogicalID}, map[string]any{"Fn::GetAtt": []any{res.LogicalID, "GroupId"}}} {
+		s, err := n.r.Resolve(t, v)
+		if err != nil {
+			return nil, false, err
+		}
+		if s, ok := s.(string); ok {
+			own[s] = true
+		}
+	}
 	for _, e := range n.extraEgress {
-		if e.group == cfn.Symbol(res.LogicalID) || e.group == cfn.Symbol(res.LogicalID+".GroupId") || e.group == ref {
+		if own[e.group] {
 			rules = append(rules, e.rule)
 		}
 	}
@@ -183,11 +194,20 @@ func (n *Network) isS3PrefixList(id string) bool {
 	if slices.Contains(n.external.S3PrefixLists, id) {
 		return true
 	}
-	name, ok := strings.CutSuffix(strings.TrimPrefix(id, "${"), ".PrefixLists.0.PrefixListId}")
-	if !ok || !strings.HasPrefix(id, "${") {
+	if !strings.HasPrefix(id, "${") || !strings.HasSuffix(id, "}") {
+		return false
+	}
+	// The lookup's result, an attribute of a custom resource: of the
+	// template the symbol names, or of the one template that has it.
+	scope, local := n.r.Scope(id)
+	name, ok := strings.CutSuffix(local, ".PrefixLists.0.PrefixListId")
+	if !ok {
 		return false
 	}
 	for _, t := range n.r.Templates() {
+		if scope != nil && t != scope {
+			continue
+		}
 		res, ok := t.Resources[name]
 		if !ok || !strings.HasPrefix(res.Type, "Custom::") {
 			continue

@@ -164,7 +164,13 @@ func New(r *cfn.Resolver, external External) (*Network, error) {
 			}
 			switch res.Type {
 			case "AWS::EC2::SecurityGroup":
-				idx[cfn.Symbol(id+".GroupId")] = res
+				g, err := r.Resolve(t, map[string]any{"Fn::GetAtt": []any{id, "GroupId"}})
+				if err != nil {
+					return nil, err
+				}
+				if s, ok := g.(string); ok {
+					idx[s] = res
+				}
 			case "AWS::EC2::VPCEndpoint":
 				if err := n.addEndpoint(t, res, ref); err != nil {
 					return nil, err
