@@ -26,6 +26,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/privates3/privates3/app/internal/cdkout"
 	"github.com/privates3/privates3/app/internal/cfnlint"
 )
 
@@ -93,51 +94,32 @@ func noteApp(extra map[string]any) {
 // collectAssembly copies the stack templates of the cloud assembly in dir
 // (and of its nested assemblies). An assembly that still waits for context
 // lookups is skipped: CDK filled it with placeholder values (a dummy VPC),
-// and the CLI synthesizes again, with the answers, before deploying.
+// and the CLI synthesizes again, with the answers, before deploying. (A
+// stage's pending lookups are in the root manifest too.)
 func collectAssembly(dir, about string) error {
-	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	missing, err := cdkout.MissingLookups(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil // nothing synthesized yet
 	}
+	if err != nil || len(missing) > 0 {
+		return err
+	}
+	stacks, err := cdkout.Stacks(dir)
 	if err != nil {
 		return err
 	}
-	var m struct {
-		Missing   []any `json:"missing"`
-		Artifacts map[string]struct {
-			Type       string `json:"type"`
-			Properties struct {
-				TemplateFile  string `json:"templateFile"`
-				DirectoryName string `json:"directoryName"`
-			} `json:"properties"`
-		} `json:"artifacts"`
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return fmt.Errorf("%s: %w", filepath.Join(dir, "manifest.json"), err)
-	}
-	if len(m.Missing) > 0 {
-		return nil
-	}
-	for _, id := range keys(m.Artifacts) {
-		a := m.Artifacts[id]
-		switch a.Type {
-		case "aws:cloudformation:stack":
-			body, err := os.ReadFile(filepath.Join(dir, a.Properties.TemplateFile))
-			if err != nil {
-				return err
-			}
-			sum := sha256.Sum256(body)
-			if lintSeen[sum] {
-				continue
-			}
-			lintSeen[sum] = true
-			name := fmt.Sprintf("%03d-%s", len(lintInputs)+1, filepath.Base(a.Properties.TemplateFile))
-			lintInputs = append(lintInputs, lintInput{name: name, about: "stack " + id + ", " + about, body: body})
-		case "cdk:cloud-assembly":
-			if err := collectAssembly(filepath.Join(dir, a.Properties.DirectoryName), about); err != nil {
-				return err
-			}
+	for _, st := range stacks {
+		body, err := os.ReadFile(st.Template)
+		if err != nil {
+			return err
 		}
+		sum := sha256.Sum256(body)
+		if lintSeen[sum] {
+			continue
+		}
+		lintSeen[sum] = true
+		name := fmt.Sprintf("%03d-%s", len(lintInputs)+1, filepath.Base(st.Template))
+		lintInputs = append(lintInputs, lintInput{name: name, about: "stack " + st.ID + ", " + about, body: body})
 	}
 	return nil
 }

@@ -31,7 +31,7 @@ func inVpcFunction(st awscdk.Stack, id string, net *network.PrivateNetwork) awsl
 	})
 }
 
-// synthStack synthesizes a stack built by build and returns its template.
+// synthStack synthesizes app and returns st's template, as written and decoded.
 func synthStack(t *testing.T, app awscdk.App, st awscdk.Stack) ([]byte, tmpl) {
 	t.Helper()
 	asm := app.Synth(nil)

@@ -21,6 +21,7 @@ import (
 
 	"github.com/privates3/privates3/app/accessmatrix/network"
 	"github.com/privates3/privates3/app/config"
+	"github.com/privates3/privates3/app/internal/cdkout"
 	"github.com/privates3/privates3/app/stack"
 )
 
@@ -130,33 +131,22 @@ func synth(t *testing.T, context map[string]any) *synthesized {
 // additionalMetadataFile (cloud assembly schema 50 and later).
 func assemblyMessages(t *testing.T, dir, kind string) []string {
 	t.Helper()
-	type metadata map[string][]struct {
-		Type string `json:"type"`
-		Data any    `json:"data"`
+	m, err := cdkout.ReadManifest(dir)
+	if err != nil {
+		t.Fatal(err)
 	}
-	read := func(name string, v any) {
-		t.Helper()
-		b, err := os.ReadFile(filepath.Join(dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := json.Unmarshal(b, v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var m struct {
-		Artifacts map[string]struct {
-			Metadata               metadata `json:"metadata"`
-			AdditionalMetadataFile string   `json:"additionalMetadataFile"`
-		} `json:"artifacts"`
-	}
-	read("manifest.json", &m)
 	var out []string
 	for _, a := range m.Artifacts {
-		all := []metadata{a.Metadata}
+		all := []cdkout.Metadata{a.Metadata}
 		if a.AdditionalMetadataFile != "" {
-			var more metadata
-			read(a.AdditionalMetadataFile, &more)
+			var more cdkout.Metadata
+			b, err := os.ReadFile(filepath.Join(dir, a.AdditionalMetadataFile))
+			if err == nil {
+				err = json.Unmarshal(b, &more)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
 			all = append(all, more)
 		}
 		for _, md := range all {

@@ -1,10 +1,7 @@
 package stack_test
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -259,15 +256,7 @@ func TestImportedVpcAndExistingEndpoint(t *testing.T) {
 		ExistingEndpointId:            jsii.String("vpce-0123456789abcdef0"),
 		ExistingEndpointRouteTableIds: *jsii.Strings("rtb-0aaaaaaaaaaaaaaaa", "rtb-0bbbbbbbbbbbbbbbb")})
 	functions.NewUploader(st, jsii.String("Uploader"), fnProps(privateBucket(st, net), net))
-	asm := app.Synth(nil)
-	b, err := os.ReadFile(filepath.Join(*asm.Directory(), *st.TemplateFile()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tp tmpl
-	if err := json.Unmarshal(b, &tp); err != nil {
-		t.Fatal(err)
-	}
+	_, tp := synthStack(t, app, st)
 	for _, typ := range []string{"AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::VPCEndpoint", "AWS::EC2::RouteTable"} {
 		if n := len(tp.resources(typ)); n != 0 {
 			t.Errorf("%d %s resources with an imported VPC and endpoint, want 0", n, typ)

@@ -1,6 +1,11 @@
-// Package cdkout reads what a synth wrote to a cloud assembly: the
-// templates the project's review commands read when none are named (the
-// ones `npm run synth` wrote to cdk.out), and the lookups still pending.
+// Package cdkout reads what a synth wrote to a cloud assembly: its manifest
+// (the stacks, nested stage assemblies, pending lookups and annotations),
+// and the templates the project's review commands read when none are named
+// (the ones `npm run synth` wrote to cdk.out).
+//
+// It reads manifest.json itself: the Go bindings cannot decode the whole
+// manifest of cloud assembly schema 53 (CloudAssembly.Manifest() panics on
+// an artifact's properties).
 package cdkout
 
 import (
@@ -13,73 +18,105 @@ import (
 	"slices"
 )
 
-// Templates returns args, or when args is empty the templates of the cloud
-// assembly in cdk.out, as its manifest lists them: the stacks of the app,
-// and those of each stage (an environments file) in its nested assembly, so
-// the review commands see every stage together and never a stale template
-// an earlier synth left behind.
-func Templates(args []string) ([]string, error) {
-	if len(args) > 0 {
-		return args, nil
-	}
-	files, err := assemblyTemplates("cdk.out")
-	if err != nil || len(files) == 0 {
-		return nil, errors.New("no templates given and none in cdk.out/: run `npm run synth` first, or name the templates")
-	}
-	return files, nil
+// Manifest is what the project reads of an assembly's manifest.json.
+type Manifest struct {
+	Missing []struct {
+		Key string `json:"key"`
+	} `json:"missing"`
+	Artifacts map[string]Artifact `json:"artifacts"`
 }
 
-func assemblyTemplates(dir string) ([]string, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+// Artifact is one artifact of a manifest: a stack, a nested assembly (a
+// stage), or something the project does not read (assets, the tree).
+type Artifact struct {
+	Type       string `json:"type"`
+	Properties struct {
+		TemplateFile  string `json:"templateFile"`
+		DirectoryName string `json:"directoryName"`
+	} `json:"properties"`
+	// Metadata holds a stack's annotations by construct path, unless they
+	// are in AdditionalMetadataFile (schema 50 and later), in the same form.
+	Metadata               Metadata `json:"metadata"`
+	AdditionalMetadataFile string   `json:"additionalMetadataFile"`
+}
+
+// Metadata maps a construct path to its entries, such as aws:cdk:warning.
+type Metadata map[string][]struct {
+	Type string `json:"type"`
+	Data any    `json:"data"`
+}
+
+// ReadManifest reads dir's manifest.json. A missing file's error wraps
+// os.ErrNotExist.
+func ReadManifest(dir string) (Manifest, error) {
+	var m Manifest
+	path := filepath.Join(dir, "manifest.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return m, err
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return m, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, nil
+}
+
+// Stack is a stack artifact of an assembly, with its template's path.
+type Stack struct {
+	ID, Template string
+}
+
+// Stacks lists the stacks of the assembly in dir and of its nested
+// assemblies (the stages of an environments file), in artifact id order.
+func Stacks(dir string) ([]Stack, error) {
+	m, err := ReadManifest(dir)
 	if err != nil {
 		return nil, err
 	}
-	var m struct {
-		Artifacts map[string]struct {
-			Type       string `json:"type"`
-			Properties struct {
-				TemplateFile  string `json:"templateFile"`
-				DirectoryName string `json:"directoryName"`
-			} `json:"properties"`
-		} `json:"artifacts"`
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "manifest.json"), err)
-	}
-	var files []string
+	var out []Stack
 	for _, id := range slices.Sorted(maps.Keys(m.Artifacts)) {
 		a := m.Artifacts[id]
 		switch a.Type {
 		case "aws:cloudformation:stack":
-			files = append(files, filepath.Join(dir, a.Properties.TemplateFile))
+			out = append(out, Stack{ID: id, Template: filepath.Join(dir, a.Properties.TemplateFile)})
 		case "cdk:cloud-assembly":
-			nested, err := assemblyTemplates(filepath.Join(dir, a.Properties.DirectoryName))
+			nested, err := Stacks(filepath.Join(dir, a.Properties.DirectoryName))
 			if err != nil {
 				return nil, err
 			}
-			files = append(files, nested...)
+			out = append(out, nested...)
 		}
+	}
+	return out, nil
+}
+
+// Templates returns args, or when args is empty the templates of the cloud
+// assembly in cdk.out, as its manifest lists them: the stacks of the app,
+// and those of each stage in its nested assembly, so the review commands
+// see every stage together and never a stale template an earlier synth
+// left behind.
+func Templates(args []string) ([]string, error) {
+	if len(args) > 0 {
+		return args, nil
+	}
+	stacks, err := Stacks("cdk.out")
+	if err != nil || len(stacks) == 0 {
+		return nil, errors.New("no templates given and none in cdk.out/: run `npm run synth` first, or name the templates")
+	}
+	files := make([]string, 0, len(stacks))
+	for _, s := range stacks {
+		files = append(files, s.Template)
 	}
 	return files, nil
 }
 
 // MissingLookups returns the keys of the context lookups the assembly in dir
-// still needs (the CLI answers them and synthesizes again). It reads
-// manifest.json itself: the Go bindings cannot decode the whole manifest of
-// cloud assembly schema 53 (CloudAssembly.Manifest() panics on an
-// artifact's properties).
+// still needs (the CLI answers them and synthesizes again). A stage's
+// pending lookups are recorded in the root assembly too.
 func MissingLookups(dir string) ([]string, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	m, err := ReadManifest(dir)
 	if err != nil {
 		return nil, err
-	}
-	var m struct {
-		Missing []struct {
-			Key string `json:"key"`
-		} `json:"missing"`
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "manifest.json"), err)
 	}
 	var keys []string
 	for _, c := range m.Missing {
