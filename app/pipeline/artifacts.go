@@ -6,6 +6,10 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/privates3/privates3/constructs/storage"
+
+	"github.com/privates3/privates3/constructs/nagsuppress"
 )
 
 // newArtifactBucket is the pipeline's artifact store, instead of the one
@@ -24,33 +28,7 @@ func newArtifactBucket(scope constructs.Construct) awss3.Bucket {
 		// period) rather than cost a dollar a month for ever.
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
-	logs := awss3.NewBucket(c, jsii.String("AccessLogs"), &awss3.BucketProps{
-		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
-		// S3 User Guide, "Enabling Amazon S3 server access logging": the
-		// target's default encryption can only be SSE-S3.
-		Encryption:        awss3.BucketEncryption_S3_MANAGED,
-		EnforceSSL:        jsii.Bool(true),
-		MinimumTLSVersion: jsii.Number(1.2),
-		Versioned:         jsii.Bool(true),
-		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
-		LifecycleRules: &[]*awss3.LifecycleRule{{
-			Id:                          jsii.String("ExpireAccessLogs"),
-			Expiration:                  awscdk.Duration_Days(jsii.Number(365)),
-			NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(30)),
-		}},
-	})
-	suppress(logs, false,
-		rule("AwsSolutions-S1", whyLogsNotLogged),
-		rule("HIPAA.Security-S3BucketLoggingEnabled", whyLogsNotLogged),
-		rule("NIST.800.53.R5-S3BucketLoggingEnabled", whyLogsNotLogged),
-		rule("PCI.DSS.321-S3BucketLoggingEnabled", whyLogsNotLogged),
-		rule("HIPAA.Security-S3DefaultEncryptionKMS", whyLogsSSES3),
-		rule("NIST.800.53.R5-S3DefaultEncryptionKMS", whyLogsSSES3),
-		rule("PCI.DSS.321-S3DefaultEncryptionKMS", whyLogsSSES3),
-		rule("HIPAA.Security-S3BucketReplicationEnabled", whyNoReplication),
-		rule("NIST.800.53.R5-S3BucketReplicationEnabled", whyNoReplication),
-		rule("PCI.DSS.321-S3BucketReplicationEnabled", whyNoReplication),
-	)
+	logs := storage.NewAccessLogsBucket(c, "AccessLogs")
 	bucket := awss3.NewBucket(c, jsii.String("Bucket"), &awss3.BucketProps{
 		BlockPublicAccess:      awss3.BlockPublicAccess_BLOCK_ALL(),
 		Encryption:             awss3.BucketEncryption_KMS,
@@ -68,17 +46,14 @@ func newArtifactBucket(scope constructs.Construct) awss3.Bucket {
 			NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(30)),
 		}},
 	})
-	suppress(bucket, false,
-		rule("HIPAA.Security-S3BucketReplicationEnabled", whyArtifactsNotReplicated),
-		rule("NIST.800.53.R5-S3BucketReplicationEnabled", whyArtifactsNotReplicated),
-		rule("PCI.DSS.321-S3BucketReplicationEnabled", whyArtifactsNotReplicated),
+	nagsuppress.On(bucket, false,
+		nagsuppress.Rule("HIPAA.Security-S3BucketReplicationEnabled", whyArtifactsNotReplicated),
+		nagsuppress.Rule("NIST.800.53.R5-S3BucketReplicationEnabled", whyArtifactsNotReplicated),
+		nagsuppress.Rule("PCI.DSS.321-S3BucketReplicationEnabled", whyArtifactsNotReplicated),
 	)
 	return bucket
 }
 
 const (
-	whyLogsNotLogged          = "This is the access-log bucket of the pipeline's artifacts: logging it into itself would log its own log deliveries without end, and a second log bucket would only move the question; reads of it are in CloudTrail."
-	whyLogsSSES3              = "S3 server access logs can only be delivered to a bucket whose default encryption is SSE-S3 (S3 User Guide, \"Enabling Amazon S3 server access logging\"); SSE-KMS would stop the delivery."
-	whyNoReplication          = "The access logs of the pipeline's artifact bucket: replicating them to another region would need a second bucket and a replication role for records whose subject, the artifacts, is itself rebuilt by every run."
 	whyArtifactsNotReplicated = "Every artifact is rebuilt from the repository by the next run of the pipeline, so a replica in another region would protect nothing that a re-run does not restore; the bucket is versioned, which is what a replica would add against deletion."
 )

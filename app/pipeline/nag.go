@@ -6,6 +6,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/privates3/privates3/constructs/nagsuppress"
 )
 
 // The cdk-nag packs run on the pipeline's stack as on every stack of the
@@ -17,14 +19,14 @@ import (
 // suppressPipelineFindings covers the constructs CDK Pipelines made under
 // cp (call it after BuildPipeline).
 func suppressPipelineFindings(cp pipelines.CodePipeline) {
-	suppress(cp, true, append(cdkGrants(),
-		rule("HIPAA.Security-CodeBuildProjectSourceRepoUrl", whyNoOAuth),
-		rule("PCI.DSS.321-CodeBuildProjectSourceRepoUrl", whyNoOAuth),
+	nagsuppress.On(cp, true, append(cdkGrants(),
+		nagsuppress.Rule("HIPAA.Security-CodeBuildProjectSourceRepoUrl", whyNoOAuth),
+		nagsuppress.Rule("PCI.DSS.321-CodeBuildProjectSourceRepoUrl", whyNoOAuth),
 	)...)
 	// The self-mutation project runs `cdk deploy` of this stack: it reads
 	// stacks and the bootstrap bucket, and assumes the bootstrap roles of
 	// this account, which only the tag condition selects.
-	suppress(child(cp, "UpdatePipeline", "SelfMutation"), true, &cdknag.NagPackSuppression{
+	nagsuppress.On(child(cp, "UpdatePipeline", "SelfMutation"), true, &cdknag.NagPackSuppression{
 		Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String(whySelfMutation), AppliesTo: &[]interface{}{
 			"Resource::*",
 			regex(`^Resource::arn:\*:iam::\d{12}:role/\*$`),
@@ -32,7 +34,7 @@ func suppressPipelineFindings(cp pipelines.CodePipeline) {
 	// In another region CodePipeline keeps the artifacts in the support
 	// stack's replication bucket, encrypted with a key this stack knows by
 	// alias only.
-	suppress(child(cp, "Pipeline", "Role"), true, &cdknag.NagPackSuppression{
+	nagsuppress.On(child(cp, "Pipeline", "Role"), true, &cdknag.NagPackSuppression{
 		Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String(whyReplication), AppliesTo: &[]interface{}{
 			"Resource::*",
 			regex(`^Resource::arn:[^:]+:s3:::privates3-pipeline-supporeplicationbucket[0-9a-f]+/\*$`),
@@ -40,7 +42,7 @@ func suppressPipelineFindings(cp pipelines.CodePipeline) {
 	// The asset publishing projects share one role, which CDK Pipelines
 	// grants the CodeBuild logs and report groups of all of them, and the
 	// starting of their builds.
-	suppress(child(cp, "Assets", "FileRole"), true, &cdknag.NagPackSuppression{
+	nagsuppress.On(child(cp, "Assets", "FileRole"), true, &cdknag.NagPackSuppression{
 		Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String(whyAssetRole), AppliesTo: &[]interface{}{
 			"Resource::*",
 			regex(`^Resource::arn:[^:]+:logs:[^:]+:\d{12}:log-group:/aws/codebuild/\*$`),
@@ -62,17 +64,17 @@ func child(c constructs.IConstruct, path ...string) constructs.IConstruct {
 // region: its replication bucket holds a copy of the run's artifacts there
 // for the deploy actions of that region.
 func suppressSupportStack(c constructs.IConstruct) {
-	suppress(c, true,
-		rule("AwsSolutions-S1", whyReplicaBucket),
-		rule("HIPAA.Security-S3BucketLoggingEnabled", whyReplicaBucket),
-		rule("NIST.800.53.R5-S3BucketLoggingEnabled", whyReplicaBucket),
-		rule("PCI.DSS.321-S3BucketLoggingEnabled", whyReplicaBucket),
-		rule("HIPAA.Security-S3BucketVersioningEnabled", whyReplicaBucket),
-		rule("NIST.800.53.R5-S3BucketVersioningEnabled", whyReplicaBucket),
-		rule("PCI.DSS.321-S3BucketVersioningEnabled", whyReplicaBucket),
-		rule("HIPAA.Security-S3BucketReplicationEnabled", whyReplicaBucket),
-		rule("NIST.800.53.R5-S3BucketReplicationEnabled", whyReplicaBucket),
-		rule("PCI.DSS.321-S3BucketReplicationEnabled", whyReplicaBucket),
+	nagsuppress.On(c, true,
+		nagsuppress.Rule("AwsSolutions-S1", whyReplicaBucket),
+		nagsuppress.Rule("HIPAA.Security-S3BucketLoggingEnabled", whyReplicaBucket),
+		nagsuppress.Rule("NIST.800.53.R5-S3BucketLoggingEnabled", whyReplicaBucket),
+		nagsuppress.Rule("PCI.DSS.321-S3BucketLoggingEnabled", whyReplicaBucket),
+		nagsuppress.Rule("HIPAA.Security-S3BucketVersioningEnabled", whyReplicaBucket),
+		nagsuppress.Rule("NIST.800.53.R5-S3BucketVersioningEnabled", whyReplicaBucket),
+		nagsuppress.Rule("PCI.DSS.321-S3BucketVersioningEnabled", whyReplicaBucket),
+		nagsuppress.Rule("HIPAA.Security-S3BucketReplicationEnabled", whyReplicaBucket),
+		nagsuppress.Rule("NIST.800.53.R5-S3BucketReplicationEnabled", whyReplicaBucket),
+		nagsuppress.Rule("PCI.DSS.321-S3BucketReplicationEnabled", whyReplicaBucket),
 	)
 }
 
@@ -80,7 +82,7 @@ func suppressSupportStack(c constructs.IConstruct) {
 // (its default policy: the step's logs, report groups and input artifacts);
 // the role's own right, in its managed policy, is not suppressed.
 func suppressStepRole(role awsiam.Role) {
-	suppress(role.Node().FindChild(jsii.String("DefaultPolicy")), true, cdkGrants()...)
+	nagsuppress.On(role.Node().FindChild(jsii.String("DefaultPolicy")), true, cdkGrants()...)
 }
 
 // cdkGrants are the findings in the grants CDK Pipelines writes to every
@@ -98,9 +100,9 @@ func cdkGrants() []*cdknag.NagPackSuppression {
 			regex(`^Resource::arn:[^:]+:logs:[^:]+:\d{12}:log-group:/aws/codebuild/<[A-Za-z0-9]+>:\*$`),
 			regex(`^Resource::arn:[^:]+:codebuild:[^:]+:\d{12}:report-group/<[A-Za-z0-9]+>-\*$`),
 		}},
-		rule("HIPAA.Security-IAMNoInlinePolicy", whyInline),
-		rule("NIST.800.53.R5-IAMNoInlinePolicy", whyInline),
-		rule("PCI.DSS.321-IAMNoInlinePolicy", whyInline),
+		nagsuppress.Rule("HIPAA.Security-IAMNoInlinePolicy", whyInline),
+		nagsuppress.Rule("NIST.800.53.R5-IAMNoInlinePolicy", whyInline),
+		nagsuppress.Rule("PCI.DSS.321-IAMNoInlinePolicy", whyInline),
 	}
 }
 
@@ -114,14 +116,6 @@ const (
 	whyReplicaBucket  = "CodePipeline's replication bucket in another region holds a copy of each run's artifacts for that region's deploy actions; CDK makes it (KMS-encrypted with a rotating key, TLS only), each run copies its own artifacts there under new keys, and the pipeline's own artifact bucket is the versioned, logged original."
 	whyNoOAuth        = "The projects take their input from CodePipeline (source type CODEPIPELINE), not from a repository: the repository is read by the pipeline's source action through the CodeStar connection, which authorizes with the host's own app installation, so there is no OAuth setting on a project to make."
 )
-
-func suppress(c constructs.IConstruct, children bool, s ...*cdknag.NagPackSuppression) {
-	cdknag.NagSuppressions_AddResourceSuppressions(c, &s, jsii.Bool(children))
-}
-
-func rule(id, reason string) *cdknag.NagPackSuppression {
-	return &cdknag.NagPackSuppression{Id: jsii.String(id), Reason: jsii.String(reason)}
-}
 
 func regex(r string) *cdknag.RegexAppliesTo {
 	return &cdknag.RegexAppliesTo{Regex: jsii.String("/" + r + "/")}

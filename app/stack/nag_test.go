@@ -59,7 +59,7 @@ func TestNagPacksFlagAPlainBucket(t *testing.T) {
 }
 
 // Every suppression carries a reason a reviewer can read: at least a
-// sentence, and one rule id per suppression list entry.
+// sentence, and one suppression of each rule per resource.
 func TestNagSuppressionsHaveReasons(t *testing.T) {
 	tp := synth(t, full).template
 	n := 0
@@ -74,7 +74,7 @@ func TestNagSuppressionsHaveReasons(t *testing.T) {
 				t.Errorf("%s: suppression of %s has reason %q, want at least a sentence", id, rid, reason)
 			}
 			if seen[rid] {
-				t.Errorf("%s: %s suppressed twice: cdk-nag reads only the first", id, rid)
+				t.Errorf("%s: %s suppressed twice: give a rule one suppression, and one reason, per resource", id, rid)
 			}
 			seen[rid] = true
 		}

@@ -31,6 +31,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/privates3/privates3/constructs/internal/token"
+	"github.com/privates3/privates3/constructs/nagsuppress"
 	"github.com/privates3/privates3/constructs/network"
 	"github.com/privates3/privates3/lambda/uploader/contract"
 )
@@ -364,11 +365,11 @@ func s3PrefixList(c constructs.Construct, given *string) *string {
 		}
 		suppressProviderFindings(provider)
 	}
-	suppress(lookup, true,
-		rule("AwsSolutions-IAM5", whyProvider, `/^Resource::\*$/`),
-		rule("HIPAA.Security-IAMNoInlinePolicy", whyProvider),
-		rule("NIST.800.53.R5-IAMNoInlinePolicy", whyProvider),
-		rule("PCI.DSS.321-IAMNoInlinePolicy", whyProvider),
+	nagsuppress.On(lookup, true,
+		nagsuppress.Rule("AwsSolutions-IAM5", whyProvider, `/^Resource::\*$/`),
+		nagsuppress.Rule("HIPAA.Security-IAMNoInlinePolicy", whyProvider),
+		nagsuppress.Rule("NIST.800.53.R5-IAMNoInlinePolicy", whyProvider),
+		nagsuppress.Rule("PCI.DSS.321-IAMNoInlinePolicy", whyProvider),
 	)
 	return lookup.GetResponseField(jsii.String("PrefixLists.0.PrefixListId"))
 }

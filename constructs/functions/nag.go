@@ -5,8 +5,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
-	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/privates3/privates3/constructs/nagsuppress"
 )
 
 // The cdk-nag findings these functions keep on purpose, each suppressed on
@@ -25,51 +26,30 @@ const (
 // objectWildcard is how cdk-nag spells the bucket's objects (under a prefix).
 const objectWildcard = `/^Resource::<[A-Za-z0-9]+\.Arn>\/.*\*$/`
 
-func suppress(c constructs.IConstruct, children bool, s ...*cdknag.NagPackSuppression) {
-	cdknag.NagSuppressions_AddResourceSuppressions(c, &s, jsii.Bool(children))
-}
-
-func rule(id, reason string, appliesTo ...string) *cdknag.NagPackSuppression {
-	s := &cdknag.NagPackSuppression{Id: jsii.String(id), Reason: jsii.String(reason)}
-	if len(appliesTo) > 0 {
-		a := make([]interface{}, 0, len(appliesTo))
-		for _, x := range appliesTo {
-			a = append(a, &cdknag.RegexAppliesTo{Regex: jsii.String(x)})
-		}
-		s.AppliesTo = &a
-	}
-	return s
-}
-
 func suppressFunctionFindings(fn awslambda.Function, rights awsiam.ManagedPolicy, inVpc bool) {
-	suppress(fn, false,
-		rule("HIPAA.Security-LambdaDLQ", whyNoDLQ),
-		rule("NIST.800.53.R5-LambdaDLQ", whyNoDLQ),
-		rule("Serverless-LambdaDLQ", whyNoDLQ),
-		rule("Serverless-LambdaTracing", whyNoTracing),
+	nagsuppress.On(fn, false,
+		nagsuppress.Rule("HIPAA.Security-LambdaDLQ", whyNoDLQ),
+		nagsuppress.Rule("NIST.800.53.R5-LambdaDLQ", whyNoDLQ),
+		nagsuppress.Rule("Serverless-LambdaDLQ", whyNoDLQ),
+		nagsuppress.Rule("Serverless-LambdaTracing", whyNoTracing),
 	)
 	if !inVpc {
-		suppress(fn, false,
-			rule("HIPAA.Security-LambdaInsideVPC", whyOutsideVPC),
-			rule("NIST.800.53.R5-LambdaInsideVPC", whyOutsideVPC),
-			rule("PCI.DSS.321-LambdaInsideVPC", whyOutsideVPC),
+		nagsuppress.On(fn, false,
+			nagsuppress.Rule("HIPAA.Security-LambdaInsideVPC", whyOutsideVPC),
+			nagsuppress.Rule("NIST.800.53.R5-LambdaInsideVPC", whyOutsideVPC),
+			nagsuppress.Rule("PCI.DSS.321-LambdaInsideVPC", whyOutsideVPC),
 		)
 	}
-	// One suppression per rule id: cdk-nag reads the first that matches.
+	// One suppression of a rule per resource, with both reasons: the one
+	// sentence a reviewer reads for it.
 	if inVpc {
-		suppress(rights, false, rule("AwsSolutions-IAM5", whyObjectWildcard+" "+whyENIWildcard, objectWildcard, `/^Resource::\*$/`))
+		nagsuppress.On(rights, false, nagsuppress.Rule("AwsSolutions-IAM5", whyObjectWildcard+" "+whyENIWildcard, objectWildcard, `/^Resource::\*$/`))
 	} else {
-		suppress(rights, false, rule("AwsSolutions-IAM5", whyObjectWildcard, objectWildcard))
+		nagsuppress.On(rights, false, nagsuppress.Rule("AwsSolutions-IAM5", whyObjectWildcard, objectWildcard))
 	}
 }
 
-func suppressLogFindings(logs awslogs.ILogGroup) {
-	suppress(logs, false,
-		rule("HIPAA.Security-CloudWatchLogGroupEncrypted", whyLogsNotCMK),
-		rule("NIST.800.53.R5-CloudWatchLogGroupEncrypted", whyLogsNotCMK),
-		rule("PCI.DSS.321-CloudWatchLogGroupEncrypted", whyLogsNotCMK),
-	)
-}
+func suppressLogFindings(logs awslogs.ILogGroup) { nagsuppress.LogGroupNotCMK(logs, whyLogsNotCMK) }
 
 func suppressProviderFindings(provider constructs.IConstruct) {
 	ids := []string{
@@ -81,8 +61,8 @@ func suppressProviderFindings(provider constructs.IConstruct) {
 	}
 	var s []*cdknag.NagPackSuppression
 	for _, id := range ids {
-		s = append(s, rule(id, whyProvider))
+		s = append(s, nagsuppress.Rule(id, whyProvider))
 	}
-	s = append(s, rule("AwsSolutions-IAM4", whyProvider, `/^Policy::arn:<AWS::Partition>:iam::aws:policy\/service-role\/AWSLambdaBasicExecutionRole$/`))
-	suppress(provider, true, s...)
+	s = append(s, nagsuppress.Rule("AwsSolutions-IAM4", whyProvider, `/^Policy::arn:<AWS::Partition>:iam::aws:policy\/service-role\/AWSLambdaBasicExecutionRole$/`))
+	nagsuppress.On(provider, true, s...)
 }

@@ -7,7 +7,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/privates3/privates3/constructs/nagsuppress"
 )
 
 // flowLogFields are the flow log record's fields, in order: the version 5
@@ -39,12 +40,12 @@ func flowLogs(c constructs.Construct, vpc awsec2.IVpc, subnets []awsec2.ISubnet,
 			LogFormat:    &format,
 			FlowLogName:  jsii.String(id),
 		})
-		cdknag.NagSuppressions_AddResourceSuppressions(fl, &[]*cdknag.NagPackSuppression{
-			{Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String(whyFlowLogRole), AppliesTo: &[]interface{}{&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::<[A-Za-z0-9]+\.Arn>:\*$/`)}}},
-			{Id: jsii.String("HIPAA.Security-IAMNoInlinePolicy"), Reason: jsii.String(whyFlowLogRole)},
-			{Id: jsii.String("NIST.800.53.R5-IAMNoInlinePolicy"), Reason: jsii.String(whyFlowLogRole)},
-			{Id: jsii.String("PCI.DSS.321-IAMNoInlinePolicy"), Reason: jsii.String(whyFlowLogRole)},
-		}, jsii.Bool(true))
+		nagsuppress.On(fl, true,
+			nagsuppress.Rule("AwsSolutions-IAM5", whyFlowLogRole, `/^Resource::<[A-Za-z0-9]+\.Arn>:\*$/`),
+			nagsuppress.Rule("HIPAA.Security-IAMNoInlinePolicy", whyFlowLogRole),
+			nagsuppress.Rule("NIST.800.53.R5-IAMNoInlinePolicy", whyFlowLogRole),
+			nagsuppress.Rule("PCI.DSS.321-IAMNoInlinePolicy", whyFlowLogRole),
+		)
 	}
 	if wholeVpc {
 		add("FlowLog", awsec2.FlowLogResourceType_FromVpc(vpc))
@@ -53,11 +54,7 @@ func flowLogs(c constructs.Construct, vpc awsec2.IVpc, subnets []awsec2.ISubnet,
 			add(fmt.Sprintf("FlowLog%d", i+1), awsec2.FlowLogResourceType_FromSubnet(s))
 		}
 	}
-	cdknag.NagSuppressions_AddResourceSuppressions(logs, &[]*cdknag.NagPackSuppression{
-		{Id: jsii.String("HIPAA.Security-CloudWatchLogGroupEncrypted"), Reason: jsii.String(whyLogsNotCMK)},
-		{Id: jsii.String("NIST.800.53.R5-CloudWatchLogGroupEncrypted"), Reason: jsii.String(whyLogsNotCMK)},
-		{Id: jsii.String("PCI.DSS.321-CloudWatchLogGroupEncrypted"), Reason: jsii.String(whyLogsNotCMK)},
-	}, jsii.Bool(false))
+	nagsuppress.LogGroupNotCMK(logs, whyLogsNotCMK)
 	return logs
 }
 

@@ -6,13 +6,18 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/privates3/privates3/constructs/nagsuppress"
 )
 
-// newAccessLogsBucket is the target of the private bucket's server access
-// logs: hardened like it, but without the endpoint-only deny, since S3's
-// log delivery comes from outside any VPC.
-func newAccessLogsBucket(c constructs.Construct) awss3.Bucket {
-	logs := awss3.NewBucket(c, jsii.String("AccessLogs"), &awss3.BucketProps{
+// NewAccessLogsBucket is a target for S3 server access logs, hardened (no
+// public access, TLS 1.2 only, versioned, ACLs off, logs kept a year) with
+// the cdk-nag findings a log target must keep suppressed and why. It has no
+// endpoint-only deny: S3 delivers the logs as the logging.s3.amazonaws.com
+// service from outside any VPC, allowed by the bucket policy CDK writes for
+// each bucket that logs to it. Its removal policy is CDK's default (kept).
+func NewAccessLogsBucket(scope constructs.Construct, id string) awss3.Bucket {
+	logs := awss3.NewBucket(scope, jsii.String(id), &awss3.BucketProps{
 		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
 		// S3 User Guide, "Enabling Amazon S3 server access logging": the
 		// target's default encryption can only be SSE-S3.
@@ -27,50 +32,50 @@ func newAccessLogsBucket(c constructs.Construct) awss3.Bucket {
 			NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(30)),
 		}},
 	})
+	nagsuppress.On(logs, false,
+		nagsuppress.Rule("AwsSolutions-S1", whyLogsNotLogged),
+		nagsuppress.Rule("HIPAA.Security-S3BucketLoggingEnabled", whyLogsNotLogged),
+		nagsuppress.Rule("NIST.800.53.R5-S3BucketLoggingEnabled", whyLogsNotLogged),
+		nagsuppress.Rule("PCI.DSS.321-S3BucketLoggingEnabled", whyLogsNotLogged),
+		nagsuppress.Rule("HIPAA.Security-S3DefaultEncryptionKMS", whyLogsSSES3),
+		nagsuppress.Rule("NIST.800.53.R5-S3DefaultEncryptionKMS", whyLogsSSES3),
+		nagsuppress.Rule("PCI.DSS.321-S3DefaultEncryptionKMS", whyLogsSSES3),
+		nagsuppress.Rule("HIPAA.Security-S3BucketReplicationEnabled", whyLogsNotReplicated),
+		nagsuppress.Rule("NIST.800.53.R5-S3BucketReplicationEnabled", whyLogsNotReplicated),
+		nagsuppress.Rule("PCI.DSS.321-S3BucketReplicationEnabled", whyLogsNotReplicated),
+	)
+	return logs
+}
+
+// newAccessLogsBucket is the private bucket's log target, kept with it
+// (and its policy) like the private bucket.
+func newAccessLogsBucket(c constructs.Construct) awss3.Bucket {
+	logs := NewAccessLogsBucket(c, "AccessLogs")
 	retain(logs)
 	retain(logs.Policy())
-	suppress(logs,
-		rule("AwsSolutions-S1", whyLogsNotLogged),
-		rule("HIPAA.Security-S3BucketLoggingEnabled", whyLogsNotLogged),
-		rule("NIST.800.53.R5-S3BucketLoggingEnabled", whyLogsNotLogged),
-		rule("PCI.DSS.321-S3BucketLoggingEnabled", whyLogsNotLogged),
-		rule("HIPAA.Security-S3DefaultEncryptionKMS", whyLogsSSES3),
-		rule("NIST.800.53.R5-S3DefaultEncryptionKMS", whyLogsSSES3),
-		rule("PCI.DSS.321-S3DefaultEncryptionKMS", whyLogsSSES3),
-		rule("HIPAA.Security-S3BucketReplicationEnabled", whyNoReplication),
-		rule("NIST.800.53.R5-S3BucketReplicationEnabled", whyNoReplication),
-		rule("PCI.DSS.321-S3BucketReplicationEnabled", whyNoReplication),
-	)
 	return logs
 }
 
 func suppressBucketFindings(b awss3.Bucket, kms bool) {
 	s := []*cdknag.NagPackSuppression{
-		rule("HIPAA.Security-S3BucketReplicationEnabled", whyNoReplication),
-		rule("NIST.800.53.R5-S3BucketReplicationEnabled", whyNoReplication),
-		rule("PCI.DSS.321-S3BucketReplicationEnabled", whyNoReplication),
+		nagsuppress.Rule("HIPAA.Security-S3BucketReplicationEnabled", whyNoReplication),
+		nagsuppress.Rule("NIST.800.53.R5-S3BucketReplicationEnabled", whyNoReplication),
+		nagsuppress.Rule("PCI.DSS.321-S3BucketReplicationEnabled", whyNoReplication),
 	}
 	if !kms {
 		s = append(s,
-			rule("HIPAA.Security-S3DefaultEncryptionKMS", whySSES3),
-			rule("NIST.800.53.R5-S3DefaultEncryptionKMS", whySSES3),
-			rule("PCI.DSS.321-S3DefaultEncryptionKMS", whySSES3),
+			nagsuppress.Rule("HIPAA.Security-S3DefaultEncryptionKMS", whySSES3),
+			nagsuppress.Rule("NIST.800.53.R5-S3DefaultEncryptionKMS", whySSES3),
+			nagsuppress.Rule("PCI.DSS.321-S3DefaultEncryptionKMS", whySSES3),
 		)
 	}
-	suppress(b, s...)
+	nagsuppress.On(b, false, s...)
 }
 
 const (
-	whyLogsNotLogged = "This is the access-log bucket itself: logging it into itself would log its own log deliveries without end, and a second log bucket would only move the question; reads of it are in CloudTrail."
-	whyLogsSSES3     = "S3 server access logs can only be delivered to a bucket whose default encryption is SSE-S3 (S3 User Guide, \"Enabling Amazon S3 server access logging\"); SSE-KMS would stop the delivery."
-	whyNoReplication = "Cross-region replication needs a second bucket in another region, with its own endpoint and endpoint-only policy, and the replication role allowed through both: a decision for the data's owner, not a default. Versioning, which replication needs, is on."
-	whySSES3         = "SSE-S3 is the default on purpose: no key to pay for each month or to manage. kms=true (PrivateBucketProps.KmsEncryption) switches to SSE-KMS with a rotating customer managed key and the S3 Bucket Key."
+	whyLogsNotLogged     = "This is an access-log bucket itself: logging it into itself would log its own log deliveries without end, and a second log bucket would only move the question; reads of it are in CloudTrail."
+	whyLogsSSES3         = "S3 server access logs can only be delivered to a bucket whose default encryption is SSE-S3 (S3 User Guide, \"Enabling Amazon S3 server access logging\"); SSE-KMS would stop the delivery."
+	whyLogsNotReplicated = "These are access logs, records about another bucket: replicating them to another region needs a second bucket and a replication role; an organisation that archives logs copies them to its log-archive account instead. The bucket is versioned."
+	whyNoReplication     = "Cross-region replication needs a second bucket in another region, with its own endpoint and endpoint-only policy, and the replication role allowed through both: a decision for the data's owner, not a default. Versioning, which replication needs, is on."
+	whySSES3             = "SSE-S3 is the default on purpose: no key to pay for each month or to manage. kms=true (PrivateBucketProps.KmsEncryption) switches to SSE-KMS with a rotating customer managed key and the S3 Bucket Key."
 )
-
-func suppress(c constructs.IConstruct, s ...*cdknag.NagPackSuppression) {
-	cdknag.NagSuppressions_AddResourceSuppressions(c, &s, jsii.Bool(false))
-}
-
-func rule(id, reason string) *cdknag.NagPackSuppression {
-	return &cdknag.NagPackSuppression{Id: jsii.String(id), Reason: jsii.String(reason)}
-}
