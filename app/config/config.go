@@ -124,6 +124,11 @@ type Context func(key string) any
 
 var stagePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,19}$`)
 
+// IsStage reports whether s can name a stage (and its stack,
+// PrivateS3-<stage>): 1 to 20 lower-case letters, digits and hyphens,
+// starting with a letter or digit.
+func IsStage(s string) bool { return stagePattern.MatchString(s) }
+
 // Parse reads and checks every key. Values may be JSON types (from
 // cdk.json) or strings (from -c): lists as JSON arrays or comma-separated,
 // booleans as true/false. All problems are reported together.
@@ -206,7 +211,7 @@ func Parse(get Context) (Config, error) {
 	}
 
 	str("stage", &c.Stage, func(s string) error {
-		if !stagePattern.MatchString(s) {
+		if !IsStage(s) {
 			return errors.New("use 1 to 20 lower-case letters, digits and hyphens, starting with a letter or digit")
 		}
 		return nil
@@ -217,13 +222,13 @@ func Parse(get Context) (Config, error) {
 	str("prefixListId", &c.PrefixListId, prefixed("pl-", "the S3 managed prefix list id of the region, such as pl-63a5400a"))
 	list("extraEndpointIds", &c.ExtraEndpointIds, prefixed("vpce-", "a VPC endpoint id such as vpce-0123456789abcdef0"))
 	list("adminRoleArns", &c.AdminRoleArns, func(s string) error {
-		if !regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/.+$`).MatchString(s) {
+		if !storage.IsRoleArn(s) {
 			return errors.New("want an IAM role ARN such as arn:aws:iam::123456789012:role/BreakGlass")
 		}
 		return nil
 	})
 	list("crossAccountWriterRoleArns", &c.CrossAccountWriterRoleArns, func(s string) error {
-		if !regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/.+$`).MatchString(s) {
+		if !storage.IsRoleArn(s) {
 			return errors.New("want an IAM role ARN of the other account, such as arn:aws:iam::210987654321:role/Writer")
 		}
 		return nil

@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/privates3/privates3/app/config"
+	"github.com/privates3/privates3/constructs/storage"
 	"github.com/privates3/privates3/lambda/uploader/contract"
 )
 
@@ -67,8 +68,6 @@ type Env struct {
 var (
 	accountRE = regexp.MustCompile(`^\d{12}$`)
 	regionRE  = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$`)
-	roleRE    = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$`)
-	nameRE    = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,19}$`)
 )
 
 // Load reads and checks path.
@@ -105,7 +104,7 @@ func Parse(path string, data []byte) ([]Env, error) {
 	byName := map[string]int{}
 	for i, e := range f.Environments {
 		switch {
-		case !nameRE.MatchString(e.Name):
+		case !config.IsStage(e.Name):
 			bad(i, e, "name", "%q: use 1 to 20 lower-case letters, digits and hyphens", e.Name)
 		case byName[e.Name] > 0:
 			bad(i, e, "name", "%q is also environments[%d]: names must be unique", e.Name, byName[e.Name]-1)
@@ -144,13 +143,13 @@ func Parse(path string, data []byte) ([]Env, error) {
 			}
 		}
 		for _, a := range e.AdminRoleArns {
-			if !roleRE.MatchString(a) {
+			if !storage.IsRoleArn(a) {
 				bad(i, e, "adminRoleArns", "%q: want an IAM role ARN such as arn:aws:iam::123456789012:role/BreakGlass", a)
 			}
 		}
 		for _, a := range e.CrossAccountWriterRoleArns {
 			switch {
-			case !roleRE.MatchString(a):
+			case !storage.IsRoleArn(a):
 				bad(i, e, "crossAccountWriterRoleArns", "%q: want an IAM role ARN such as arn:aws:iam::210987654321:role/Writer", a)
 			case strings.Split(a, ":")[4] == e.Account:
 				bad(i, e, "crossAccountWriterRoleArns", "%q is in this environment's own account: grant it in IAM instead", a)

@@ -266,12 +266,17 @@ func (v *noCustomResources) Validate() *[]*string {
 
 var roleArnRE = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$`)
 
+// IsRoleArn reports whether s is an IAM role ARN: a partition, a 12-digit
+// account and a role path and name of the characters IAM allows
+// (IAM User Guide, "IAM identifiers" and "IAM and AWS STS quotas").
+func IsRoleArn(s string) bool { return roleArnRE.MatchString(s) }
+
 // allowCrossAccountWriters is the bucket's (and key's) half of a
 // cross-account write grant. The endpoint-only deny still applies to them.
 func allowCrossAccountWriters(pb *PrivateBucket, roles []*string) {
 	principals := make([]awsiam.IPrincipal, 0, len(roles))
 	for _, r := range roles {
-		if r == nil || (!token.Unresolved(r) && !roleArnRE.MatchString(*r)) {
+		if r == nil || (!token.Unresolved(r) && !IsRoleArn(*r)) {
 			panic(fmt.Sprintf("PrivateBucket: CrossAccountWriterRoleArns contains %q: each must be an IAM role ARN such as arn:aws:iam::210987654321:role/Writer", deref(r)))
 		}
 		principals = append(principals, awsiam.NewArnPrincipal(r))
