@@ -231,7 +231,7 @@ func (e Env) Config(all []Env) config.Config {
 		Kms:                        e.Kms,
 		KeyPrefix:                  e.KeyPrefix,
 		IncludeControl:             !e.Production,
-		DenyMode:                   "all-actions",
+		DenyMode:                   storage.DenyAllActions,
 		BucketName:                 e.BucketName,
 	}
 	if e.Vpc != "create" {
