@@ -416,3 +416,43 @@ func TestProbeObjectsExpire(t *testing.T) {
 		}}})
 	}
 }
+
+// The flow log's record format is the VPC User Guide's field names, each
+// written ${name} ("Flow log records", "Available fields": version 5's
+// traffic-path and pkt-dst-aws-service show a request leaving through the
+// gateway endpoint to S3).
+func TestFlowLogFormat(t *testing.T) {
+	tp := defaults(t)
+	_, fl := tp.one(t, "AWS::EC2::FlowLog", "NetworkFlowLog")
+	equal(t, "flow log ResourceType", props(fl)["ResourceType"], "VPC")
+	equal(t, "flow log TrafficType", props(fl)["TrafficType"], "ALL")
+	equal(t, "flow log LogFormat", props(fl)["LogFormat"], "${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status} ${subnet-id} ${flow-direction} ${traffic-path} ${pkt-dst-aws-service}")
+}
+
+// The access-log bucket takes S3's log delivery: default encryption SSE-S3
+// (the only one a log target may have), and a bucket policy that lets the
+// logging service put objects under the private bucket's prefix, for that
+// bucket and account only; no endpoint-only deny, since the delivery comes
+// from outside any VPC. S3 User Guide, "Enabling Amazon S3 server access
+// logging" ("Permissions for log delivery").
+func TestAccessLogBucketTakesLogDelivery(t *testing.T) {
+	tp := defaults(t)
+	logsID, logs := tp.one(t, "AWS::S3::Bucket", "StorageAccessLogs")
+	_, b := tp.one(t, "AWS::S3::Bucket", privateBucketID)
+	equal(t, "private bucket LoggingConfiguration", props(b)["LoggingConfiguration"], map[string]any{"DestinationBucketName": ref(logsID), "LogFilePrefix": "access/"})
+	equal(t, "log bucket BucketEncryption", props(logs)["BucketEncryption"], js(`{"ServerSideEncryptionConfiguration":[{"ServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"}}]}`))
+	_, pol := tp.one(t, "AWS::S3::BucketPolicy", "StorageAccessLogsPolicy")
+	var delivery map[string]any
+	for _, st := range statements(props(pol)["PolicyDocument"]) {
+		if get(st, "Effect") == "Allow" {
+			delivery = st
+		}
+		if get(st, "Condition", "StringNotEquals", "aws:SourceVpce") != nil {
+			t.Errorf("log bucket policy has an endpoint-only deny %v: it would drop every log delivery", st)
+		}
+	}
+	equal(t, "log delivery principal", get(delivery, "Principal"), js(`{"Service":"logging.s3.amazonaws.com"}`))
+	equal(t, "log delivery action", get(delivery, "Action"), "s3:PutObject")
+	equal(t, "log delivery source", get(delivery, "Condition", "ArnLike", "aws:SourceArn"), getAtt(privateBucketID, "Arn"))
+	equal(t, "log delivery account", get(delivery, "Condition", "StringEquals", "aws:SourceAccount"), ref("AWS::AccountId"))
+}

@@ -30,7 +30,7 @@ func flowLogs(c constructs.Construct, vpc awsec2.IVpc, subnets []awsec2.ISubnet,
 	logs := awslogs.NewLogGroup(c, jsii.String("FlowLogs"), &awslogs.LogGroupProps{Retention: awslogs.RetentionDays_ONE_MONTH})
 	format := make([]awsec2.LogFormat, 0, len(flowLogFields))
 	for _, f := range flowLogFields {
-		format = append(format, awsec2.LogFormat_Field(jsii.String("${"+f+"}")))
+		format = append(format, awsec2.LogFormat_Field(jsii.String(f))) // CDK writes ${f}
 	}
 	add := func(id string, resource awsec2.FlowLogResourceType) {
 		fl := awsec2.NewFlowLog(c, jsii.String(id), &awsec2.FlowLogProps{
