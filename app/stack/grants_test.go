@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/jsii-runtime-go"
 
@@ -164,5 +165,42 @@ func TestDefaultEntryDoesNotDependOnTheCurrentFolder(t *testing.T) {
 	_, up := tp.one(t, "AWS::Lambda::Function", "UploaderFunction")
 	if get(props(up), "Code", "S3Key") == nil {
 		t.Errorf("uploader Code = %v, want the bundled handler asset", get(props(up), "Code"))
+	}
+}
+
+// An AWS managed policy on an in-subnet function's role cannot be read at
+// synth: the check says so with a warning instead of passing it as checked.
+// Lambda's own execution policies (no S3 rights) give none.
+func TestUnreadableManagedPolicyIsAWarning(t *testing.T) {
+	app := newApp(nil)
+	st := awscdk.NewStack(app, jsii.String("Managed"), nil)
+	net := network.NewPrivateNetwork(st, jsii.String("Net"), nil)
+	b := privateBucket(st, net)
+	functions.NewUploader(st, jsii.String("Uploader"), fnProps(b, net))
+	reader := inVpcFunction(st, "Reader", net)
+	net.GrantRead(reader, b.Bucket, "")
+	msgs := func() []string {
+		return assemblyMessages(t, *app.Synth(nil).Directory(), "aws:cdk:warning")
+	}
+	for _, w := range msgs() {
+		if strings.Contains(w, "managed policy") {
+			t.Errorf("warning for Lambda's own execution policies: %s", w)
+		}
+	}
+	app = newApp(nil)
+	st = awscdk.NewStack(app, jsii.String("Managed"), nil)
+	net = network.NewPrivateNetwork(st, jsii.String("Net"), nil)
+	b = privateBucket(st, net)
+	functions.NewUploader(st, jsii.String("Uploader"), fnProps(b, net))
+	reader = inVpcFunction(st, "Reader", net)
+	reader.Role().AddManagedPolicy(awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("AmazonS3ReadOnlyAccess")))
+	found := false
+	for _, w := range msgs() {
+		if strings.Contains(w, "Reader") && strings.Contains(w, "AmazonS3ReadOnlyAccess") && strings.Contains(w, "cannot read") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no warning that Reader's AmazonS3ReadOnlyAccess could not be checked; warnings: %q", msgs())
 	}
 }

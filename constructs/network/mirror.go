@@ -67,6 +67,14 @@ func (v *mirroredGrantsCheck) Validate() *[]*string {
 			for _, p := range asList(resolve(r.Policies())) {
 				statements = append(statements, asList(get(p, "PolicyDocument", "Statement"))...)
 			}
+			// An AWS managed policy's statements are not in the template:
+			// say so rather than pass it as checked. Lambda's own two grant
+			// logs and network interfaces only, no S3.
+			for _, arn := range asList(resolve(r.ManagedPolicyArns())) {
+				if name := canonical(arn); !strings.Contains(name, "AWSLambdaBasicExecutionRole") && !strings.Contains(name, "AWSLambdaVPCAccessExecutionRole") {
+					awscdk.Annotations_Of(fn).AddWarningV2(jsii.String("privates3:unreadManagedPolicy"), jsii.String(fmt.Sprintf("PrivateNetwork: function %s runs in the endpoint's subnets and its role has managed policy %s, whose S3 rights this synth cannot read: whatever S3 access it grants must also be allowed through the endpoint (PrivateNetwork.Grant), or it is denied there", *fn.Node().Path(), name)))
+				}
+			}
 			attached := func(roles *[]*string) bool {
 				return slices.ContainsFunc(asList(resolve(roles)), func(x any) bool { return canonical(x) == canonical(resolve(r.Ref())) })
 			}
