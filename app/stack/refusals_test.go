@@ -167,6 +167,8 @@ func TestRefusals(t *testing.T) {
 			p.Environment = map[string]*string{"BUCKET_NAME": jsii.String("elsewhere")}
 			functions.NewControl(st, jsii.String("Control"), &functions.FunctionProps{Bucket: p.Bucket, Environment: p.Environment})
 		}, []string{"Control", "Environment sets BUCKET_NAME", "reserved", "Bucket and KeyPrefix"}},
+		// Lambda Developer Guide, "Defined runtime environment variables":
+		// the reserved keys cannot be set.
 		{"environment setting a Lambda reserved variable", func(st awscdk.Stack) {
 			net := network.NewPrivateNetwork(st, jsii.String("Net"), nil)
 			p := fnProps(privateBucket(st, net), net)

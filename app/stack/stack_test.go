@@ -245,6 +245,9 @@ func TestFunctionsShareCodeAndRights(t *testing.T) {
 		logsID, _ := tp.one(t, "AWS::Logs::LogGroup", map[string]string{"uploader": "UploaderLogs", "control": "ControlLogs"}[name])
 		equal(t, name+" log rights", sts["WriteItsLogs"], map[string]any{"Sid": "WriteItsLogs", "Effect": "Allow", "Action": []any{"logs:CreateLogStream", "logs:PutLogEvents"}, "Resource": getAtt(logsID, "Arn")})
 	}
+	// Lambda Developer Guide, "Giving Lambda functions access to resources
+	// in an Amazon VPC": the execution role creates and deletes the
+	// function's network interfaces.
 	if _, ok := up0["ManageNetworkInterfaces"]; !ok {
 		t.Error("uploader has no ManageNetworkInterfaces statement: Lambda cannot create its network interfaces")
 	}
