@@ -90,7 +90,7 @@ func (b *builder) request(c caller, bk *bucket) policy.Request {
 	} else {
 		ctx.Set("aws:SourceIp", cfn.Symbol("SourceIp"))
 	}
-	return policy.Request{PrincipalARN: c.arn, Session: c.session, Account: account, Context: ctx}
+	return policy.Request{PrincipalARN: c.arn, Session: c.session, Account: account, ResourceAccount: b.pseudo(bk.t, "AWS::AccountId"), Context: ctx}
 }
 
 // origin says, for the reason of an unknown decision, where a symbol comes

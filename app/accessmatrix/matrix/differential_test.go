@@ -300,7 +300,7 @@ func concreteResources(bucketARN, action string, in policy.Input) []string {
 func makeCase(template string, c caller, req policy.Request, in policy.Input, action, resource string) (*diffCase, string) {
 	cz := concretizer{}
 	creq := policy.Request{
-		PrincipalARN: cz.s(req.PrincipalARN), Session: cz.s(req.Session), Account: cz.s(req.Account),
+		PrincipalARN: cz.s(req.PrincipalARN), Session: cz.s(req.Session), Account: cz.s(req.Account), ResourceAccount: cz.s(req.ResourceAccount),
 		Action: action, Resource: cz.s(resource), Context: policy.Context{},
 	}
 	vars := map[string]any{}

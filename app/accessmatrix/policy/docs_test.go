@@ -360,3 +360,62 @@ func TestDocGatewayEndpointPrincipals(t *testing.T) {
 		t.Errorf("reason %q does not cite the rule", r.Reason)
 	}
 }
+
+// IAM User Guide, "Cross-account policy evaluation logic": "To allow
+// cross-account access, you attach a resource-based policy to the resource
+// that you want to share. You must also attach an identity-based policy to
+// the identity that acts as the principal in the request. The
+// resource-based policy in the trusting account must specify the principal
+// of the trusted account ... You can specify the entire account or its IAM
+// users, ... IAM roles, or assumed-role sessions." The accounts and the
+// bucket are those of the IAM User Guide's "Policy examples for delegating
+// access", section "Using a resource-based policy to delegate access to an
+// Amazon S3 bucket in another account": account A (111122223333) owns the
+// bucket, account B (444455556666) is trusted.
+func TestDocCrossAccount(t *testing.T) {
+	const bucket = "arn:aws:s3:::amzn-s3-demo-bucket"
+	grantAccountB := `{"Statement": [{"Sid": "AccountBAccess1", "Effect": "Allow", "Principal": {"AWS": "444455556666"}, "Action": "s3:*", "Resource": ["arn:aws:s3:::amzn-s3-demo-bucket", "arn:aws:s3:::amzn-s3-demo-bucket/*"]}]}`
+	grantRole := `{"Statement": [{"Sid": "Writer", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:role/Writer"}, "Action": "s3:PutObject", "Resource": "arn:aws:s3:::amzn-s3-demo-bucket/*"}]}`
+	userAllows := `{"Statement": [{"Sid": "ExampleStmt", "Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::amzn-s3-demo-bucket/*"}]}`
+	inB := func(r Request) Request { r.ResourceAccount = "111122223333"; return r }
+	writer := inB(roleSession("arn:aws:iam::444455556666:role/Writer", "s1"))
+	other := inB(roleSession("arn:aws:iam::444455556666:role/Other", "s1"))
+	sameAccount := roleSession("arn:aws:iam::111122223333:role/Writer", "s1")
+	sameAccount.ResourceAccount = "111122223333"
+	symbolic := roleSession("arn:aws:iam::${AWS::AccountId}:role/Writer", "s1")
+	symbolic.ResourceAccount = "111122223333"
+	symbolicGrant := `{"Statement": [{"Sid": "Writer", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::${AWS::AccountId}:role/Writer"}, "Action": "s3:PutObject", "Resource": "arn:aws:s3:::amzn-s3-demo-bucket/*"}]}`
+	runDocCases(t, []docCase{
+		{name: "account principal and identity policy: allowed", req: inB(user("arn:aws:iam::444455556666:user/User1")).on("s3:GetObject", bucket+"/k"), identity: []string{userAllows}, bucket: []string{grantAccountB}, want: Allowed, wantSid: "AccountBAccess1"},
+		{name: "account principal without identity policy: implicit deny", req: inB(user("arn:aws:iam::444455556666:user/User1")).on("s3:GetObject", bucket+"/k"), bucket: []string{grantAccountB}, want: ImplicitDeny},
+		{name: "identity policy without the bucket's: implicit deny", req: inB(user("arn:aws:iam::444455556666:user/User1")).on("s3:GetObject", bucket+"/k"), identity: []string{userAllows}, want: ImplicitDeny},
+		{name: "named role with identity policy: allowed", req: writer.on("s3:PutObject", bucket+"/k"), identity: []string{userAllows}, bucket: []string{grantRole}, want: Allowed, wantSid: "Writer"},
+		{name: "named role, action the bucket does not grant: implicit deny", req: writer.on("s3:GetObject", bucket+"/k"), identity: []string{userAllows}, bucket: []string{grantRole}, want: ImplicitDeny},
+		{name: "another role of the trusted account: implicit deny", req: other.on("s3:PutObject", bucket+"/k"), identity: []string{userAllows}, bucket: []string{grantRole}, want: ImplicitDeny},
+		{name: "in one account the identity policy alone suffices", req: sameAccount.on("s3:GetObject", bucket+"/k"), identity: []string{userAllows}, want: Allowed},
+		{name: "in one account the bucket policy alone suffices", req: sameAccount.on("s3:PutObject", bucket+"/k"), bucket: []string{`{"Statement": [{"Sid": "Writer", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/Writer"}, "Action": "s3:PutObject", "Resource": "arn:aws:s3:::amzn-s3-demo-bucket/*"}]}`}, want: Allowed},
+		{name: "accounts maybe one, both allow: allowed", req: symbolic.on("s3:PutObject", bucket+"/k"), identity: []string{userAllows}, bucket: []string{symbolicGrant}, want: Allowed},
+		{name: "accounts maybe one, only the identity allows: unknown", req: symbolic.on("s3:GetObject", bucket+"/k"), identity: []string{userAllows}, want: Unknown},
+		{name: "accounts maybe one, neither allows: implicit deny", req: symbolic.on("s3:GetObject", bucket+"/k"), want: ImplicitDeny},
+		{name: "an explicit deny in the bucket policy still wins", req: writer.on("s3:PutObject", bucket+"/k"), identity: []string{userAllows}, bucket: []string{`{"Statement": [{"Sid": "Writer", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:role/Writer"}, "Action": "s3:PutObject", "Resource": "arn:aws:s3:::amzn-s3-demo-bucket/*"}, {"Sid": "No", "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "arn:aws:s3:::amzn-s3-demo-bucket/*"}]}`}, want: ExplicitDeny, wantSid: "No"},
+	})
+}
+
+// The reason of a cross-account refusal names the rule and the policy
+// that lacks the Allow, so a reader knows which account must act.
+func TestCrossAccountReasonNamesTheMissingHalf(t *testing.T) {
+	req := roleSession("arn:aws:iam::444455556666:role/Writer", "s1").on("s3:PutObject", "arn:aws:s3:::b/k")
+	req.ResourceAccount = "111122223333"
+	id := mustParse(t, "identity policy", `{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}`)
+	got := Evaluate(req, Input{Identity: []Policy{id}})
+	for _, want := range []string{"Cross-account policy evaluation logic", "no resource policy statement allows s3:PutObject", "account 444455556666"} {
+		if !strings.Contains(got.Reason, want) {
+			t.Errorf("reason %q lacks %q", got.Reason, want)
+		}
+	}
+	bp := mustParse(t, "bucket policy", `{"Statement": [{"Effect": "Allow", "Principal": {"AWS": "444455556666"}, "Action": "s3:*", "Resource": "*"}]}`)
+	got = Evaluate(req, Input{Resource: []Policy{bp}})
+	if !strings.Contains(got.Reason, "no identity policy statement allows s3:PutObject") {
+		t.Errorf("reason %q does not name the missing identity half", got.Reason)
+	}
+}

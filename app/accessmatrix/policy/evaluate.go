@@ -32,9 +32,12 @@ type Request struct {
 	// (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION), empty for a user.
 	Session string
 	// Account is the principal's account id (often the symbol
-	// ${AWS::AccountId}). The resource is assumed to be in the same
-	// account.
+	// ${AWS::AccountId}).
 	Account string
+	// ResourceAccount is the account that owns the resource. Empty means
+	// the principal's own account. When it may differ from Account, the
+	// cross-account rule applies (see Evaluate).
+	ResourceAccount string
 	// Action is "service:Action", e.g. "s3:PutObject".
 	Action string
 	// Resource is the ARN acted on. A trailing "*" stands for "some key":
@@ -100,7 +103,20 @@ const (
 //  3. "If either the identity-based policy or the resource-based policy
 //     within the same account allows the request and the other doesn't,
 //     the request is still allowed";
-//  4. otherwise the request is implicitly denied.
+//  4. across accounts both must allow: "To allow cross-account access,
+//     you attach a resource-based policy to the resource that you want to
+//     share. You must also attach an identity-based policy to the identity
+//     that acts as the principal in the request", and the resource-based
+//     policy "must specify the principal of the trusted account ... You
+//     can specify the entire account or its IAM users, ... IAM roles, or
+//     assumed-role sessions" (IAM User Guide, "Cross-account policy
+//     evaluation logic"), so there an Allow naming the caller's account
+//     counts as the resource's half;
+//  5. otherwise the request is implicitly denied.
+//
+// When the two accounts may or may not be one (a symbol), a request is
+// allowed only if the cross-account rule allows it, and refused only if
+// the single-account rule refuses it; otherwise it is unknown.
 //
 // A Deny that may apply rules out allowed; so does an Allow that may not
 // apply. Service control policies, permissions boundaries and session
@@ -137,7 +153,10 @@ type decider struct {
 }
 
 // part is what a statement's judgement is made of, but for the action.
-type part struct{ rest, principal judgement }
+// delegated is the principal's judgement when an Allow naming the caller's
+// account counts (a resource policy, across accounts); principal
+// otherwise.
+type part struct{ rest, principal, delegated judgement }
 
 // Prepare readies req (its Action is ignored) and in for Evaluate.
 func Prepare(req Request, in Input) *Prepared {
@@ -188,7 +207,12 @@ func (p *Prepared) partsFor(resource string) [][]part {
 		ps[i] = make([]part, len(k.p.Statements))
 		for j := range k.p.Statements {
 			st := &k.p.Statements[j]
-			ps[i][j] = part{rest: st.restJ(resource, p.req.Context, p.in.Buckets), principal: st.principalJ(p.req, k.kind)}
+			pt := part{rest: st.restJ(resource, p.req.Context, p.in.Buckets), principal: st.principalJ(p.req, k.kind)}
+			pt.delegated = pt.principal
+			if k.kind == resourcePolicy {
+				pt.delegated = st.delegatedJ(p.req)
+			}
+			ps[i][j] = pt
 		}
 	}
 	p.parts[resource] = ps
@@ -244,6 +268,12 @@ type found struct {
 }
 
 func strongest(p *Policy, parts []part, allow bool, action string) found {
+	return strongestOf(p, parts, allow, action, false)
+}
+
+// strongestOf is strongest; with delegated, an Allow naming the caller's
+// account applies (see part).
+func strongestOf(p *Policy, parts []part, allow bool, action string, delegated bool) found {
 	if p.Unknown != "" {
 		return found{judgement: judgement{Maybe, fmt.Sprintf("%s is not known (%s)", p.Name, p.Unknown)}, p: p}
 	}
@@ -253,7 +283,11 @@ func strongest(p *Policy, parts []part, allow bool, action string) found {
 		if st.Allow != allow {
 			continue
 		}
-		j := st.applies(action, parts[i])
+		pt := parts[i]
+		if delegated {
+			pt.principal = pt.delegated
+		}
+		j := st.applies(action, pt)
 		if j.t == No && j.why != "" && best.note == "" {
 			best.note = j.why
 		}
@@ -317,48 +351,115 @@ func (p *Prepared) decide(action, resource string) Result {
 			return Result{ImplicitDeny, reason + p.mayAlsoDeny(deny), ""}
 		}
 	}
-	grant, grants := p.grants(action, parts)
+	g := p.grants(action, parts)
 	switch {
-	case grant.t == No:
-		if p.checked == "" {
-			p.checked = checkedPolicies(in)
-		}
-		return Result{ImplicitDeny, "no statement allows " + action + " (" + p.checked + ")" + p.mayAlsoDeny(deny), ""}
-	case deny.t == No && endpoint.t == Yes && grant.t == Yes:
-		by := strings.Join(grants, " and ")
+	case g.t == No:
+		return Result{ImplicitDeny, g.denied + p.mayAlsoDeny(deny), ""}
+	case deny.t == No && endpoint.t == Yes && g.t == Yes:
+		by := strings.Join(g.by, " and ")
 		return Result{Allowed, "allowed by " + by, by}
 	case deny.t == Maybe:
 		reason := statementName(deny) + " may deny it: " + deny.why
-		if grant.t == Yes {
-			reason += "; otherwise allowed by " + strings.Join(grants, " and ")
+		if g.t == Yes {
+			reason += "; otherwise allowed by " + strings.Join(g.by, " and ")
 		}
 		return Result{Unknown, reason, ""}
 	case endpoint.t == Maybe:
 		return Result{Unknown, statementName(endpoint) + " may not allow it: " + endpoint.why, ""}
 	}
-	return Result{Unknown, statementName(grant) + " may allow it: " + grant.why, ""}
+	return Result{Unknown, g.why, ""}
 }
 
-// grants returns the strongest Allow of the identity and resource
-// policies, and the statements that certainly allow, for the reason: one
-// from the identity policies and one from the resource policy at most.
-func (p *Prepared) grants(action string, parts [][]part) (found, []string) {
-	var best found
-	var names []string
-	n := len(p.in.Identity)
-	for _, group := range [][2]int{{0, n}, {n, n + len(p.in.Resource)}} {
-		for i := group[0]; i < group[1]; i++ {
-			f := strongest(p.kinded[i].p, parts[i], true, action)
-			if f.t > best.t || best.p == nil {
-				best = f
-			}
+// grant is the Allow side of a decision: whether the identity and
+// resource policies allow the request, by the rule of its accounts.
+type grant struct {
+	judgement
+	// by names the statements that certainly allow, for the reason: one
+	// from the identity policies and one from the resource policy at most.
+	by []string
+	// denied is the reason of a refusal (t == No).
+	denied string
+}
+
+// sameAccount tells whether the caller and the resource are in one account.
+func (p *Prepared) sameAccount() Truth {
+	if p.req.ResourceAccount == "" {
+		return Yes
+	}
+	return Equal(p.req.Account, p.req.ResourceAccount)
+}
+
+// crossAccountRule is the reason's citation of rule 4 of Evaluate.
+const crossAccountRule = `across accounts the identity policy and the resource policy must both allow (IAM User Guide, "Cross-account policy evaluation logic")`
+
+// grants judges the Allow side of the request, by the rules 3 and 4 of
+// Evaluate.
+func (p *Prepared) grants(action string, parts [][]part) grant {
+	n, m := len(p.in.Identity), len(p.in.Resource)
+	id := p.strongestIn(action, parts, 0, n, false)
+	res := p.strongestIn(action, parts, n, n+m, false)
+	names := func(fs ...found) []string {
+		var out []string
+		for _, f := range fs {
 			if f.t == Yes {
-				names = append(names, p.label(f))
-				break
+				out = append(out, p.label(f))
 			}
 		}
+		return out
 	}
-	return best, names
+	// Rule 3: either policy's Allow suffices.
+	single := id
+	if res.t > id.t || id.p == nil {
+		single = res
+	}
+	same := p.sameAccount()
+	if same == Yes {
+		g := grant{judgement: single.judgement, by: names(id, res)}
+		if g.t == Maybe {
+			g.why = statementName(single) + " may allow it: " + single.why
+		} else if g.t == No {
+			g.denied = "no statement allows " + action + " (" + p.checkedPolicies() + ")"
+		}
+		return g
+	}
+	// Rule 4: both must, an Allow naming the caller's account included.
+	resD := p.strongestIn(action, parts, n, n+m, true)
+	both := grant{judgement: judgement{t: and(id.t, resD.t)}, by: names(id, resD)}
+	switch {
+	case both.t == Yes:
+		return both
+	case same == No && both.t == No:
+		missing := "no identity policy statement allows " + action + " for " + p.req.PrincipalARN
+		if id.t != No {
+			missing = "no resource policy statement allows " + action + " for " + p.req.PrincipalARN + " or its account " + p.req.Account
+		}
+		return grant{judgement: judgement{t: No}, denied: crossAccountRule + ": " + missing + " (" + p.checkedPolicies() + ")"}
+	case same == No:
+		f := id
+		if id.t == Yes {
+			f = resD
+		}
+		return grant{judgement: judgement{Maybe, crossAccountRule + "; " + statementName(f) + " may allow it: " + f.why}}
+	case single.t == No:
+		// The accounts may be one; not even one policy allows.
+		return grant{judgement: judgement{t: No}, denied: "no statement allows " + action + " (" + p.checkedPolicies() + ")"}
+	}
+	return grant{judgement: judgement{Maybe, fmt.Sprintf("account %s compared with the resource's account %s: unknown, and %s (in one account one policy's Allow suffices)", p.req.Account, p.req.ResourceAccount, crossAccountRule)}}
+}
+
+// strongestIn is the strongest Allow among the policies kinded[from:to].
+func (p *Prepared) strongestIn(action string, parts [][]part, from, to int, delegated bool) found {
+	var best found
+	for i := from; i < to; i++ {
+		f := strongestOf(p.kinded[i].p, parts[i], true, action, delegated)
+		if f.t > best.t || best.p == nil {
+			best = f
+		}
+		if f.t == Yes {
+			break
+		}
+	}
+	return best
 }
 
 func statementName(f found) string {
@@ -408,7 +509,15 @@ func (p *Prepared) label(f found) string {
 	return l
 }
 
-// checkedPolicies names the policies an implicit deny checked.
+// checkedPolicies names the policies an implicit deny checked, computed
+// once.
+func (p *Prepared) checkedPolicies() string {
+	if p.checked == "" {
+		p.checked = checkedPolicies(p.in)
+	}
+	return p.checked
+}
+
 func checkedPolicies(in Input) string {
 	var names []string
 	for _, p := range in.Identity {

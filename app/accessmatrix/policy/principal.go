@@ -76,6 +76,19 @@ func (st *Statement) principalJ(req Request, kind policyKind) judgement {
 	return orJ(named, l.account)
 }
 
+// delegatedJ is principalJ of a resource policy's statement where an
+// Allow naming the caller's account applies: across accounts that Allow is
+// the resource's half of the grant, and the caller's identity policies the
+// other (IAM User Guide, "Cross-account policy evaluation logic": the
+// resource-based policy may "specify the entire account").
+func (st *Statement) delegatedJ(req Request) judgement {
+	j := st.principalJ(req, resourcePolicy)
+	if !st.Allow || st.Principal == nil || st.Principal.Any || st.NotPrincipal != nil {
+		return j
+	}
+	return orJ(j, st.Principal.list(req).account)
+}
+
 // exempt judges whether a NotPrincipal element spares the caller. "When you
 // use NotPrincipal with Deny, you must also specify the account ARN of the
 // not-denied principal ... If an assumed-role user (someone who is using a
