@@ -426,6 +426,7 @@ func (b *builder) probeRows() {
 			plain.path = network.Path{Kind: network.VPCEndpoint, Endpoint: ep, Reason: "plain HTTP through S3 gateway endpoint " + ep.Resource.LogicalID + " (probe)"}
 			b.rows(plain, bk)
 		}
+		b.crossAccountRows(bk)
 	}
 }
 

@@ -1,0 +1,160 @@
+package matrix
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/privates3/privates3/app/accessmatrix/cfn"
+	"github.com/privates3/privates3/app/accessmatrix/network"
+	"github.com/privates3/privates3/app/accessmatrix/policy"
+)
+
+// Cross-account probe names: the prefixes of Row.Function for the probes
+// a bucket gets when its policy allows a role of another account.
+const (
+	// ProbeCrossAccount is each role of another account that a bucket
+	// policy's Allow names, with administrator rights in its own account:
+	// "@cross-account:210987654321:Writer". Across accounts the bucket
+	// policy and the caller's identity policy must both allow (IAM User
+	// Guide, "Cross-account policy evaluation logic"); the identity half is
+	// in the other account, so the probe takes it as granted and its rows
+	// show what the bucket's half lets through.
+	ProbeCrossAccount = "@cross-account"
+	// ProbeUnnamedRole is a role of that same account that no bucket
+	// policy names, also an administrator there: "@unnamed-role:210987654321".
+	// Its rows show the grant is the named role's, not the account's.
+	ProbeUnnamedRole = "@unnamed-role"
+)
+
+// crossAccountRows adds the rows of the cross-account probes of one
+// bucket, over every path they may take: from outside any VPC, and through
+// each S3 gateway endpoint the bucket's own template has, the caller
+// described, or the bucket policy names (aws:SourceVpce). An endpoint the
+// policy names that is in no template is another VPC's, the other
+// account's, whose policy is theirs: the probe takes AWS's default policy
+// for it, which allows everything, so that the row shows the bucket's
+// half.
+func (b *builder) crossAccountRows(bk *bucket) {
+	roles := b.foreignRoles(bk)
+	if len(roles) == 0 {
+		return
+	}
+	admin := []policy.Policy{administrator}
+	tmpl := filepath.Base(bk.t.Name)
+	eps := b.crossAccountEndpoints(bk)
+	var accounts []string
+	for _, arn := range roles {
+		parts := policy.SplitARN(arn)
+		name := parts[5][strings.LastIndex(parts[5], "/")+1:]
+		b.pathRows(caller{t: bk.t, template: tmpl, name: ProbeCrossAccount + ":" + parts[4] + ":" + name, arn: arn, session: sessionARN(arn, cfn.Symbol("CrossAccount"+sessionSuffix)), identity: admin, tls: true}, bk, eps)
+		if !slices.Contains(accounts, parts[1]+":"+parts[4]) {
+			accounts = append(accounts, parts[1]+":"+parts[4])
+		}
+	}
+	for _, pa := range accounts {
+		part, acct, _ := strings.Cut(pa, ":")
+		arn := "arn:" + part + ":iam::" + acct + ":role/privates3-probe-unnamed-role"
+		if slices.Contains(roles, arn) {
+			continue
+		}
+		b.pathRows(caller{t: bk.t, template: tmpl, name: ProbeUnnamedRole + ":" + acct, arn: arn, session: sessionARN(arn, cfn.Symbol("UnnamedRole"+sessionSuffix)), identity: admin, tls: true}, bk, eps)
+	}
+}
+
+// pathRows adds c's rows on bk from outside any VPC and through each of
+// paths.
+func (b *builder) pathRows(c caller, bk *bucket, paths []network.Path) {
+	c.path = network.Path{Kind: network.Internet, Reason: "outside any VPC (probe)"}
+	b.rows(c, bk)
+	for _, p := range paths {
+		c.path = p
+		b.rows(c, bk)
+	}
+}
+
+// foreignRoles are the role ARNs that an Allow of the bucket's policies
+// names as a principal and that are not provably in the bucket's account,
+// sorted. An ARN with a symbol in its account is left out: it is another
+// template's role or one known only at deploy, not a named foreign role.
+func (b *builder) foreignRoles(bk *bucket) []string {
+	account := b.pseudo(bk.t, "AWS::AccountId")
+	var out []string
+	for _, p := range bk.policies {
+		for _, st := range p.Statements {
+			if !st.Allow || st.Principal == nil {
+				continue
+			}
+			for _, a := range st.Principal.AWS {
+				parts := policy.SplitARN(a)
+				if len(parts) != 6 || parts[2] != "iam" || !strings.HasPrefix(parts[5], "role/") || cfn.IsSymbolic(a) {
+					continue
+				}
+				if policy.Equal(parts[4], account) != policy.Yes && !slices.Contains(out, a) {
+					out = append(out, a)
+				}
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// crossAccountEndpoints are the endpoint paths a cross-account probe tries
+// on bk: the endpoints @plaintext tries (see probeEndpoints), then each
+// other value of aws:SourceVpce in the bucket's policies, as the
+// templates' endpoint with that id or else an endpoint of another VPC with
+// AWS's default policy.
+func (b *builder) crossAccountEndpoints(bk *bucket) []network.Path {
+	var paths []network.Path
+	add := func(ep *network.Endpoint, reason string) {
+		paths = append(paths, network.Path{Kind: network.VPCEndpoint, Endpoint: ep, Reason: reason})
+	}
+	for _, ep := range b.probeEndpoints(bk.t) {
+		add(ep, "through S3 gateway endpoint "+ep.Resource.LogicalID+" (probe)")
+	}
+	has := func(id string) bool {
+		return slices.ContainsFunc(paths, func(p network.Path) bool { return p.Endpoint.ID == id })
+	}
+	for _, p := range bk.policies {
+		for _, st := range p.Statements {
+			for _, c := range st.Conditions {
+				if !strings.EqualFold(c.Key, "aws:SourceVpce") {
+					continue
+				}
+				for _, id := range c.Values {
+					if id == "" || strings.ContainsAny(id, "*?") || has(id) {
+						continue
+					}
+					if ep := b.endpointByID(id); ep != nil {
+						add(ep, "through S3 gateway endpoint "+ep.Resource.LogicalID+", which the bucket policy allows (probe)")
+						continue
+					}
+					if cfn.IsSymbolic(id) {
+						continue // known only at deploy: no id to send
+					}
+					ep := &network.Endpoint{Resource: &cfn.Resource{LogicalID: id, Type: "AWS::EC2::VPCEndpoint"}, ID: id, VPC: cfn.Symbol(id + ".VpcId"), Policy: defaultEndpointPolicy}
+					add(ep, "through S3 gateway endpoint "+id+", which the bucket policy allows and no template defines: another VPC's, whose endpoint policy the probe takes to be AWS's default, allowing everything (probe)")
+				}
+			}
+		}
+	}
+	return paths
+}
+
+// defaultEndpointPolicy is the policy AWS attaches to an endpoint created
+// without one: "If you do not attach a policy when you create an
+// endpoint, we attach a default policy for you that allows full access to
+// the service" (AWS PrivateLink guide, "Control access to VPC endpoints
+// using endpoint policies").
+var defaultEndpointPolicy = map[string]any{"Statement": []any{map[string]any{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}}}
+
+// endpointByID finds the templates' or the caller's endpoint with that id.
+func (b *builder) endpointByID(id string) *network.Endpoint {
+	for _, ep := range b.net.Endpoints() {
+		if ep.ID == id {
+			return ep
+		}
+	}
+	return nil
+}
