@@ -273,6 +273,9 @@ func Parse(get Context) (Config, error) {
 	if (c.EndpointId == "") != (len(c.EndpointRouteTableIds) == 0) {
 		errs = append(errs, errors.New(`context "endpointId" and "endpointRouteTableIds" go together: set both to reuse an endpoint, or neither to create one`))
 	}
+	if len(c.CrossAccountWriterRoleArns) > 0 && len(c.ExtraEndpointIds) == 0 {
+		errs = append(errs, errors.New(`context "crossAccountWriterRoleArns" needs "extraEndpointIds": the bucket accepts writes only through an allowed endpoint, and this VPC's endpoint lets only this stack's functions through; add the S3 gateway endpoint id of the writers' VPC`))
+	}
 	if c.EndpointId != "" && c.VpcId == "" {
 		errs = append(errs, errors.New(`context "endpointId" needs "vpcId": an existing endpoint belongs to an existing VPC`))
 	}

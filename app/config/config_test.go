@@ -55,6 +55,7 @@ func TestParseRefusals(t *testing.T) {
 		{map[string]any{"vpcId": "subnet-1"}, []string{`"vpcId" = "subnet-1"`, "vpc-0123456789abcdef0"}},
 		{map[string]any{"vpcId": "vpc-1"}, []string{`"vpcId" needs a concrete environment`, "CDK_DEFAULT_ACCOUNT"}},
 		{map[string]any{"endpointId": "vpce-1"}, []string{`"endpointId" and "endpointRouteTableIds" go together`}},
+		{map[string]any{"crossAccountWriterRoleArns": "arn:aws:iam::210987654321:role/Writer"}, []string{`"crossAccountWriterRoleArns" needs "extraEndpointIds"`, "writers' VPC"}},
 		{map[string]any{"endpointRouteTableIds": "rtb-1"}, []string{`go together`}},
 		{map[string]any{"endpointRouteTableIds": "subnet-1"}, []string{`"endpointRouteTableIds": "subnet-1"`, "rtb-"}},
 		{map[string]any{"prefixListId": "pl-"}, []string{`"prefixListId" = "pl-"`, "pl-63a5400a"}},

@@ -14,9 +14,11 @@ import (
 // The example environments (examples/environments.json): dev creates its
 // VPC, prod imports an existing one (its lookup stubbed here, as the CLI
 // answers it from cdk.context.json) and allows dev's endpoint, read from
-// SSM at deploy time. Both stages synthesize with concrete environments and
-// pass the access invariants; prod, a production environment, has no
-// control.
+// SSM at deploy time, and a partner's VPC endpoint through which a writer
+// role of another account (210987654321) may put objects. Both stages
+// synthesize with concrete environments and pass the access invariants,
+// the cross-account writer's included (proven, not unknown: prod's account
+// is known); prod, a production environment, has no control.
 func TestTwoEnvironments(t *testing.T) {
 	envs, err := environments.Load(filepath.Join(root, "examples", "environments.json"))
 	if err != nil {
@@ -66,9 +68,10 @@ func TestTwoEnvironments(t *testing.T) {
 	}
 	_, pol := tps["prod"].one(t, "AWS::S3::BucketPolicy", "StoragePolicy")
 	allowed := get(statements(props(pol)["PolicyDocument"])["DenyObjectsOutsideEndpoint"], "Condition", "StringNotEquals", "aws:SourceVpce").([]any)
-	if len(allowed) != 2 || get(allowed[1], "Ref") != ssm {
-		t.Errorf("prod's allowed endpoints = %v, want its own and dev's (Ref %s)", allowed, ssm)
+	if len(allowed) != 3 || allowed[1] != "vpce-0b1c2d3e4f5a6b7c8" || get(allowed[2], "Ref") != ssm {
+		t.Errorf("prod's allowed endpoints = %v, want its own, the partner's vpce-0b1c2d3e4f5a6b7c8 and dev's (Ref %s)", allowed, ssm)
 	}
+	equal(t, "prod's cross-account writer", get(statements(props(pol)["PolicyDocument"])["CrossAccountWriters"], "Principal"), map[string]any{"AWS": "arn:aws:iam::210987654321:role/Writer"})
 	for id := range tps["prod"].resources("AWS::Lambda::Function") {
 		if strings.HasPrefix(id, "Control") {
 			t.Errorf("prod (production) has the control function %s", id)

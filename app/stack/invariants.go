@@ -29,7 +29,7 @@ func CheckInvariants(cfg config.Config, root, name string, template []byte, exte
 	if err != nil {
 		return err
 	}
-	exps = applicable(cfg, exps)
+	exps = append(applicable(cfg, exps), crossAccountInvariants(cfg)...)
 	t, err := cfn.Parse(name, template)
 	if err != nil {
 		return err
@@ -91,6 +91,62 @@ func applicable(cfg config.Config, exps []matrix.Expectation) []matrix.Expectati
 			}
 		default:
 			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// privateBucket is the private bucket's logical id, as InvariantsFile
+// names it.
+const privateBucket = "Storage6B64FB91"
+
+// crossAccountInvariants prove each cross-account writer's grant from the
+// bucket's side (matrix.ProbeCrossAccount, an administrator of its own
+// account, so that what it is refused the bucket refuses): from outside any
+// VPC nothing; through each extra endpoint, another VPC's, only its two
+// object writes; another role of its account, nothing. The identity half
+// of the grant is in the other account and in no template ("Cross-account
+// policy evaluation logic", IAM User Guide).
+//
+// Without a concrete account the stack's account is known only at deploy;
+// were it the writer's own, the writer's identity policy alone would
+// decide, so what the bucket does not grant is unknown, not refused.
+func crossAccountInvariants(cfg config.Config) []matrix.Expectation {
+	refused, why := matrix.ImplicitDeny, ""
+	if cfg.Account == "" {
+		refused, why = matrix.Unknown, "; unknown while the stack's account is unknown (environment-agnostic): in the writer's own account its identity policy alone would decide"
+	}
+	var out []matrix.Expectation
+	accounts := map[string]bool{}
+	for _, arn := range cfg.CrossAccountWriterRoleArns {
+		parts := strings.Split(arn, ":")
+		account, name := parts[4], parts[5][strings.LastIndex(parts[5], "/")+1:]
+		probe := matrix.ProbeCrossAccount + ":" + account + ":" + name
+		out = append(out, matrix.Expectation{Function: probe, Bucket: privateBucket, Via: "internet", Action: "s3:*", Decision: matrix.ExplicitDeny,
+			Why: "a cross-account writer is denied everything from outside the allowed endpoints"})
+		for _, ep := range cfg.ExtraEndpointIds {
+			for _, a := range []string{"s3:PutObject", "s3:PutObjectTagging"} {
+				out = append(out, matrix.Expectation{Function: probe, Bucket: privateBucket, Via: ep, Action: a, Decision: matrix.Allowed,
+					Why: arn + " writes through the allowed endpoint " + ep + " (the bucket's half of the grant; its own account must allow it too)"})
+			}
+			for _, e := range []matrix.Expectation{
+				{Action: "s3:GetObject", Why: "a cross-account writer cannot read"},
+				{Action: "s3:DeleteObject", Why: "a cross-account writer cannot delete"},
+				{Action: "s3:*", Resource: "bucket", Why: "a cross-account writer gets no bucket-level action"},
+			} {
+				e.Function, e.Bucket, e.Via, e.Decision, e.Why = probe, privateBucket, ep, refused, e.Why+why
+				out = append(out, e)
+			}
+		}
+		if !accounts[account] {
+			accounts[account] = true
+			unnamed := matrix.ProbeUnnamedRole + ":" + account
+			out = append(out, matrix.Expectation{Function: unnamed, Bucket: privateBucket, Via: "internet", Action: "s3:*", Decision: matrix.ExplicitDeny,
+				Why: "no role of the writer's account gets anything from outside the allowed endpoints"})
+			for _, ep := range cfg.ExtraEndpointIds {
+				out = append(out, matrix.Expectation{Function: unnamed, Bucket: privateBucket, Via: ep, Action: "s3:PutObject", Decision: refused,
+					Why: "the grant is the named role's, not its account's" + why})
+			}
 		}
 	}
 	return out

@@ -58,3 +58,57 @@ func TestInvariantsCatchAnOpenBucket(t *testing.T) {
 		}
 	}
 }
+
+// The cross-account invariants can fail: a writer's grant widened to reads,
+// or gone, is flagged with the probe and the endpoint.
+func TestInvariantsCatchACrossAccountGrant(t *testing.T) {
+	s := synth(t, full)
+	edit := func(change func(st map[string]any) any) []byte {
+		var tp tmpl
+		if err := json.Unmarshal(s.raw, &tp); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range tp.resources("AWS::S3::BucketPolicy") {
+			doc := props(r)["PolicyDocument"].(map[string]any)
+			var kept []any
+			for _, st := range doc["Statement"].([]any) {
+				if get(st, "Sid") == "CrossAccountWriters" {
+					st = change(st.(map[string]any))
+				}
+				if st != nil {
+					kept = append(kept, st)
+				}
+			}
+			doc["Statement"] = kept
+		}
+		out, err := json.Marshal(tp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	for name, tc := range map[string]struct {
+		change func(map[string]any) any
+		want   []string
+	}{
+		"widened to reads": {func(st map[string]any) any {
+			st["Action"] = []any{"s3:PutObject", "s3:PutObjectTagging", "s3:GetObject"}
+			return st
+		},
+			[]string{"@cross-account:210987654321:Writer s3:GetObject", "via vpce-0aaaaaaaaaaaaaaaa", "a cross-account writer cannot read"}},
+		"gone": {func(map[string]any) any { return nil },
+			[]string{"@cross-account:210987654321:Writer", "no row matches"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			err := stack.CheckInvariants(s.cfg, root, "full", edit(tc.change), s.external)
+			if err == nil {
+				t.Fatal("CheckInvariants = nil, want the cross-account grant flagged")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q:\n%.3000s", w, err)
+				}
+			}
+		})
+	}
+}

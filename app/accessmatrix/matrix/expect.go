@@ -31,8 +31,13 @@ type Expectation struct {
 	BucketTemplate string `json:"bucketTemplate,omitempty"`
 	Action         string `json:"action"`
 	Resource       string `json:"resource,omitempty"`
-	Path           string `json:"path,omitempty"`
-	Decision       string `json:"decision"`
+	// Via, when set, narrows the rows to one way in: "internet" for the
+	// rows from outside any VPC, otherwise a glob over the endpoint's
+	// logical id or id (Row.Endpoint), e.g. "vpce-0aaaaaaaaaaaaaaaa". A
+	// probe tries several ways; Path then checks, Via chooses.
+	Via      string `json:"via,omitempty"`
+	Path     string `json:"path,omitempty"`
+	Decision string `json:"decision"`
 	// Why explains the invariant; printed with a mismatch.
 	Why string `json:"why,omitempty"`
 }
@@ -51,7 +56,11 @@ func (m Mismatch) String() string {
 	if e.Resource != "" {
 		action += " (" + e.Resource + "-level)"
 	}
-	s := fmt.Sprintf("expected %s %s on %s to be %s: %s", orStar(e.Function), action, orStar(e.Bucket), e.Decision, m.Problem)
+	on := orStar(e.Bucket)
+	if e.Via != "" {
+		on += " via " + e.Via
+	}
+	s := fmt.Sprintf("expected %s %s on %s to be %s: %s", orStar(e.Function), action, on, e.Decision, m.Problem)
 	if e.Why != "" {
 		s += " (" + e.Why + ")"
 	}
@@ -92,7 +101,7 @@ func ParseExpectations(data []byte) ([]Expectation, error) {
 		if e.Path != "" && !validPaths[e.Path] {
 			return nil, fmt.Errorf("expectation %d: path %q is not one of internet, vpc-endpoint, nat, none, unknown", i, e.Path)
 		}
-		for _, p := range []string{e.Template, e.Function, e.Bucket, e.BucketTemplate, e.Action} {
+		for _, p := range []string{e.Template, e.Function, e.Bucket, e.BucketTemplate, e.Action, e.Via} {
 			if _, err := path.Match(p, ""); err != nil {
 				return nil, fmt.Errorf("expectation %d: bad pattern %q: %w", i, p, err)
 			}
@@ -164,7 +173,17 @@ func (e Expectation) matches(r Row) bool {
 		bucketTemplate = r.Template
 	}
 	return glob(e.Template, r.Template) && glob(e.Function, r.Function) && glob(e.Bucket, r.Bucket) && glob(e.BucketTemplate, bucketTemplate) &&
-		glob(strings.ToLower(e.Action), strings.ToLower(r.Action)) && e.level(r.Action)
+		glob(strings.ToLower(e.Action), strings.ToLower(r.Action)) && e.level(r.Action) && e.via(r)
+}
+
+func (e Expectation) via(r Row) bool {
+	switch e.Via {
+	case "":
+		return true
+	case "internet":
+		return r.Path == "internet"
+	}
+	return r.Endpoint != "" && glob(e.Via, r.Endpoint)
 }
 
 // Check returns every broken expectation; none means the invariants hold.

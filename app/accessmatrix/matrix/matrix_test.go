@@ -237,7 +237,25 @@ func TestCheck(t *testing.T) {
 			t.Errorf("Check(unknown row, expect %s) = %v, want %d mismatches", decision, mm, want)
 		}
 	}
-	for _, bad := range []string{`[{"function":"A","action":"s3:X","decision":"maybe"}]`, `[{"function":"A","action":"s3:X","decison":"allowed"}]`, `[]`, `[{"function":"[","action":"s3:X","decision":"allowed"}]`} {
+	// Via chooses the rows of one way in: a probe tries several.
+	probe := []Row{
+		{Template: "app.json", Function: "@cross-account:210987654321:Writer", Bucket: "Data", Action: "s3:PutObject", Path: "internet", Decision: ExplicitDeny},
+		{Template: "app.json", Function: "@cross-account:210987654321:Writer", Bucket: "Data", Action: "s3:PutObject", Path: "vpc-endpoint", Endpoint: "Endpoint1", Decision: ImplicitDeny},
+		{Template: "app.json", Function: "@cross-account:210987654321:Writer", Bucket: "Data", Action: "s3:PutObject", Path: "vpc-endpoint", Endpoint: "vpce-0aaaaaaaaaaaaaaaa", Decision: Allowed},
+	}
+	for via, want := range map[string]string{"internet": ExplicitDeny, "Endpoint*": ImplicitDeny, "vpce-0aaaaaaaaaaaaaaaa": Allowed} {
+		exps, err := ParseExpectations([]byte(`[{"function": "@cross-account:*", "via": "` + via + `", "action": "s3:PutObject", "decision": "` + want + `"}]`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mm := Check(probe, exps); len(mm) != 0 {
+			t.Errorf("via %s, %s: %v", via, want, mm)
+		}
+	}
+	if mm := Check(probe, []Expectation{{Function: "@cross-account:*", Via: "vpce-0bbb*", Action: "s3:PutObject", Decision: Allowed}}); len(mm) != 1 || !strings.Contains(mm[0].String(), "on * via vpce-0bbb*") || !strings.Contains(mm[0].String(), "no row matches") {
+		t.Errorf("Check(via an endpoint no row has) = %v, want one mismatch naming it", mm)
+	}
+	for _, bad := range []string{`[{"function":"A","action":"s3:X","via":"[","decision":"allowed"}]`, `[{"function":"A","action":"s3:X","decision":"maybe"}]`, `[{"function":"A","action":"s3:X","decison":"allowed"}]`, `[]`, `[{"function":"[","action":"s3:X","decision":"allowed"}]`} {
 		if _, err := ParseExpectations([]byte(bad)); err == nil {
 			t.Errorf("ParseExpectations(%s) succeeded, want an error", bad)
 		}
