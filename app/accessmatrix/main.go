@@ -7,7 +7,10 @@
 //
 //	go run ./app/accessmatrix [flags] TEMPLATE.json...
 //
-// With no template arguments it reads cdk.out/*.template.json.
+// With no template arguments it reads cdk.out/*.template.json. A
+// template's account and region are those its cloud assembly's
+// manifest.json (in the template's directory) gives its stack, when it
+// gives them; --set overrides them for every template.
 //
 // Exit status: 0 on success, 1 when --expect finds mismatches, 2 on bad
 // input or usage.
@@ -81,6 +84,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	templates := make([]*cfn.Template, 0, len(files))
 	for _, f := range files {
 		t, err := cfn.Load(f)
+		if err == nil {
+			err = setEnvironment(t, f)
+		}
 		if err != nil {
 			fmt.Fprintf(stderr, "accessmatrix: %v\n", err)
 			return 2
@@ -119,6 +125,27 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// setEnvironment gives t the account and region of its stack when the
+// cloud assembly's manifest beside the file says them (a stage with an
+// environment); otherwise they stay unknown, and with several templates
+// each template's are its own. --set values still override them.
+func setEnvironment(t *cfn.Template, file string) error {
+	s, ok, err := cdkout.StackFor(file)
+	if err != nil || !ok {
+		return err
+	}
+	for name, v := range map[string]string{"AWS::AccountId": s.Account, "AWS::Region": s.Region} {
+		if v == "" {
+			continue
+		}
+		if t.Env == nil {
+			t.Env = map[string]string{}
+		}
+		t.Env[name] = v
+	}
+	return nil
 }
 
 // write prints the summary, or with --rows the table.

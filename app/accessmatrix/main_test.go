@@ -96,3 +96,121 @@ func TestRun(t *testing.T) {
 		})
 	}
 }
+
+// Each stage's account and region come from the cloud assembly's manifest
+// beside its template, whether the templates are named or read from
+// cdk.out; --set still overrides them; without a manifest each template's
+// are its own symbols. The stages of testdata/stages were synthesized for
+// 111111111111 in eu-west-1, whose deployment role their bucket policies
+// name literally: only with the environment known is the @deployer probe
+// provably that role.
+func TestStageEnvironments(t *testing.T) {
+	root := t.TempDir()
+	stages := map[string]string{
+		"assembly-dev":  "devPrivateS3dev38B48B8E",
+		"assembly-prod": "prodPrivateS3prodD8827722",
+	}
+	for dir, stack := range stages {
+		data, err := os.ReadFile(filepath.Join("testdata", "stages", stack+".template.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		manifest := `{"version": "53.0.0", "artifacts": {"` + stack + `": {"type": "aws:cloudformation:stack", "environment": "aws://111111111111/eu-west-1", "properties": {"templateFile": "` + stack + `.template.json"}},
+		  "` + stack + `.assets": {"type": "cdk:asset-manifest", "properties": {"file": "` + stack + `.assets.json"}}}}`
+		if err := os.MkdirAll(filepath.Join(root, "cdk.out", dir), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for name, content := range map[string][]byte{stack + ".template.json": data, "manifest.json": []byte(manifest)} {
+			if err := os.WriteFile(filepath.Join(root, "cdk.out", dir, name), content, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := os.WriteFile(filepath.Join(root, "cdk.out", "manifest.json"), []byte(`{"version": "53.0.0", "artifacts": {
+	  "assembly-dev": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "assembly-dev"}},
+	  "assembly-prod": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "assembly-prod"}}}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dev := filepath.Join("cdk.out", "assembly-dev", stages["assembly-dev"]+".template.json")
+	prod := filepath.Join("cdk.out", "assembly-prod", stages["assembly-prod"]+".template.json")
+	const known = "role/cdk-hnb659fds-cfn-exec-role-111111111111-eu-west-1 (probe)"
+	t.Chdir(root)
+	// deployer runs the matrix for s3:PutBucketPolicy and returns each
+	// template's @deployer decision on its own Storage bucket and its
+	// paths, which name the role's ARN.
+	deployer := func(args ...string) (map[string]string, string) {
+		t.Helper()
+		var out, errb bytes.Buffer
+		all := append([]string{"--json", "--action", "s3:PutBucketPolicy"}, args...)
+		if code := run(all, &out, &errb); code != 0 {
+			t.Fatalf("run(%q) = %d; stderr: %s", all, code, errb.String())
+		}
+		var rows []map[string]string
+		if err := json.Unmarshal(out.Bytes(), &rows); err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, r := range rows {
+			if r["function"] == "@deployer" && r["bucket"] == "Storage6B64FB91" && r["bucketTemplate"] == "" {
+				got[r["template"]] = r["decision"]
+			}
+		}
+		out.Reset()
+		all[0] = "--rows"
+		if code := run(all, &out, &errb); code != 0 {
+			t.Fatalf("run(%q) = %d; stderr: %s", all, code, errb.String())
+		}
+		return got, out.String()
+	}
+	for _, tt := range []struct {
+		name string
+		args []string
+	}{
+		{"named", []string{dev, prod}},
+		{"from cdk.out", nil},
+	} {
+		got, paths := deployer(tt.args...)
+		for _, stack := range stages {
+			if d := got[stack+".template.json"]; d != "allowed" {
+				t.Errorf("%s: %s @deployer s3:PutBucketPolicy = %q, want allowed (the role its policy names)", tt.name, stack, d)
+			}
+			if want := stack + ".template.json @deployer: internet: CloudFormation execution role arn:aws:iam::111111111111:" + known; !strings.Contains(paths, want) {
+				t.Errorf("%s: paths lack %q:\n%s", tt.name, want, paths)
+			}
+		}
+	}
+	// --set overrides the manifest's value, and the other is still its.
+	got, paths := deployer("--set", "AWS::Region=us-east-1", dev, prod)
+	for _, stack := range stages {
+		if d := got[stack+".template.json"]; d == "allowed" {
+			t.Errorf("--set AWS::Region=us-east-1: %s @deployer = allowed, want the us-east-1 role not excepted", stack)
+		}
+	}
+	if want := "role/cdk-hnb659fds-cfn-exec-role-111111111111-us-east-1 (probe)"; !strings.Contains(paths, want) {
+		t.Errorf("--set AWS::Region=us-east-1: paths lack %q:\n%s", want, paths)
+	}
+	// Without the manifests, neither account is known, and the two are
+	// not one: each template's are its own symbols.
+	for dir := range stages {
+		if err := os.Remove(filepath.Join("cdk.out", dir, "manifest.json")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, paths = deployer(dev, prod)
+	for _, stack := range stages {
+		if d := got[stack+".template.json"]; d != "unknown" {
+			t.Errorf("without manifests: %s @deployer = %q, want unknown", stack, d)
+		}
+		if want := "role/cdk-hnb659fds-cfn-exec-role-${" + stack + "#AWS::AccountId}-${" + stack + "#AWS::Region} (probe)"; !strings.Contains(paths, want) {
+			t.Errorf("without manifests: paths lack %q:\n%s", want, paths)
+		}
+	}
+	// A broken manifest beside a template is an error naming it.
+	if err := os.WriteFile(filepath.Join("cdk.out", "assembly-dev", "manifest.json"), []byte(`{"artifacts":`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{dev, prod}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "manifest.json") {
+		t.Errorf("broken manifest: run = %d, stderr %q; want 2 naming manifest.json", code, errb.String())
+	}
+}

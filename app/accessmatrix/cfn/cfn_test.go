@@ -57,20 +57,23 @@ func TestResolve(t *testing.T) {
 		expr string
 		want any
 	}{
-		{"pseudo parameter stays symbolic", `{"Ref": "AWS::AccountId"}`, "${AWS::AccountId}"},
+		// With two templates, each stack's account and region are its
+		// own: their symbols carry the template's label (a template
+		// alone has the plain ${AWS::AccountId}, TestPseudoParameters).
+		{"pseudo parameter stays symbolic", `{"Ref": "AWS::AccountId"}`, "${base#AWS::AccountId}"},
 		{"parameter default", `{"Ref": "Stage"}`, "dev"},
 		{"list parameter without default", `{"Ref": "Subnets"}`, "${Subnets}"},
 		{"comma list default", `{"Ref": "Cidrs"}`, []any{"10.0.0.0/16", "10.1.0.0/16"}},
 		{"SSM parameter is unknown", `{"Ref": "BootstrapVersion"}`, "${BootstrapVersion}"},
 		{"resource ref", `{"Ref": "Data"}`, "${Data}"},
-		{"bucket ref is its name", `{"Ref": "Named"}`, "named-${AWS::AccountId}"},
+		{"bucket ref is its name", `{"Ref": "Named"}`, "named-${base#AWS::AccountId}"},
 		{"bucket arn", `{"Fn::GetAtt": ["Data", "Arn"]}`, "arn:${AWS::Partition}:s3:::${Data}"},
-		{"bucket arn, dotted form", `{"Fn::GetAtt": "Named.Arn"}`, "arn:${AWS::Partition}:s3:::named-${AWS::AccountId}"},
-		{"role arn with path", `{"Fn::GetAtt": ["Role", "Arn"]}`, "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/service/${Role}"},
+		{"bucket arn, dotted form", `{"Fn::GetAtt": "Named.Arn"}`, "arn:${AWS::Partition}:s3:::named-${base#AWS::AccountId}"},
+		{"role arn with path", `{"Fn::GetAtt": ["Role", "Arn"]}`, "arn:${AWS::Partition}:iam::${base#AWS::AccountId}:role/service/${Role}"},
 		{"other attribute", `{"Fn::GetAtt": ["Thing", "Arn"]}`, "${Thing.Arn}"},
 		{"join", `{"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]]}`, "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"},
 		{"join of a symbolic list", `{"Fn::Join": [",", {"Ref": "Subnets"}]}`, "${Subnets}"},
-		{"sub string", `{"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-hnb659fds-cfn-exec-role-${AWS::AccountId}-${AWS::Region}"}`, "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-hnb659fds-cfn-exec-role-${AWS::AccountId}-${AWS::Region}"},
+		{"sub string", `{"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-hnb659fds-cfn-exec-role-${AWS::AccountId}-${AWS::Region}"}`, "arn:${AWS::Partition}:iam::${base#AWS::AccountId}:role/cdk-hnb659fds-cfn-exec-role-${base#AWS::AccountId}-${base#AWS::Region}"},
 		{"sub attribute and literal", `{"Fn::Sub": "${Data.Arn}/${!aws:username}/*"}`, "arn:${AWS::Partition}:s3:::${Data}/${aws:username}/*"},
 		{"sub with variables", `{"Fn::Sub": ["${B}/*", {"B": {"Fn::GetAtt": ["Data", "Arn"]}}]}`, "arn:${AWS::Partition}:s3:::${Data}/*"},
 		{"select", `{"Fn::Select": [1, {"Ref": "Cidrs"}]}`, "10.1.0.0/16"},
@@ -81,7 +84,7 @@ func TestResolve(t *testing.T) {
 		{"or settles with one known operand", `{"Fn::If": ["DevOrUsEast1", "a", "b"]}`, "a"},
 		{"if with NoValue drops the element", `[{"Fn::If": ["IsDev", {"Ref": "AWS::NoValue"}, "b"]}, "c"]`, []any{"c"}},
 		{"find in map by literal key", `{"Fn::FindInMap": ["PrefixLists", "us-east-1", "s3"]}`, "pl-63a5400a"},
-		{"find in map by region stays symbolic", `{"Fn::FindInMap": ["PrefixLists", {"Ref": "AWS::Region"}, "s3"]}`, "${Fn::FindInMap:PrefixLists.${AWS::Region}.s3}"},
+		{"find in map by region stays symbolic", `{"Fn::FindInMap": ["PrefixLists", {"Ref": "AWS::Region"}, "s3"]}`, "${Fn::FindInMap:PrefixLists.${base#AWS::Region}.s3}"},
 		{"find in map where every region agrees", `{"Fn::FindInMap": ["Same", {"Ref": "AWS::Region"}, "k"]}`, "v"},
 		{"import from a given template", `{"Fn::ImportValue": {"Fn::Sub": "${AWS::StackName}-DataArn"}}`, "arn:${AWS::Partition}:s3:::${Data}"},
 		// With two templates each is a stack of its own.

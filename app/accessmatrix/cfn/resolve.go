@@ -22,7 +22,9 @@ func IsSymbolic(s string) bool { return strings.Contains(s, "${") }
 // Options gives the resolver values it cannot know offline.
 type Options struct {
 	// Values maps a pseudo parameter ("AWS::Region") or a parameter name to
-	// the value to use instead of a symbol or the parameter's default.
+	// the value to use instead of a symbol or the parameter's default, in
+	// every template: a pseudo parameter given here takes precedence over
+	// a template's own (Template.Env).
 	Values map[string]string
 }
 
@@ -37,6 +39,15 @@ type Options struct {
 // "${dev#Storage6B64FB91}" (see LocalSymbol and Scope). A name that only
 // one template defines keeps its plain symbol, "${Storage6B64FB91}", so a
 // single template resolves as it always has.
+//
+// A pseudo parameter is resolved from Options.Values, else from the
+// template's Env, else it is a symbol. Each stack has its own name, id,
+// account and region: given several templates (stages that may deploy to
+// different accounts and regions), the symbols of AWS::StackName,
+// AWS::StackId, AWS::AccountId and AWS::Region carry the template's label,
+// "${dev#AWS::AccountId}", so a dev role and a prod bucket whose accounts
+// nobody gave are not provably in one account. AWS::Partition and the
+// other pseudo parameters stay plain; a single template's are all plain.
 type Resolver struct {
 	opts      Options
 	templates []*Template
@@ -188,8 +199,10 @@ func (r *Resolver) LocalSymbol(t *Template, name, suffix string) string {
 
 // Scope splits a symbol into the template it is local to and its name
 // there: ${dev#Storage6B64FB91} is Storage6B64FB91 of the template labelled
-// dev. A symbol without a label returns a nil template and its name: a
-// name at most one template defines, a pseudo parameter, an import.
+// dev, ${dev#AWS::AccountId} the account of dev's stack. A symbol without
+// a label returns a nil template and its name: a name at most one template
+// defines, a pseudo parameter of a single template or of every one
+// (AWS::Partition), an import.
 func (r *Resolver) Scope(symbol string) (*Template, string) {
 	name := strings.TrimSuffix(strings.TrimPrefix(symbol, "${"), "}")
 	if len(r.labels) == 0 {
@@ -487,9 +500,27 @@ func (r *Resolver) value(name string) (string, bool) {
 	return v, ok
 }
 
-func (r *Resolver) pseudo(name string) string {
+// perStack are the pseudo parameters each stack has its own value of:
+// with several templates, their symbols are local to a template.
+var perStack = map[string]bool{
+	"AWS::StackName": true,
+	"AWS::StackId":   true,
+	"AWS::AccountId": true,
+	"AWS::Region":    true,
+}
+
+// pseudo is the value of a pseudo parameter in t: the one given for every
+// template (Options.Values), else t's own (Template.Env), else a symbol,
+// local to t for a per-stack one when there are several templates.
+func (r *Resolver) pseudo(t *Template, name string) string {
 	if v, ok := r.value(name); ok {
 		return v
+	}
+	if t != nil && t.Env[name] != "" {
+		return t.Env[name]
+	}
+	if perStack[name] && len(r.templates) > 1 {
+		return Symbol(r.labels[t] + "#" + name)
 	}
 	return Symbol(name)
 }
@@ -499,11 +530,7 @@ func (r *Resolver) ref(t *Template, name string) (any, error) {
 		return noValue, nil
 	}
 	if pseudoParameters[name] {
-		if _, given := r.value(name); !given && (name == "AWS::StackName" || name == "AWS::StackId") && len(r.templates) > 1 {
-			// Each template is a stack of its own.
-			return Symbol(r.labels[t] + "#" + name), nil
-		}
-		return r.pseudo(name), nil
+		return r.pseudo(t, name), nil
 	}
 	if p, ok := t.Parameters[name]; ok {
 		if v, ok := r.value(name); ok {
@@ -670,7 +697,7 @@ func (r *Resolver) getAtt(t *Template, resID, attr string) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return "arn:" + r.pseudo("AWS::Partition") + ":s3:::" + fmt.Sprint(name), nil
+		return "arn:" + r.pseudo(t, "AWS::Partition") + ":s3:::" + fmt.Sprint(name), nil
 	case res.Type == "AWS::IAM::Role" && attr == "Arn":
 		name, err := r.ref(t, resID)
 		if err != nil {
@@ -686,7 +713,7 @@ func (r *Resolver) getAtt(t *Template, resID, attr string) (any, error) {
 				p = s
 			}
 		}
-		return "arn:" + r.pseudo("AWS::Partition") + ":iam::" + r.pseudo("AWS::AccountId") + ":role" + p + fmt.Sprint(name), nil
+		return "arn:" + r.pseudo(t, "AWS::Partition") + ":iam::" + r.pseudo(t, "AWS::AccountId") + ":role" + p + fmt.Sprint(name), nil
 	}
 	return r.LocalSymbol(t, resID, "."+attr), nil
 }

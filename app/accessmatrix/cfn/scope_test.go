@@ -46,7 +46,9 @@ func TestLogicalIDsAreLocal(t *testing.T) {
 		{"an id of one template", prod, map[string]any{"Ref": "Only"}, "${Only}"},
 		{"an attribute of one template's", prod, map[string]any{"Fn::GetAtt": []any{"Only", "TopicArn"}}, "${Only.TopicArn}"},
 		{"a parameter of one template", dev, map[string]any{"Ref": "Vpce"}, "${Vpce}"},
-		{"the account is shared", prod, map[string]any{"Ref": "AWS::AccountId"}, "${AWS::AccountId}"},
+		{"each has its account", prod, map[string]any{"Ref": "AWS::AccountId"}, "${prodStack#AWS::AccountId}"},
+		{"and its region", dev, map[string]any{"Ref": "AWS::Region"}, "${devStack#AWS::Region}"},
+		{"the partition is shared", dev, map[string]any{"Ref": "AWS::Partition"}, "${AWS::Partition}"},
 		{"each is a stack", dev, map[string]any{"Ref": "AWS::StackName"}, "${devStack#AWS::StackName}"},
 	} {
 		if got := resolveIn(t, r, tt.t, tt.expr); got != tt.want {
@@ -62,6 +64,8 @@ func TestLogicalIDsAreLocal(t *testing.T) {
 		{"${prodStack#Data.Arn}", prod, "Data.Arn"},
 		{"${Only}", nil, "Only"},
 		{"${AWS::AccountId}", nil, "AWS::AccountId"},
+		{"${devStack#AWS::AccountId}", dev, "AWS::AccountId"},
+		{"${prodStack#AWS::Region}", prod, "AWS::Region"},
 	} {
 		if got, name := r.Scope(tt.symbol); got != tt.t || name != tt.name {
 			t.Errorf("Scope(%s) = %v, %q, want %v, %q", tt.symbol, got, name, tt.t, tt.name)

@@ -35,6 +35,16 @@ type Template struct {
 	Mappings   map[string]any
 	Conditions map[string]any
 	Outputs    map[string]Output
+	// Env holds the pseudo parameters known for this template alone, by
+	// name: its stack's environment, "AWS::AccountId" and "AWS::Region",
+	// as a cloud assembly's manifest gives it (cdkout.StackFor). Parse
+	// leaves it nil; the caller sets it. Options.Values, which hold for
+	// every template, take precedence, and a pseudo parameter in neither
+	// (or empty here) is a symbol: with several templates, AWS::AccountId
+	// and AWS::Region are each template's own ("${label#AWS::AccountId}",
+	// see Resolver), so two templates whose environments are unknown are
+	// never taken to share an account or a region.
+	Env map[string]string
 	// Notes list what a transform left unmodelled (a SAM resource type, an
 	// event source, another transform), so the output can say so.
 	Notes []string

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 )
 
 // Manifest is what the project reads of an assembly's manifest.json.
@@ -29,8 +30,11 @@ type Manifest struct {
 // Artifact is one artifact of a manifest: a stack, a nested assembly (a
 // stage), or something the project does not read (assets, the tree).
 type Artifact struct {
-	Type       string `json:"type"`
-	Properties struct {
+	Type string `json:"type"`
+	// Environment is a stack's "aws://ACCOUNT/REGION", with
+	// unknown-account and unknown-region for an environment-agnostic one.
+	Environment string `json:"environment"`
+	Properties  struct {
 		TemplateFile  string `json:"templateFile"`
 		DirectoryName string `json:"directoryName"`
 	} `json:"properties"`
@@ -61,9 +65,41 @@ func ReadManifest(dir string) (Manifest, error) {
 	return m, nil
 }
 
-// Stack is a stack artifact of an assembly, with its template's path.
+// Stack is a stack artifact of an assembly, with its template's path and
+// its environment: Account and Region are empty when the stack is
+// environment-agnostic (unknown-account, unknown-region), and then known
+// only at deploy.
 type Stack struct {
-	ID, Template string
+	ID, Template    string
+	Account, Region string
+}
+
+// stack reads the stack artifact id of the assembly in dir.
+func stack(dir, id string, a Artifact) Stack {
+	s := Stack{ID: id, Template: filepath.Join(dir, a.Properties.TemplateFile)}
+	s.Account, s.Region = environment(a.Environment)
+	return s
+}
+
+// environment splits a stack's "aws://ACCOUNT/REGION" (the cloud assembly
+// schema's environment). unknown-account and unknown-region give empty
+// values, as does a string of any other form.
+func environment(env string) (account, region string) {
+	rest, ok := strings.CutPrefix(env, "aws://")
+	if !ok {
+		return "", ""
+	}
+	account, region, ok = strings.Cut(rest, "/")
+	if !ok || strings.Contains(region, "/") {
+		return "", ""
+	}
+	if account == "unknown-account" {
+		account = ""
+	}
+	if region == "unknown-region" {
+		region = ""
+	}
+	return account, region
 }
 
 // Stacks lists the stacks of the assembly in dir and of its nested
@@ -78,7 +114,7 @@ func Stacks(dir string) ([]Stack, error) {
 		a := m.Artifacts[id]
 		switch a.Type {
 		case "aws:cloudformation:stack":
-			out = append(out, Stack{ID: id, Template: filepath.Join(dir, a.Properties.TemplateFile)})
+			out = append(out, stack(dir, id, a))
 		case "cdk:cloud-assembly":
 			nested, err := Stacks(filepath.Join(dir, a.Properties.DirectoryName))
 			if err != nil {
@@ -88,6 +124,32 @@ func Stacks(dir string) ([]Stack, error) {
 		}
 	}
 	return out, nil
+}
+
+// StackFor finds the stack whose template is the file at path in the
+// manifest.json of the file's directory: the stack artifact of that
+// assembly (not of a nested one) whose templateFile is that file, so that
+// cdk.out/assembly-prod/X.template.json, named on a command line, has
+// the environment of prod's stage. ok is false when the directory has no
+// manifest or the manifest no such stack (a template that is not in a
+// cloud assembly); a manifest that cannot be read is an error.
+func StackFor(path string) (s Stack, ok bool, err error) {
+	dir := filepath.Dir(path)
+	m, err := ReadManifest(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return Stack{}, false, nil
+	}
+	if err != nil {
+		return Stack{}, false, err
+	}
+	want := filepath.Clean(path)
+	for _, id := range slices.Sorted(maps.Keys(m.Artifacts)) {
+		a := m.Artifacts[id]
+		if a.Type == "aws:cloudformation:stack" && a.Properties.TemplateFile != "" && filepath.Join(dir, a.Properties.TemplateFile) == want {
+			return stack(dir, id, a), true, nil
+		}
+	}
+	return Stack{}, false, nil
 }
 
 // Templates returns args, or when args is empty the templates of the cloud
