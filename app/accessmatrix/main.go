@@ -46,7 +46,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print one row per action, as a JSON array")
 	asRows := fs.Bool("rows", false, "print one row per action, as a table, instead of the summary")
 	expect := fs.String("expect", "", "check rows against this JSON file of expectations; exit 1 listing every mismatch")
-	noProbes := fs.Bool("no-probes", false, "leave out the @console, @deployer and @plaintext probe rows")
+	noProbes := fs.Bool("no-probes", false, "leave out the probe rows (@console, @deployer, @plaintext, and @cross-account/@unnamed-role for a bucket policy naming another account's role)")
 	qualifier := fs.String("qualifier", "", "CDK bootstrap qualifier of the @deployer role (default: from the BootstrapVersion parameter, else hnb659fds)")
 	fs.Var(&actions, "action", fmt.Sprintf("S3 action to evaluate, e.g. s3:GetObject (repeatable; default: every S3 action on a bucket or an object, %d in all)", len(matrix.DefaultActions)))
 	fs.Var(&subnets, "subnet", "SUBNET=ROUTETABLE for a subnet of an existing VPC, defined outside the templates, e.g. subnet-0a1b=rtb-0c2d (repeatable)")

@@ -144,6 +144,11 @@ func stepCovers(p, q elem) bool {
 // 12-digit number" (AWS Account Management guide, "View AWS account
 // identifiers"). Other symbols may hold anything, wildcards included.
 func symClass(name string) func(rune) bool {
+	// A template's own account or region, ${label#AWS::AccountId} when
+	// several templates are read together, has the same characters.
+	if i := strings.LastIndex(name, "#AWS::"); i >= 0 && strings.HasPrefix(name, "${") {
+		name = "${" + name[i+1:]
+	}
 	switch name {
 	case "${AWS::AccountId}":
 		return func(r rune) bool { return '0' <= r && r <= '9' }

@@ -261,6 +261,12 @@ func TestProvable(t *testing.T) {
 		// An account id is twelve digits: never an ARN.
 		{"${AWS::AccountId}", "arn:aws:iam::${AWS::AccountId}:root", No},
 		{"${AWS::AccountId}", "${Fn::ImportValue:Account}", Maybe},
+		// A template's own account symbol (several templates read
+		// together) is twelve digits too; two templates' may be one.
+		{"${dev#AWS::AccountId}", "arn:aws:iam::${AWS::AccountId}:root", No},
+		{"${dev#AWS::AccountId}", "${prod#AWS::AccountId}", Maybe},
+		{"${dev#AWS::Region}", "eu-west-1", Maybe},
+		{"${dev#AWS::Region}", "EU_WEST", No},
 	}
 	for _, tt := range eq {
 		if got := equalTruth(tt.a, tt.b, false); got != tt.want {
