@@ -77,7 +77,9 @@ type PrivateBucketProps struct {
 	// from another account needs an Allow in both the bucket policy and the
 	// caller's identity policy (IAM User Guide, "Cross-account policy
 	// evaluation logic"): this is the bucket's half; with KmsEncryption the
-	// key policy lets them generate data keys through S3. Default: none.
+	// key policy lets them use the key through S3 (kms:GenerateDataKey,
+	// and kms:Decrypt for multipart uploads). Incomplete multipart uploads
+	// are aborted after 7 days. Default: none.
 	CrossAccountWriterRoleArns []*string
 	// KmsEncryption encrypts with a customer managed KMS key created here
 	// (rotation on, S3 Bucket Key on). Default: SSE-S3.
@@ -288,12 +290,24 @@ func allowCrossAccountWriters(pb *PrivateBucket, roles []*string) {
 		Actions:    jsii.Strings("s3:PutObject", "s3:PutObjectTagging"),
 		Resources:  &[]*string{pb.Bucket.ArnForObjects(jsii.String("*"))},
 	}))
+	// A writer's multipart upload that never completes leaves parts the
+	// bucket's owner pays for and the writer cannot abort (it has no
+	// s3:AbortMultipartUpload): the bucket aborts them after a week.
+	pb.Bucket.AddLifecycleRule(&awss3.LifecycleRule{
+		Id:                                  jsii.String("AbortIncompleteWriterUploads"),
+		AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(7)),
+	})
 	if pb.Key != nil {
+		// kms:GenerateDataKey encrypts each new object; kms:Decrypt is
+		// needed too for a multipart upload, whose encrypted parts S3
+		// decrypts to assemble them (Amazon S3 API Reference, UploadPart,
+		// "Permissions"). Both only through S3, where the bucket policy
+		// grants the writers no read.
 		pb.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid:        jsii.String("CrossAccountWritersThroughS3"),
 			Effect:     awsiam.Effect_ALLOW,
 			Principals: &principals,
-			Actions:    jsii.Strings("kms:GenerateDataKey"),
+			Actions:    jsii.Strings("kms:GenerateDataKey", "kms:Decrypt"),
 			Resources:  jsii.Strings("*"),
 			Conditions: &map[string]interface{}{"StringEquals": map[string]interface{}{"kms:ViaService": awscdk.Fn_Sub(jsii.String("s3.${AWS::Region}.amazonaws.com"), nil)}},
 		}), jsii.Bool(false))
