@@ -58,8 +58,7 @@ func run() error {
 	get := func(key string) any { return app.Node().TryGetContext(jsii.String(key)) }
 	cfg, err := config.Parse(get)
 	// The pipeline switch is read here, not by config.Parse.
-	keys := slices.DeleteFunc(slices.Sorted(maps.Keys(all)), func(k string) bool { return k == pipeline.ContextKey })
-	if err = errors.Join(err, config.UnknownKeys(keys)); err != nil {
+	if err = errors.Join(err, config.UnknownKeys(slices.Sorted(maps.Keys(all)), pipeline.ContextKey)); err != nil {
 		return fmt.Errorf("bad context (see README, Configuration):\n%w", err)
 	}
 	withPipeline, err := pipeline.Enabled(get(pipeline.ContextKey))

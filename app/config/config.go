@@ -66,15 +66,17 @@ var Keys = []string{"stage", "vpcId", "endpointId", "endpointRouteTableIds", "pr
 // as includecontrol=false would otherwise be ignored and the control
 // deployed after all. CDK's own keys hold ":" or "/" or start with "@"
 // (feature flags, cached lookups, the CLI's aws:cdk:* settings), or are the
-// CLI's acknowledged-issue-numbers (cdk acknowledge).
-func UnknownKeys(all []string) error {
+// CLI's acknowledged-issue-numbers (cdk acknowledge). others are keys read
+// outside Parse (the pipeline switch), known and suggested as Keys are.
+func UnknownKeys(all []string, others ...string) error {
+	known := append(slices.Clone(Keys), others...)
 	var errs []error
 	for _, k := range all {
-		if slices.Contains(Keys, k) || k == "acknowledged-issue-numbers" || strings.HasPrefix(k, "@") || strings.ContainsAny(k, ":/") {
+		if slices.Contains(known, k) || k == "acknowledged-issue-numbers" || strings.HasPrefix(k, "@") || strings.ContainsAny(k, ":/") {
 			continue
 		}
 		msg := fmt.Sprintf("context %q is not a key this app reads", k)
-		if near := closest(k); near != "" {
+		if near := closest(k, known); near != "" {
 			msg += fmt.Sprintf(": did you mean %q?", near)
 		} else {
 			msg += "; see README, Configuration, for the keys"
@@ -86,9 +88,9 @@ func UnknownKeys(all []string) error {
 
 // closest is the known key k most likely misspells: equal ignoring case,
 // or within two edits.
-func closest(k string) string {
+func closest(k string, keys []string) string {
 	best, bestD := "", 3
-	for _, known := range Keys {
+	for _, known := range keys {
 		if strings.EqualFold(k, known) {
 			return known
 		}

@@ -152,6 +152,13 @@ func TestUnknownKeys(t *testing.T) {
 			t.Errorf("UnknownKeys(%q) = %v, want it to say %q", tc.key, err, tc.want)
 		}
 	}
+	// A key read outside Parse is known, and suggested.
+	if err := UnknownKeys([]string{"pipeline"}, "pipeline"); err != nil {
+		t.Errorf("UnknownKeys(pipeline, known) = %v, want nil", err)
+	}
+	if err := UnknownKeys([]string{"pipline"}, "pipeline"); err == nil || !strings.Contains(err.Error(), `did you mean "pipeline"?`) {
+		t.Errorf("UnknownKeys(pipline) = %v, want the pipeline switch suggested", err)
+	}
 	err := UnknownKeys([]string{"a1", "b2"})
 	if err == nil || strings.Count(err.Error(), "is not a key") != 2 {
 		t.Errorf("UnknownKeys(two unknown) = %v, want both named", err)
