@@ -51,7 +51,7 @@ type Env struct {
 	AllowEndpointsOf []string `json:"allowEndpointsOf,omitempty"`
 	// DeployedEndpointId pins this environment's own endpoint id, known
 	// after its first deploy (stack output EndpointId), for environments
-	// in other accounts or regions that allow it.
+	// in other accounts (of the same region) that allow it.
 	DeployedEndpointId string   `json:"deployedEndpointId,omitempty"`
 	AdminRoleArns      []string `json:"adminRoleArns,omitempty"`
 	// CrossAccountWriterRoleArns are roles of other accounts that may
@@ -174,8 +174,16 @@ func Parse(path string, data []byte) ([]Env, error) {
 				bad(i, e, "allowEndpointsOf", "%q is this environment: its own endpoint is always allowed", ref)
 			default:
 				o := f.Environments[j-1]
-				if o.EndpointId == "" && o.DeployedEndpointId == "" && (o.Account != e.Account || o.Region != e.Region) {
-					bad(i, e, "allowEndpointsOf", "%q is in another account or region, and its endpoint id is known only after its first deploy: deploy %s, then set its deployedEndpointId from its stack output EndpointId", ref, ref)
+				switch {
+				case o.Region != e.Region:
+					// "A gateway endpoint is available only in the Region
+					// where you created it. Be sure to create your gateway
+					// endpoint in the same Region as your S3 buckets" (AWS
+					// PrivateLink guide, "Gateway endpoints for Amazon S3",
+					// Considerations).
+					bad(i, e, "allowEndpointsOf", "%q is in %s, not %s: an S3 gateway endpoint reaches only buckets of its own region; reach this bucket from there through an S3 interface endpoint in %s (over peering or a transit gateway) and list its id in extraEndpointIds", ref, o.Region, e.Region, e.Region)
+				case o.EndpointId == "" && o.DeployedEndpointId == "" && o.Account != e.Account:
+					bad(i, e, "allowEndpointsOf", "%q is in another account, and its endpoint id is known only after its first deploy: deploy %s, then set its deployedEndpointId from its stack output EndpointId", ref, ref)
 				}
 			}
 		}

@@ -134,7 +134,7 @@ func (b *builder) crossAccountEndpoints(bk *bucket) []network.Path {
 						continue // known only at deploy: no id to send
 					}
 					ep := &network.Endpoint{Resource: &cfn.Resource{LogicalID: id, Type: "AWS::EC2::VPCEndpoint"}, ID: id, VPC: cfn.Symbol(id + ".VpcId"), Policy: defaultEndpointPolicy}
-					add(ep, "through S3 gateway endpoint "+id+", which the bucket policy allows and no template defines: another VPC's, whose endpoint policy the probe takes to be AWS's default, allowing everything (probe)")
+					add(ep, "through S3 gateway endpoint "+id+", which the bucket policy allows and no template defines: another VPC's, which must be in the bucket's region (a gateway endpoint reaches only its own region's buckets; not checked here), whose endpoint policy the probe takes to be AWS's default, allowing everything (probe)")
 				}
 			}
 		}
