@@ -135,6 +135,9 @@ func Compose(scope constructs.Construct, cfg config.Config, root string) *Stack 
 	output(st, outputs.BucketName, bucket.Bucket.BucketName(), "The private bucket")
 	output(st, outputs.UploaderName, uploader.Function.FunctionName(), "Writes through the endpoint: must succeed")
 	output(st, outputs.EndpointID, net.EndpointId, "The S3 gateway endpoint the bucket accepts")
+	if bucket.Key != nil {
+		output(st, outputs.KeyArn, bucket.Key.KeyArn(), "The bucket's KMS key, for a cross-account writer's identity policy")
+	}
 	if cfg.IncludeControl {
 		controlProps := *fnProps
 		controlProps.Network = nil

@@ -279,6 +279,9 @@ func TestOutputs(t *testing.T) {
 			t.Errorf("output %s missing", k)
 		}
 	}
+	if outputs["KeyArn"] != nil {
+		t.Error("output KeyArn without KMS")
+	}
 }
 
 // full turns every optional feature on at once: one synth checks them all.
@@ -315,6 +318,8 @@ func TestCrossAccountWriter(t *testing.T) {
 	// API Reference, UploadPart, "Permissions"; AWS Knowledge Center, "Why
 	// do I need permission to decrypt the AWS KMS key when I run Amazon S3
 	// multipart uploads with SSE-KMS?").
+	keyID, _ := tp.one(t, "AWS::KMS::Key", "StorageKey")
+	equal(t, "KeyArn output", get(tp["Outputs"], "KeyArn", "Value"), getAtt(keyID, "Arn"))
 	equal(t, "key grant actions", get(ks["CrossAccountWritersThroughS3"], "Action"), []any{"kms:Decrypt", "kms:GenerateDataKey"}) // CDK sorts them
 	_, b := tp.one(t, "AWS::S3::Bucket", privateBucketID)
 	var abort any

@@ -10,6 +10,9 @@ const (
 	UploaderName = "UploaderFunctionName"
 	ControlName  = "ControlFunctionName"
 	EndpointID   = "EndpointId"
+	// KeyArn is the bucket's KMS key, with KMS on: a cross-account writer's
+	// identity policy names it.
+	KeyArn = "KeyArn"
 )
 
 // ProbePrefix is where the post-deploy check writes its probe objects; the
