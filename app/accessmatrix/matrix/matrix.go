@@ -271,7 +271,13 @@ func (b *builder) loadBuckets() error {
 			return err
 		}
 		names[i] = name
-		b.buckets = append(b.buckets, &bucket{t: c.t, res: c.res, arn: arn})
+		bk := &bucket{t: c.t, res: c.res, arn: arn}
+		if acl, err := b.aclsEnabled(c); err != nil {
+			return err
+		} else if acl != "" {
+			bk.policies = append(bk.policies, policy.Policy{Name: "the access control lists of bucket " + c.res.LogicalID + " and its objects", Unknown: acl, GrantsOnly: true})
+		}
+		b.buckets = append(b.buckets, bk)
 	}
 	b.bucketNames = names
 	for _, pc := range policies {
@@ -280,6 +286,40 @@ func (b *builder) loadBuckets() error {
 		}
 	}
 	return nil
+}
+
+// aclsEnabled says why the bucket's access control lists may grant access,
+// or "" when they cannot. ACLs are off when Object Ownership is
+// BucketOwnerEnforced, the default for a new bucket: "Bucket owner
+// enforced (default) – ACLs are disabled ... ACLs no longer affect
+// permissions to data in the S3 bucket" (S3 User Guide, "Controlling
+// ownership of objects and disabling ACLs for your bucket"). Otherwise an
+// ACL, set on the bucket or on any object outside the templates, may grant
+// anyone, another account included; it never denies.
+func (b *builder) aclsEnabled(c placed) (string, error) {
+	v, ok, err := b.r.Property(c.t, c.res, "OwnershipControls")
+	if err != nil || !ok {
+		return "", err
+	}
+	m, _ := v.(map[string]any)
+	rules, _ := m["Rules"].([]any)
+	for _, r := range rules {
+		o, _ := r.(map[string]any)
+		if s, _ := cfn.String(o["ObjectOwnership"]); s == "BucketOwnerEnforced" {
+			return "", nil
+		}
+	}
+	for _, r := range rules {
+		o, _ := r.(map[string]any)
+		if s, _ := cfn.String(o["ObjectOwnership"]); s != "" {
+			enables := "so ACLs grant access"
+			if cfn.IsSymbolic(s) {
+				enables = "which may enable ACLs"
+			}
+			return "Object Ownership is " + s + ", " + enables + ", and ACLs are not in the templates (S3 User Guide, \"Controlling ownership of objects and disabling ACLs for your bucket\")", nil
+		}
+	}
+	return "", nil
 }
 
 // attach gives a bucket policy to the buckets it may be for. It names its

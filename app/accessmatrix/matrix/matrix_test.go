@@ -757,3 +757,43 @@ PATHS
 		t.Errorf("WriteSummary() =\n%s\nwant\n%s", got, want)
 	}
 }
+
+// A bucket with ACLs enabled (Object Ownership other than
+// BucketOwnerEnforced) may grant through an ACL no template shows: what no
+// policy allows is unknown, not refused; an explicit deny still refuses
+// (ACLs never deny), and the default (no OwnershipControls) has ACLs off
+// (S3 User Guide, "Controlling ownership of objects and disabling ACLs for
+// your bucket").
+func TestBucketACLs(t *testing.T) {
+	const doc = `{"Resources": {
+	  "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {}}},
+	  "Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Role": {"Fn::GetAtt": ["Role", "Arn"]}}},
+	  "Data": {"Type": "AWS::S3::Bucket", "Properties": {%s}},
+	  "P": {"Type": "AWS::S3::BucketPolicy", "Properties": {"Bucket": {"Ref": "Data"}, "PolicyDocument": {"Statement": [
+	    {"Sid": "NoDelete", "Effect": "Deny", "Principal": "*", "Action": "s3:DeleteObject", "Resource": {"Fn::Sub": "${Data.Arn}/*"}}]}}}
+	}}`
+	for _, tc := range []struct {
+		name, props, get string
+	}{
+		{"default: ACLs off", ``, ImplicitDeny},
+		{"bucket owner enforced", `"OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}`, ImplicitDeny},
+		{"object writer", `"OwnershipControls": {"Rules": [{"ObjectOwnership": "ObjectWriter"}]}`, Unknown},
+		{"bucket owner preferred", `"OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerPreferred"}]}`, Unknown},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rows := buildInline(t, fmt.Sprintf(doc, tc.props), Options{Actions: []string{"s3:GetObject", "s3:DeleteObject"}, NoProbes: true})
+			for _, r := range rows {
+				want := tc.get
+				if r.Action == "s3:DeleteObject" {
+					want = ExplicitDeny
+				}
+				if r.Decision != want {
+					t.Errorf("%s %s = %s (%s), want %s", r.Function, r.Action, r.Decision, r.Reason, want)
+				}
+				if want == Unknown && !strings.Contains(r.Reason, "ACLs grant access") {
+					t.Errorf("reason %q does not name the ACLs", r.Reason)
+				}
+			}
+		})
+	}
+}

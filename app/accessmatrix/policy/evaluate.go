@@ -275,6 +275,9 @@ func strongest(p *Policy, parts []part, allow bool, action string) found {
 // account applies (see part).
 func strongestOf(p *Policy, parts []part, allow bool, action string, delegated bool) found {
 	if p.Unknown != "" {
+		if !allow && p.GrantsOnly {
+			return found{p: p}
+		}
 		return found{judgement: judgement{Maybe, fmt.Sprintf("%s is not known (%s)", p.Name, p.Unknown)}, p: p}
 	}
 	best := found{p: p}

@@ -29,6 +29,10 @@ type Policy struct {
 	// why (an AWS managed policy that is not modelled, the policies of a
 	// role outside the templates): it may allow and may deny anything.
 	Unknown string
+	// GrantsOnly, with Unknown, says the unknown content can only allow,
+	// never deny: an S3 access control list, which grants permissions and
+	// has no Deny.
+	GrantsOnly bool
 }
 
 // Statement is one parsed statement. Principal and NotPrincipal are nil in
