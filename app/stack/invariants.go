@@ -117,11 +117,9 @@ func crossAccountInvariants(cfg config.Config) []matrix.Expectation {
 		refused, why = matrix.Unknown, "; unknown while the stack's account is unknown (environment-agnostic): in the writer's own account its identity policy alone would decide"
 	}
 	var out []matrix.Expectation
-	accounts := map[string]bool{}
+	unnamedDone := map[string]bool{}
 	for _, arn := range cfg.CrossAccountWriterRoleArns {
-		parts := strings.Split(arn, ":")
-		account, name := parts[4], parts[5][strings.LastIndex(parts[5], "/")+1:]
-		probe := matrix.ProbeCrossAccount + ":" + account + ":" + name
+		probe := matrix.CrossAccountProbe(arn)
 		out = append(out, matrix.Expectation{Function: probe, Bucket: privateBucket, Via: "internet", Action: "s3:*", Decision: matrix.ExplicitDeny,
 			Why: "a cross-account writer is denied everything from outside the allowed endpoints"})
 		for _, ep := range cfg.ExtraEndpointIds {
@@ -138,9 +136,8 @@ func crossAccountInvariants(cfg config.Config) []matrix.Expectation {
 				out = append(out, e)
 			}
 		}
-		if !accounts[account] {
-			accounts[account] = true
-			unnamed := matrix.ProbeUnnamedRole + ":" + account
+		if unnamed := matrix.UnnamedRoleProbe(arn); !unnamedDone[unnamed] {
+			unnamedDone[unnamed] = true
 			out = append(out, matrix.Expectation{Function: unnamed, Bucket: privateBucket, Via: "internet", Action: "s3:*", Decision: matrix.ExplicitDeny,
 				Why: "no role of the writer's account gets anything from outside the allowed endpoints"})
 			for _, ep := range cfg.ExtraEndpointIds {

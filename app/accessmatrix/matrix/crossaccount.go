@@ -46,8 +46,7 @@ func (b *builder) crossAccountRows(bk *bucket) {
 	var accounts []string
 	for _, arn := range roles {
 		parts := policy.SplitARN(arn)
-		name := parts[5][strings.LastIndex(parts[5], "/")+1:]
-		b.pathRows(caller{t: bk.t, template: tmpl, name: ProbeCrossAccount + ":" + parts[4] + ":" + name, arn: arn, session: sessionARN(arn, cfn.Symbol("CrossAccount"+sessionSuffix)), identity: admin, tls: true}, bk, eps)
+		b.pathRows(caller{t: bk.t, template: tmpl, name: CrossAccountProbe(arn), arn: arn, session: sessionARN(arn, cfn.Symbol("CrossAccount"+sessionSuffix)), identity: admin, tls: true}, bk, eps)
 		if !slices.Contains(accounts, parts[1]+":"+parts[4]) {
 			accounts = append(accounts, parts[1]+":"+parts[4])
 		}
@@ -58,8 +57,30 @@ func (b *builder) crossAccountRows(bk *bucket) {
 		if slices.Contains(roles, arn) {
 			continue
 		}
-		b.pathRows(caller{t: bk.t, template: tmpl, name: ProbeUnnamedRole + ":" + acct, arn: arn, session: sessionARN(arn, cfn.Symbol("UnnamedRole"+sessionSuffix)), identity: admin, tls: true}, bk, eps)
+		b.pathRows(caller{t: bk.t, template: tmpl, name: UnnamedRoleProbe(arn), arn: arn, session: sessionARN(arn, cfn.Symbol("UnnamedRole"+sessionSuffix)), identity: admin, tls: true}, bk, eps)
 	}
+}
+
+// CrossAccountProbe is the probe name (Row.Function) of a role of another
+// account that a bucket policy names: "@cross-account:ACCOUNT:NAME" for
+// arn:PARTITION:iam::ACCOUNT:role/PATH/NAME (a role's name is unique in its
+// account, whatever its path).
+func CrossAccountProbe(roleARN string) string {
+	parts := policy.SplitARN(roleARN)
+	if len(parts) != 6 {
+		return ProbeCrossAccount + ":" + roleARN
+	}
+	return ProbeCrossAccount + ":" + parts[4] + ":" + parts[5][strings.LastIndex(parts[5], "/")+1:]
+}
+
+// UnnamedRoleProbe is the probe name of another role of roleARN's
+// account: "@unnamed-role:ACCOUNT".
+func UnnamedRoleProbe(roleARN string) string {
+	parts := policy.SplitARN(roleARN)
+	if len(parts) != 6 {
+		return ProbeUnnamedRole + ":" + roleARN
+	}
+	return ProbeUnnamedRole + ":" + parts[4]
 }
 
 // pathRows adds c's rows on bk from outside any VPC and through each of
