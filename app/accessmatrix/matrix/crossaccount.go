@@ -95,24 +95,39 @@ func (b *builder) pathRows(c caller, bk *bucket, paths []network.Path) {
 }
 
 // foreignRoles are the role ARNs that an Allow of the bucket's policies
-// names as a principal and that are not provably in the bucket's account,
-// sorted. An ARN with a symbol in its account is left out: it is another
-// template's role or one known only at deploy, not a named foreign role.
+// names, as a principal or, with Principal "*", in a condition on
+// aws:PrincipalArn, and that are not provably in the bucket's account,
+// sorted. An ARN with a symbol or a wildcard is left out: it is another
+// template's role, one known only at deploy, or many roles, not one named
+// foreign role.
 func (b *builder) foreignRoles(bk *bucket) []string {
 	account := b.pseudo(bk.t, "AWS::AccountId")
 	var out []string
+	add := func(a string) {
+		parts := policy.SplitARN(a)
+		if len(parts) != 6 || parts[2] != "iam" || !strings.HasPrefix(parts[5], "role/") || cfn.IsSymbolic(a) || strings.ContainsAny(a, "*?") {
+			return
+		}
+		if policy.Equal(parts[4], account) != policy.Yes && !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
 	for _, p := range bk.policies {
 		for _, st := range p.Statements {
 			if !st.Allow || st.Principal == nil {
 				continue
 			}
 			for _, a := range st.Principal.AWS {
-				parts := policy.SplitARN(a)
-				if len(parts) != 6 || parts[2] != "iam" || !strings.HasPrefix(parts[5], "role/") || cfn.IsSymbolic(a) {
-					continue
-				}
-				if policy.Equal(parts[4], account) != policy.Yes && !slices.Contains(out, a) {
-					out = append(out, a)
+				add(a)
+			}
+			if !st.Principal.Any {
+				continue
+			}
+			for _, c := range st.Conditions {
+				if strings.EqualFold(c.Key, "aws:PrincipalArn") && principalOperators[c.Operator] {
+					for _, a := range c.Values {
+						add(a)
+					}
 				}
 			}
 		}
@@ -120,6 +135,10 @@ func (b *builder) foreignRoles(bk *bucket) []string {
 	slices.Sort(out)
 	return out
 }
+
+// principalOperators are the condition operators with which an Allow names
+// the principals it grants by aws:PrincipalArn.
+var principalOperators = map[string]bool{"ArnEquals": true, "ArnLike": true, "StringEquals": true, "StringLike": true}
 
 // crossAccountEndpoints are the endpoint paths a cross-account probe tries
 // on bk: the endpoints @plaintext tries (see probeEndpoints), then each

@@ -114,3 +114,36 @@ func TestNoCrossAccountProbeWithoutForeignRole(t *testing.T) {
 		}
 	}
 }
+
+// A hand-written bucket policy may name the foreign role with Principal
+// "*" and aws:PrincipalArn instead: it gets the same probes. A wildcard
+// ARN names many roles, not one, and gets none.
+func TestCrossAccountRoleByCondition(t *testing.T) {
+	const doc = `{"Resources": {
+	  "Data": {"Type": "AWS::S3::Bucket"},
+	  "P": {"Type": "AWS::S3::BucketPolicy", "Properties": {"Bucket": {"Ref": "Data"}, "PolicyDocument": {"Statement": [
+	    {"Sid": "Partner", "Effect": "Allow", "Principal": "*", "Action": "s3:PutObject", "Resource": {"Fn::Sub": "${Data.Arn}/*"},
+	     "Condition": {"ArnEquals": {"aws:PrincipalArn": ["arn:aws:iam::210987654321:role/Writer", "arn:aws:iam::210987654321:role/team-*"]}}}]}}}
+	}}`
+	rows := buildInline(t, doc, Options{Actions: []string{"s3:PutObject", "s3:GetObject"}, Values: map[string]string{"AWS::AccountId": "123456789012"}})
+	got := map[string]string{}
+	for _, r := range rows {
+		if strings.HasPrefix(r.Function, ProbeCrossAccount) || strings.HasPrefix(r.Function, ProbeUnnamedRole) {
+			got[r.Function+" "+r.Action] = r.Decision
+		}
+	}
+	want := map[string]string{
+		ProbeCrossAccount + ":210987654321:Writer s3:PutObject": Allowed,
+		ProbeCrossAccount + ":210987654321:Writer s3:GetObject": ImplicitDeny,
+		ProbeUnnamedRole + ":210987654321 s3:PutObject":         ImplicitDeny,
+		ProbeUnnamedRole + ":210987654321 s3:GetObject":         ImplicitDeny,
+	}
+	if len(got) != len(want) {
+		t.Errorf("probe rows %v, want %v", got, want)
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s = %q, want %s", k, got[k], w)
+		}
+	}
+}
