@@ -275,8 +275,8 @@ func Parse(get Context) (Config, error) {
 	if (c.EndpointId == "") != (len(c.EndpointRouteTableIds) == 0) {
 		errs = append(errs, errors.New(`context "endpointId" and "endpointRouteTableIds" go together: set both to reuse an endpoint, or neither to create one`))
 	}
-	if len(c.CrossAccountWriterRoleArns) > 0 && len(c.ExtraEndpointIds) == 0 {
-		errs = append(errs, errors.New(`context "crossAccountWriterRoleArns" needs "extraEndpointIds": the bucket accepts writes only through an allowed endpoint, and this VPC's endpoint lets only this stack's functions through; add the S3 gateway endpoint id of the writers' VPC`))
+	if err := CheckWritersHaveEndpoint(c.CrossAccountWriterRoleArns, c.ExtraEndpointIds); err != nil {
+		errs = append(errs, fmt.Errorf(`context "crossAccountWriterRoleArns" %w`, err))
 	}
 	if c.EndpointId != "" && c.VpcId == "" {
 		errs = append(errs, errors.New(`context "endpointId" needs "vpcId": an existing endpoint belongs to an existing VPC`))
@@ -288,6 +288,18 @@ func Parse(get Context) (Config, error) {
 		}
 	}
 	return c, errors.Join(errs...)
+}
+
+// CheckWritersHaveEndpoint refuses cross-account writers without an extra
+// endpoint (one of their VPC): the bucket accepts writes only through an
+// allowed endpoint, and every endpoint this app creates lets only its own
+// stack's functions through, so another environment's endpoint is no way
+// in for them either.
+func CheckWritersHaveEndpoint(writers, extraEndpointIds []string) error {
+	if len(writers) > 0 && len(extraEndpointIds) == 0 {
+		return errors.New(`needs "extraEndpointIds": the bucket accepts writes only through an allowed endpoint, and the endpoints this app creates let only their own stack's functions through; add the S3 gateway endpoint id of the writers' VPC`)
+	}
+	return nil
 }
 
 func prefixed(prefix, want string) func(string) error {

@@ -155,8 +155,8 @@ func Parse(path string, data []byte) ([]Env, error) {
 				bad(i, e, "crossAccountWriterRoleArns", "%q is in this environment's own account: grant it in IAM instead", a)
 			}
 		}
-		if len(e.CrossAccountWriterRoleArns) > 0 && len(e.ExtraEndpointIds) == 0 && len(e.AllowEndpointsOf) == 0 {
-			bad(i, e, "crossAccountWriterRoleArns", "needs extraEndpointIds or allowEndpointsOf: the bucket accepts writes only through an allowed endpoint, and this environment's own endpoint lets only its functions through; add the S3 gateway endpoint id of the writers' VPC")
+		if err := config.CheckWritersHaveEndpoint(e.CrossAccountWriterRoleArns, e.ExtraEndpointIds); err != nil {
+			bad(i, e, "crossAccountWriterRoleArns", "%v", err)
 		}
 		if e.BucketName != "" {
 			if err := contract.CheckBucketName(e.BucketName); err != nil {

@@ -103,8 +103,9 @@ const privateBucket = "Storage6B64FB91"
 // crossAccountInvariants prove each cross-account writer's grant from the
 // bucket's side (matrix.ProbeCrossAccount, an administrator of its own
 // account, so that what it is refused the bucket refuses): from outside any
-// VPC nothing; through each extra endpoint, another VPC's, only its two
-// object writes; another role of its account, nothing. The identity half
+// VPC nothing; through each extra endpoint, another VPC's, its two object
+// writes, and not reads, deletes or any bucket-level action; another role
+// of its account, no write. The identity half
 // of the grant is in the other account and in no template ("Cross-account
 // policy evaluation logic", IAM User Guide).
 //

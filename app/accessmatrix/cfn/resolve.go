@@ -516,7 +516,7 @@ func (r *Resolver) pseudo(t *Template, name string) string {
 	if v, ok := r.value(name); ok {
 		return v
 	}
-	if t != nil && t.Env[name] != "" {
+	if t.Env[name] != "" {
 		return t.Env[name]
 	}
 	if perStack[name] && len(r.templates) > 1 {

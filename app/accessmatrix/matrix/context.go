@@ -26,14 +26,19 @@ func sessionARN(roleARN, session string) string {
 
 // accountOf reads the account field of an IAM ARN. The split keeps
 // symbols whole: ${AWS::Partition} holds "::", which a plain split on ":"
-// would take for the empty region and account fields.
+// would take for the empty region and account fields. An ARN known only
+// at deploy (a parameter, an import) has an account of its own, unknown:
+// it may or may not be the bucket's.
 func accountOf(arn string) string {
 	parts := policy.SplitARN(arn)
 	if len(parts) < 6 {
-		return cfn.Symbol("AWS::AccountId")
+		return cfn.Symbol(accountOfPrefix + strings.NewReplacer("${", "", "}", "").Replace(arn))
 	}
 	return parts[4]
 }
+
+// accountOfPrefix names the symbol of an opaque ARN's account.
+const accountOfPrefix = "AccountOf "
 
 // request builds the request one caller sends to one bucket, all but its
 // action and resource. The context holds what the IAM User Guide ("AWS global condition
@@ -42,7 +47,7 @@ func accountOf(arn string) string {
 // optional request headers (s3:x-amz-*, s3:prefix) are absent, as for an
 // SDK call that sends none.
 func (b *builder) request(c caller, bk *bucket) policy.Request {
-	account := accountOf(c.arn)
+	account, bucketAccount := accountOf(c.arn), b.pseudo(bk.t, "AWS::AccountId")
 	ctx := policy.Context{}
 	ctx.Set("aws:SecureTransport", fmt.Sprint(c.tls))
 	if c.tls {
@@ -57,7 +62,7 @@ func (b *builder) request(c caller, bk *bucket) policy.Request {
 	ctx.Set("s3:authType", "REST-HEADER")
 	ctx.Set("aws:PrincipalArn", c.arn)
 	ctx.Set("aws:PrincipalAccount", account)
-	ctx.Set("aws:ResourceAccount", b.pseudo(bk.t, "AWS::AccountId"))
+	ctx.Set("aws:ResourceAccount", bucketAccount)
 	ctx.Set("aws:RequestedRegion", b.pseudo(bk.t, "AWS::Region"))
 	ctx.Set("aws:PrincipalIsAWSService", "false")
 	ctx.Set("aws:ViaAWSService", "false")
@@ -90,7 +95,7 @@ func (b *builder) request(c caller, bk *bucket) policy.Request {
 	} else {
 		ctx.Set("aws:SourceIp", cfn.Symbol("SourceIp"))
 	}
-	return policy.Request{PrincipalARN: c.arn, Session: c.session, Account: account, ResourceAccount: b.pseudo(bk.t, "AWS::AccountId"), Context: ctx}
+	return policy.Request{PrincipalARN: c.arn, Session: c.session, Account: account, ResourceAccount: bucketAccount, Context: ctx}
 }
 
 // origin says, for the reason of an unknown decision, where a symbol comes
@@ -104,8 +109,12 @@ func (b *builder) origin(symbol string) string {
 		templates = []*cfn.Template{scope}
 	}
 	switch {
+	case (name == "AWS::AccountId" || name == "AWS::Region") && scope != nil:
+		return "the stack's, known only at deploy (its cloud assembly's manifest gives it for a stack with a concrete environment; --set " + name + "=... gives every template one)"
 	case name == "AWS::AccountId", name == "AWS::Region", name == "AWS::Partition":
 		return "known only at deploy (--set " + name + "=...)"
+	case strings.HasPrefix(name, accountOfPrefix):
+		return "the account of " + strings.TrimPrefix(name, accountOfPrefix) + ", known only at deploy"
 	case strings.HasPrefix(name, "AWS::"):
 		return "a pseudo parameter known only at deploy"
 	case strings.HasPrefix(name, "Fn::ImportValue:"):

@@ -2,6 +2,7 @@ package matrix
 
 import (
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -36,51 +37,51 @@ const (
 // for it, which allows everything, so that the row shows the bucket's
 // half.
 func (b *builder) crossAccountRows(bk *bucket) {
-	roles := b.foreignRoles(bk)
-	if len(roles) == 0 {
+	roles, accounts := b.foreignPrincipals(bk)
+	if len(roles) == 0 && len(accounts) == 0 {
 		return
 	}
 	admin := []policy.Policy{administrator}
 	tmpl := filepath.Base(bk.t.Name)
 	eps := b.crossAccountEndpoints(bk)
-	var accounts []string
-	for _, arn := range roles {
-		parts := policy.SplitARN(arn)
-		b.pathRows(caller{t: bk.t, template: tmpl, name: CrossAccountProbe(arn), arn: arn, session: sessionARN(arn, cfn.Symbol("CrossAccount"+sessionSuffix)), identity: admin, tls: true}, bk, eps)
-		if !slices.Contains(accounts, parts[1]+":"+parts[4]) {
-			accounts = append(accounts, parts[1]+":"+parts[4])
-		}
+	probe := func(name, arn, session string) {
+		b.pathRows(caller{t: bk.t, template: tmpl, name: name, arn: arn, session: sessionARN(arn, cfn.Symbol(session+sessionSuffix)), identity: admin, tls: true}, bk, eps)
 	}
-	for _, pa := range accounts {
-		part, acct, _ := strings.Cut(pa, ":")
-		arn := "arn:" + part + ":iam::" + acct + ":role/privates3-probe-unnamed-role"
-		if slices.Contains(roles, arn) {
-			continue
-		}
-		b.pathRows(caller{t: bk.t, template: tmpl, name: UnnamedRoleProbe(arn), arn: arn, session: sessionARN(arn, cfn.Symbol("UnnamedRole"+sessionSuffix)), identity: admin, tls: true}, bk, eps)
+	for _, arn := range roles {
+		probe(CrossAccountProbe(arn), arn, "CrossAccount")
+	}
+	for _, arn := range accounts {
+		probe(UnnamedRoleProbe(arn), arn, "UnnamedRole")
 	}
 }
+
+// unnamedRole is the role name of the @unnamed-role probe.
+const unnamedRole = "privates3-probe-unnamed-role"
 
 // CrossAccountProbe is the probe name (Row.Function) of a role of another
 // account that a bucket policy names: "@cross-account:ACCOUNT:NAME" for
 // arn:PARTITION:iam::ACCOUNT:role/PATH/NAME (a role's name is unique in its
 // account, whatever its path).
 func CrossAccountProbe(roleARN string) string {
-	parts := policy.SplitARN(roleARN)
-	if len(parts) != 6 {
-		return ProbeCrossAccount + ":" + roleARN
-	}
-	return ProbeCrossAccount + ":" + parts[4] + ":" + parts[5][strings.LastIndex(parts[5], "/")+1:]
+	_, account, name := roleParts(roleARN)
+	return ProbeCrossAccount + ":" + account + ":" + name
 }
 
 // UnnamedRoleProbe is the probe name of another role of roleARN's
 // account: "@unnamed-role:ACCOUNT".
 func UnnamedRoleProbe(roleARN string) string {
-	parts := policy.SplitARN(roleARN)
+	_, account, _ := roleParts(roleARN)
+	return ProbeUnnamedRole + ":" + account
+}
+
+// roleParts splits a role ARN into its partition, account and name (the
+// last part of its path); a string that is no ARN is its own account.
+func roleParts(arn string) (partition, account, name string) {
+	parts := policy.SplitARN(arn)
 	if len(parts) != 6 {
-		return ProbeUnnamedRole + ":" + roleARN
+		return "", arn, ""
 	}
-	return ProbeUnnamedRole + ":" + parts[4]
+	return parts[1], parts[4], parts[5][strings.LastIndex(parts[5], "/")+1:]
 }
 
 // pathRows adds c's rows on bk from outside any VPC and through each of
@@ -94,22 +95,33 @@ func (b *builder) pathRows(c caller, bk *bucket, paths []network.Path) {
 	}
 }
 
-// foreignRoles are the role ARNs that an Allow of the bucket's policies
-// names, as a principal or, with Principal "*", in a condition on
-// aws:PrincipalArn, and that are not provably in the bucket's account,
-// sorted. An ARN with a symbol or a wildcard is left out: it is another
-// template's role, one known only at deploy, or many roles, not one named
-// foreign role.
-func (b *builder) foreignRoles(bk *bucket) []string {
+// foreignPrincipals reads the bucket's policies for the principals of
+// other accounts their Allows name, each in an account not provably the
+// bucket's: roles, named as a principal or, with Principal "*", in a
+// condition on aws:PrincipalArn; and for each such role's account, and
+// each account an Allow names whole (its id or its root ARN: "delegates
+// authority to the account", IAM User Guide, "AWS JSON policy elements:
+// Principal"), the ARN of the @unnamed-role probe there. Both sorted. An
+// ARN with a symbol or a wildcard is left out: it is another template's
+// role, one known only at deploy, or many roles, not one named foreign
+// role.
+func (b *builder) foreignPrincipals(bk *bucket) (roles, unnamed []string) {
 	account := b.pseudo(bk.t, "AWS::AccountId")
-	var out []string
-	add := func(a string) {
-		parts := policy.SplitARN(a)
-		if len(parts) != 6 || parts[2] != "iam" || !strings.HasPrefix(parts[5], "role/") || cfn.IsSymbolic(a) || strings.ContainsAny(a, "*?") {
-			return
+	foreign := func(a string) bool {
+		return !cfn.IsSymbolic(a) && !strings.ContainsAny(a, "*?") && policy.Equal(a, account) != policy.Yes
+	}
+	addAccount := func(partition, acct string) {
+		if arn := "arn:" + partition + ":iam::" + acct + ":role/" + unnamedRole; !slices.Contains(unnamed, arn) {
+			unnamed = append(unnamed, arn)
 		}
-		if policy.Equal(parts[4], account) != policy.Yes && !slices.Contains(out, a) {
-			out = append(out, a)
+	}
+	addRole := func(a string) {
+		parts := policy.SplitARN(a)
+		if len(parts) == 6 && parts[2] == "iam" && strings.HasPrefix(parts[5], "role/") && foreign(parts[4]) && !strings.ContainsAny(a, "*?") {
+			if !slices.Contains(roles, a) {
+				roles = append(roles, a)
+			}
+			addAccount(parts[1], parts[4])
 		}
 	}
 	for _, p := range bk.policies {
@@ -118,7 +130,15 @@ func (b *builder) foreignRoles(bk *bucket) []string {
 				continue
 			}
 			for _, a := range st.Principal.AWS {
-				add(a)
+				parts := policy.SplitARN(a)
+				switch {
+				case accountID.MatchString(a) && foreign(a):
+					addAccount(b.pseudo(bk.t, "AWS::Partition"), a)
+				case len(parts) == 6 && parts[2] == "iam" && parts[5] == "root" && foreign(parts[4]):
+					addAccount(parts[1], parts[4])
+				default:
+					addRole(a)
+				}
 			}
 			if !st.Principal.Any {
 				continue
@@ -126,15 +146,18 @@ func (b *builder) foreignRoles(bk *bucket) []string {
 			for _, c := range st.Conditions {
 				if strings.EqualFold(c.Key, "aws:PrincipalArn") && principalOperators[c.Operator] {
 					for _, a := range c.Values {
-						add(a)
+						addRole(a)
 					}
 				}
 			}
 		}
 	}
-	slices.Sort(out)
-	return out
+	slices.Sort(roles)
+	slices.Sort(unnamed)
+	return roles, unnamed
 }
+
+var accountID = regexp.MustCompile(`^\d{12}$`)
 
 // principalOperators are the condition operators with which an Allow names
 // the principals it grants by aws:PrincipalArn.

@@ -147,3 +147,27 @@ func TestCrossAccountRoleByCondition(t *testing.T) {
 		}
 	}
 }
+
+// A bucket policy that grants a whole other account (its id, or its root
+// ARN) gets the @unnamed-role probe, which then gets what the account is
+// granted: any of its roles may, once its own account allows it.
+func TestCrossAccountWholeAccount(t *testing.T) {
+	for _, principal := range []string{`"210987654321"`, `"arn:aws:iam::210987654321:root"`} {
+		doc := `{"Resources": {
+		  "Data": {"Type": "AWS::S3::Bucket"},
+		  "P": {"Type": "AWS::S3::BucketPolicy", "Properties": {"Bucket": {"Ref": "Data"}, "PolicyDocument": {"Statement": [
+		    {"Sid": "Partner", "Effect": "Allow", "Principal": {"AWS": ` + principal + `}, "Action": "s3:PutObject", "Resource": {"Fn::Sub": "${Data.Arn}/*"}}]}}}
+		}}`
+		rows := buildInline(t, doc, Options{Actions: []string{"s3:PutObject", "s3:GetObject"}, Values: map[string]string{"AWS::AccountId": "123456789012"}})
+		got := map[string]string{}
+		for _, r := range rows {
+			if strings.HasPrefix(r.Function, ProbeCrossAccount) || strings.HasPrefix(r.Function, ProbeUnnamedRole) {
+				got[r.Function+" "+r.Action] = r.Decision
+			}
+		}
+		want := map[string]string{ProbeUnnamedRole + ":210987654321 s3:PutObject": Allowed, ProbeUnnamedRole + ":210987654321 s3:GetObject": ImplicitDeny}
+		if len(got) != len(want) || got[ProbeUnnamedRole+":210987654321 s3:PutObject"] != Allowed || got[ProbeUnnamedRole+":210987654321 s3:GetObject"] != ImplicitDeny {
+			t.Errorf("principal %s: probe rows %v, want %v", principal, got, want)
+		}
+	}
+}

@@ -32,8 +32,9 @@ type Expectation struct {
 	Action         string `json:"action"`
 	Resource       string `json:"resource,omitempty"`
 	// Via, when set, narrows the rows to one way in: "internet" for the
-	// rows from outside any VPC, otherwise a glob over the endpoint's
-	// logical id or id (Row.Endpoint), e.g. "vpce-0aaaaaaaaaaaaaaaa". A
+	// rows from outside any VPC, otherwise a glob over Row.Endpoint: the
+	// endpoint's logical id, or its id for an endpoint no template
+	// defines, e.g. "vpce-0aaaaaaaaaaaaaaaa". A
 	// probe tries several ways; Path then checks, Via chooses.
 	Via      string `json:"via,omitempty"`
 	Path     string `json:"path,omitempty"`

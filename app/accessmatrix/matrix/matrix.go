@@ -303,23 +303,27 @@ func (b *builder) aclsEnabled(c placed) (string, error) {
 	}
 	m, _ := v.(map[string]any)
 	rules, _ := m["Rules"].([]any)
+	setting := ""
 	for _, r := range rules {
 		o, _ := r.(map[string]any)
-		if s, _ := cfn.String(o["ObjectOwnership"]); s == "BucketOwnerEnforced" {
+		s, _ := cfn.String(o["ObjectOwnership"])
+		if s == "BucketOwnerEnforced" {
 			return "", nil
 		}
-	}
-	for _, r := range rules {
-		o, _ := r.(map[string]any)
-		if s, _ := cfn.String(o["ObjectOwnership"]); s != "" {
-			enables := "so ACLs grant access"
-			if cfn.IsSymbolic(s) {
-				enables = "which may enable ACLs"
-			}
-			return "Object Ownership is " + s + ", " + enables + ", and ACLs are not in the templates (S3 User Guide, \"Controlling ownership of objects and disabling ACLs for your bucket\")", nil
+		if setting == "" {
+			setting = s
 		}
 	}
-	return "", nil
+	why := "Object Ownership is " + setting + ", so ACLs grant access"
+	switch {
+	case setting == "":
+		// A shape the resolver cannot read (an import, a condition)
+		// may hold any setting.
+		why = "OwnershipControls is not a list of rules with a literal ObjectOwnership, so ACLs may be enabled"
+	case cfn.IsSymbolic(setting):
+		why = "Object Ownership is " + setting + ", which may enable ACLs"
+	}
+	return why + ", and ACLs are not in the templates (S3 User Guide, \"Controlling ownership of objects and disabling ACLs for your bucket\")", nil
 }
 
 // attach gives a bucket policy to the buckets it may be for. It names its

@@ -766,22 +766,29 @@ PATHS
 // your bucket").
 func TestBucketACLs(t *testing.T) {
 	const doc = `{"Resources": {
-	  "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {}}},
+	  "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {}%s}},
 	  "Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Role": {"Fn::GetAtt": ["Role", "Arn"]}}},
 	  "Data": {"Type": "AWS::S3::Bucket", "Properties": {%s}},
 	  "P": {"Type": "AWS::S3::BucketPolicy", "Properties": {"Bucket": {"Ref": "Data"}, "PolicyDocument": {"Statement": [
 	    {"Sid": "NoDelete", "Effect": "Deny", "Principal": "*", "Action": "s3:DeleteObject", "Resource": {"Fn::Sub": "${Data.Arn}/*"}}]}}}
 	}}`
+	const reads = `, "Policies": [{"PolicyName": "Read", "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}}]`
 	for _, tc := range []struct {
-		name, props, get string
+		name, role, props, get, why string
 	}{
-		{"default: ACLs off", ``, ImplicitDeny},
-		{"bucket owner enforced", `"OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}`, ImplicitDeny},
-		{"object writer", `"OwnershipControls": {"Rules": [{"ObjectOwnership": "ObjectWriter"}]}`, Unknown},
-		{"bucket owner preferred", `"OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerPreferred"}]}`, Unknown},
+		{"default: ACLs off", ``, ``, ImplicitDeny, ""},
+		{"bucket owner enforced", ``, `"OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}`, ImplicitDeny, ""},
+		{"object writer", ``, `"OwnershipControls": {"Rules": [{"ObjectOwnership": "ObjectWriter"}]}`, Unknown, "ACLs grant access"},
+		{"bucket owner preferred", ``, `"OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerPreferred"}]}`, Unknown, "ACLs grant access"},
+		{"unreadable shape", ``, `"OwnershipControls": {"Fn::ImportValue": "Ownership"}`, Unknown, "ACLs may be enabled"},
+		// An ACL can only grant: an identity Allow stays allowed.
+		{"object writer, identity allows", reads, `"OwnershipControls": {"Rules": [{"ObjectOwnership": "ObjectWriter"}]}`, Allowed, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rows := buildInline(t, fmt.Sprintf(doc, tc.props), Options{Actions: []string{"s3:GetObject", "s3:DeleteObject"}, NoProbes: true})
+			rows := buildInline(t, fmt.Sprintf(doc, tc.role, tc.props), Options{Actions: []string{"s3:GetObject", "s3:DeleteObject"}, NoProbes: true})
+			if len(rows) != 2 {
+				t.Fatalf("%d rows, want 2 (one function, one bucket, two actions)", len(rows))
+			}
 			for _, r := range rows {
 				want := tc.get
 				if r.Action == "s3:DeleteObject" {
@@ -790,8 +797,8 @@ func TestBucketACLs(t *testing.T) {
 				if r.Decision != want {
 					t.Errorf("%s %s = %s (%s), want %s", r.Function, r.Action, r.Decision, r.Reason, want)
 				}
-				if want == Unknown && !strings.Contains(r.Reason, "ACLs grant access") {
-					t.Errorf("reason %q does not name the ACLs", r.Reason)
+				if want == Unknown && !strings.Contains(r.Reason, tc.why) {
+					t.Errorf("reason %q lacks %q", r.Reason, tc.why)
 				}
 			}
 		})

@@ -21,12 +21,20 @@ type docCase struct {
 	wantSid string
 }
 
+// unknownPolicy, as an identity document of a docCase, stands for identity
+// policies of unknown content (a role of another account).
+const unknownPolicy = "(unknown)"
+
 func runDocCases(t *testing.T, cases []docCase) {
 	t.Helper()
 	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
 			var in Input
 			for _, d := range tt.identity {
+				if d == unknownPolicy {
+					in.Identity = append(in.Identity, Policy{Name: "the role's policies", Unknown: "the role is in another account"})
+					continue
+				}
 				in.Identity = append(in.Identity, mustParse(t, "identity policy", d))
 			}
 			for _, d := range tt.bucket {
@@ -397,6 +405,7 @@ func TestDocCrossAccount(t *testing.T) {
 		{name: "accounts maybe one, both allow: allowed", req: symbolic.on("s3:PutObject", bucket+"/k"), identity: []string{userAllows}, bucket: []string{symbolicGrant}, want: Allowed},
 		{name: "accounts maybe one, only the identity allows: unknown", req: symbolic.on("s3:GetObject", bucket+"/k"), identity: []string{userAllows}, want: Unknown},
 		{name: "accounts maybe one, neither allows: implicit deny", req: symbolic.on("s3:GetObject", bucket+"/k"), want: ImplicitDeny},
+		{name: "identity policy unknown across accounts: unknown", req: writer.on("s3:PutObject", bucket+"/k"), identity: []string{unknownPolicy}, bucket: []string{grantRole}, want: Unknown},
 		{name: "an explicit deny in the bucket policy still wins", req: writer.on("s3:PutObject", bucket+"/k"), identity: []string{userAllows}, bucket: []string{`{"Statement": [{"Sid": "Writer", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:role/Writer"}, "Action": "s3:PutObject", "Resource": "arn:aws:s3:::amzn-s3-demo-bucket/*"}, {"Sid": "No", "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "arn:aws:s3:::amzn-s3-demo-bucket/*"}]}`}, want: ExplicitDeny, wantSid: "No"},
 	})
 }

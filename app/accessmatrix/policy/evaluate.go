@@ -31,8 +31,9 @@ type Request struct {
 	// Session is the assumed-role session ARN when the caller is a role
 	// (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION), empty for a user.
 	Session string
-	// Account is the principal's account id (often the symbol
-	// ${AWS::AccountId}).
+	// Account is the principal's account id, often a symbol: the template's
+	// ${AWS::AccountId}, or ${label#AWS::AccountId} when several templates
+	// are read together.
 	Account string
 	// ResourceAccount is the account that owns the resource. Empty means
 	// the principal's own account. When it may differ from Account, the
@@ -92,8 +93,8 @@ const (
 
 // Evaluate applies the policy evaluation logic of the IAM User Guide
 // ("Policy evaluation logic"; "Policy evaluation for requests within a
-// single account") for a principal and a resource in the same account, in
-// three values:
+// single account"; "Cross-account policy evaluation logic"), in three
+// values:
 //
 //  1. a Deny that certainly applies, in any policy (identity, resource or
 //     endpoint), denies: "An explicit deny in any of the policies
@@ -210,7 +211,7 @@ func (p *Prepared) partsFor(resource string) [][]part {
 			pt := part{rest: st.restJ(resource, p.req.Context, p.in.Buckets), principal: st.principalJ(p.req, k.kind)}
 			pt.delegated = pt.principal
 			if k.kind == resourcePolicy {
-				pt.delegated = st.delegatedJ(p.req)
+				pt.delegated = st.delegatedJ(p.req, pt.principal)
 			}
 			ps[i][j] = pt
 		}
@@ -415,15 +416,18 @@ func (p *Prepared) grants(action string, parts [][]part) grant {
 	if res.t > id.t || id.p == nil {
 		single = res
 	}
+	noneAllows := func() grant {
+		return grant{judgement: judgement{t: No}, denied: "no statement allows " + action + " (" + p.checkedPolicies() + ")"}
+	}
 	same := p.sameAccount()
 	if same == Yes {
-		g := grant{judgement: single.judgement, by: names(id, res)}
-		if g.t == Maybe {
-			g.why = statementName(single) + " may allow it: " + single.why
-		} else if g.t == No {
-			g.denied = "no statement allows " + action + " (" + p.checkedPolicies() + ")"
+		switch single.t {
+		case No:
+			return noneAllows()
+		case Maybe:
+			return grant{judgement: judgement{Maybe, statementName(single) + " may allow it: " + single.why}}
 		}
-		return g
+		return grant{judgement: single.judgement, by: names(id, res)}
 	}
 	// Rule 4: both must, an Allow naming the caller's account included.
 	resD := p.strongestIn(action, parts, n, n+m, true)
@@ -445,7 +449,7 @@ func (p *Prepared) grants(action string, parts [][]part) grant {
 		return grant{judgement: judgement{Maybe, crossAccountRule + "; " + statementName(f) + " may allow it: " + f.why}}
 	case single.t == No:
 		// The accounts may be one; not even one policy allows.
-		return grant{judgement: judgement{t: No}, denied: "no statement allows " + action + " (" + p.checkedPolicies() + ")"}
+		return noneAllows()
 	}
 	return grant{judgement: judgement{Maybe, fmt.Sprintf("account %s compared with the resource's account %s: unknown, and %s (in one account one policy's Allow suffices)", p.req.Account, p.req.ResourceAccount, crossAccountRule)}}
 }

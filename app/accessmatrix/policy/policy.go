@@ -2,8 +2,8 @@
 // endpoint policies) and evaluates a request against them with AWS's
 // documented evaluation logic: an explicit deny in any policy wins; within
 // one account an allow from either the identity policies or the resource
-// policy suffices; a VPC endpoint policy, when the request travels through
-// an endpoint, must allow as well.
+// policy suffices, across accounts both must allow; a VPC endpoint policy,
+// when the request travels through an endpoint, must allow as well.
 //
 // Values may contain symbols written "${Name}" (unknown account ids,
 // physical names, parameters without a default, imports). The evaluation is

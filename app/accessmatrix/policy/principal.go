@@ -81,8 +81,8 @@ func (st *Statement) principalJ(req Request, kind policyKind) judgement {
 // the resource's half of the grant, and the caller's identity policies the
 // other (IAM User Guide, "Cross-account policy evaluation logic": the
 // resource-based policy may "specify the entire account").
-func (st *Statement) delegatedJ(req Request) judgement {
-	j := st.principalJ(req, resourcePolicy)
+// j is the statement's principalJ, which it widens.
+func (st *Statement) delegatedJ(req Request, j judgement) judgement {
 	if !st.Allow || st.Principal == nil || st.Principal.Any || st.NotPrincipal != nil {
 		return j
 	}
