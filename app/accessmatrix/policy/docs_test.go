@@ -428,3 +428,55 @@ func TestCrossAccountReasonNamesTheMissingHalf(t *testing.T) {
 		t.Errorf("reason %q does not name the missing identity half", got.Reason)
 	}
 }
+
+// AWS KMS Developer Guide, "Key policies in AWS KMS": "Unless the key
+// policy explicitly allows it, you cannot use IAM policies to allow access
+// to a KMS key. Without permission from the key policy, IAM policies that
+// allow permissions have no effect"; the default key policy's statement
+// "Allows access to the AWS account and enables IAM policies" (Principal
+// the account's root, kms:*). "Allowing users in other accounts to use a
+// KMS key": the key policy must allow the external account or principal,
+// and the external account's IAM policies must allow the user. The
+// account ids are the guide's (111122223333, 444455556666).
+func TestDocKMSKeyPolicies(t *testing.T) {
+	const key = "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	defaultPolicy := `{"Statement": [{"Sid": "Enable IAM User Permissions", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"}]}`
+	onlyAlice := `{"Statement": [{"Sid": "AliceOnly", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/Alice"}, "Action": "kms:Decrypt", "Resource": "*"}]}`
+	external := `{"Statement": [{"Sid": "AllowExternalAccount", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"}, "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": "*"}]}`
+	iamAllows := `{"Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}`
+	in := func(r Request) Request { r.ResourceAccount = "111122223333"; return r }
+	alice := in(roleSession("arn:aws:iam::111122223333:role/Alice", "s1")).on("kms:Decrypt", key)
+	bob := in(roleSession("arn:aws:iam::111122223333:role/Bob", "s1")).on("kms:Decrypt", key)
+	partner := in(roleSession("arn:aws:iam::444455556666:role/Partner", "s1")).on("kms:GenerateDataKey", key)
+	cases := []docCase{
+		{name: "default key policy and an IAM policy: allowed", req: bob, identity: []string{iamAllows}, bucket: []string{defaultPolicy}, want: Allowed, wantSid: "Enable IAM User Permissions"},
+		{name: "default key policy, no IAM policy: implicit deny", req: bob, bucket: []string{defaultPolicy}, want: ImplicitDeny},
+		{name: "the key policy names the caller: allowed without IAM", req: alice, bucket: []string{onlyAlice}, want: Allowed, wantSid: "AliceOnly"},
+		{name: "IAM alone has no effect", req: bob, identity: []string{iamAllows}, bucket: []string{onlyAlice}, want: ImplicitDeny},
+		{name: "external account: key policy and IAM policy: allowed", req: partner, identity: []string{iamAllows}, bucket: []string{external}, want: Allowed, wantSid: "AllowExternalAccount"},
+		{name: "external account: key policy alone: implicit deny", req: partner, bucket: []string{external}, want: ImplicitDeny},
+		{name: "external account: IAM policy alone: implicit deny", req: partner, identity: []string{iamAllows}, bucket: []string{defaultPolicy}, want: ImplicitDeny},
+	}
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			var input Input
+			for _, d := range tt.identity {
+				input.Identity = append(input.Identity, mustParse(t, "identity policy", d))
+			}
+			for _, d := range tt.bucket {
+				input.Resource = append(input.Resource, mustParse(t, "key policy", d))
+			}
+			input.KeyPolicy = true
+			got := Evaluate(tt.req, input)
+			if got.Decision != tt.want {
+				t.Errorf("Evaluate(%s) = %s (%s), want %s", tt.req.Action, got.Decision, got.Reason, tt.want)
+			}
+			if tt.wantSid != "" && !strings.Contains(got.Reason, `"`+tt.wantSid+`"`) {
+				t.Errorf("reason %q does not name %q", got.Reason, tt.wantSid)
+			}
+			if tt.want == ImplicitDeny && !strings.Contains(got.Reason, "Key policies in AWS KMS") && !strings.Contains(got.Reason, "Cross-account") {
+				t.Errorf("reason %q cites neither rule", got.Reason)
+			}
+		})
+	}
+}

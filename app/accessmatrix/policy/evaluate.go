@@ -70,6 +70,9 @@ type Input struct {
 	// pattern naming one of them never matches an ARN of another (see
 	// otherBucket).
 	Buckets []string
+	// KeyPolicy says Resource is a KMS key's policy, which rules alone
+	// (rule 5 of Evaluate) instead of adding to the identity policies.
+	KeyPolicy bool
 }
 
 // Result is a decision with a reason naming the deciding statement, or
@@ -113,7 +116,14 @@ const (
 //     assumed-role sessions" (IAM User Guide, "Cross-account policy
 //     evaluation logic"), so there an Allow naming the caller's account
 //     counts as the resource's half;
-//  5. otherwise the request is implicitly denied.
+//  5. for a KMS key the key policy rules: "Unless the key policy
+//     explicitly allows it, you cannot use IAM policies to allow access to
+//     a KMS key" (AWS KMS Developer Guide, "Key policies in AWS KMS"), so
+//     in its account the key policy must allow the caller, or allow the
+//     account (the default key policy's root principal, which "enables IAM
+//     policies") and an identity policy the caller; across accounts rule 4
+//     holds ("Allowing users in other accounts to use a KMS key");
+//  6. otherwise the request is implicitly denied.
 //
 // When the two accounts may or may not be one (a symbol), a request is
 // allowed only if the cross-account rule allows it, and refused only if
@@ -396,12 +406,16 @@ func (p *Prepared) sameAccount() Truth {
 // crossAccountRule is the reason's citation of rule 4 of Evaluate.
 const crossAccountRule = `across accounts the identity policy and the resource policy must both allow (IAM User Guide, "Cross-account policy evaluation logic")`
 
-// grants judges the Allow side of the request, by the rules 3 and 4 of
+// keyPolicyRule is the reason's citation of rule 5 of Evaluate.
+const keyPolicyRule = `a KMS key's policy must allow the caller, or allow its account and an identity policy the caller (AWS KMS Developer Guide, "Key policies in AWS KMS": "Unless the key policy explicitly allows it, you cannot use IAM policies to allow access to a KMS key")`
+
+// grants judges the Allow side of the request, by the rules 3 to 5 of
 // Evaluate.
 func (p *Prepared) grants(action string, parts [][]part) grant {
 	n, m := len(p.in.Identity), len(p.in.Resource)
 	id := p.strongestIn(action, parts, 0, n, false)
 	res := p.strongestIn(action, parts, n, n+m, false)
+	resD := p.strongestIn(action, parts, n, n+m, true)
 	names := func(fs ...found) []string {
 		var out []string
 		for _, f := range fs {
@@ -411,26 +425,48 @@ func (p *Prepared) grants(action string, parts [][]part) grant {
 		}
 		return out
 	}
-	// Rule 3: either policy's Allow suffices.
-	single := id
-	if res.t > id.t || id.p == nil {
-		single = res
+	maybe := func(fs ...found) string {
+		for _, f := range fs {
+			if f.t == Maybe {
+				return statementName(f) + " may allow it: " + f.why
+			}
+		}
+		return ""
 	}
-	noneAllows := func() grant {
-		return grant{judgement: judgement{t: No}, denied: "no statement allows " + action + " (" + p.checkedPolicies() + ")"}
+	// The single-account rule: rule 3, or for a key policy rule 5.
+	var single grant
+	if p.in.KeyPolicy {
+		single.t = or(res.t, and(resD.t, id.t))
+		switch {
+		case res.t == Yes:
+			single.by = names(res)
+		case single.t == Yes:
+			single.by = names(id, resD)
+		case single.t == Maybe:
+			single.why = keyPolicyRule + "; " + maybe(res, resD, id)
+		default:
+			single.denied = keyPolicyRule + ": neither holds for " + action + " (" + p.checkedPolicies() + ")"
+		}
+	} else {
+		best := id
+		if res.t > id.t || id.p == nil {
+			best = res
+		}
+		single.t = best.t
+		switch single.t {
+		case Yes:
+			single.by = names(id, res)
+		case Maybe:
+			single.why = maybe(best)
+		default:
+			single.denied = "no statement allows " + action + " (" + p.checkedPolicies() + ")"
+		}
 	}
 	same := p.sameAccount()
 	if same == Yes {
-		switch single.t {
-		case No:
-			return noneAllows()
-		case Maybe:
-			return grant{judgement: judgement{Maybe, statementName(single) + " may allow it: " + single.why}}
-		}
-		return grant{judgement: single.judgement, by: names(id, res)}
+		return single
 	}
 	// Rule 4: both must, an Allow naming the caller's account included.
-	resD := p.strongestIn(action, parts, n, n+m, true)
 	both := grant{judgement: judgement{t: and(id.t, resD.t)}, by: names(id, resD)}
 	switch {
 	case both.t == Yes:
@@ -442,14 +478,10 @@ func (p *Prepared) grants(action string, parts [][]part) grant {
 		}
 		return grant{judgement: judgement{t: No}, denied: crossAccountRule + ": " + missing + " (" + p.checkedPolicies() + ")"}
 	case same == No:
-		f := id
-		if id.t == Yes {
-			f = resD
-		}
-		return grant{judgement: judgement{Maybe, crossAccountRule + "; " + statementName(f) + " may allow it: " + f.why}}
+		return grant{judgement: judgement{Maybe, crossAccountRule + "; " + maybe(id, resD)}}
 	case single.t == No:
-		// The accounts may be one; not even one policy allows.
-		return noneAllows()
+		// The accounts may be one, and even then nothing allows.
+		return single
 	}
 	return grant{judgement: judgement{Maybe, fmt.Sprintf("account %s compared with the resource's account %s: unknown, and %s (in one account one policy's Allow suffices)", p.req.Account, p.req.ResourceAccount, crossAccountRule)}}
 }
