@@ -112,3 +112,42 @@ func TestInvariantsCatchACrossAccountGrant(t *testing.T) {
 		})
 	}
 }
+
+// With KMS on, the uploader's write needs the key too: without its
+// kms:GenerateDataKey grant the invariants fail, naming the key.
+func TestInvariantsCatchAMissingKeyGrant(t *testing.T) {
+	s := synth(t, full)
+	var tp tmpl
+	if err := json.Unmarshal(s.raw, &tp); err != nil {
+		t.Fatal(err)
+	}
+	removed := 0
+	for _, r := range tp.resources("AWS::IAM::ManagedPolicy") {
+		doc := props(r)["PolicyDocument"].(map[string]any)
+		var kept []any
+		for _, st := range doc["Statement"].([]any) {
+			if get(st, "Sid") == "EncryptThroughS3" {
+				removed++
+				continue
+			}
+			kept = append(kept, st)
+		}
+		doc["Statement"] = kept
+	}
+	if removed == 0 {
+		t.Fatal("no EncryptThroughS3 statement to remove: the KMS grant was renamed")
+	}
+	raw, err := json.Marshal(tp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = stack.CheckInvariants(s.cfg, root, "full", raw, s.external)
+	if err == nil {
+		t.Fatal("CheckInvariants(no kms:GenerateDataKey grant) = nil, want the uploader's write flagged")
+	}
+	for _, want := range []string{"Uploader*", "s3:PutObject", "kms:GenerateDataKey on KMS key StorageKey"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%.2000s", want, err)
+		}
+	}
+}

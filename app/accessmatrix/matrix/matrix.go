@@ -183,6 +183,8 @@ type bucket struct {
 	res      *cfn.Resource
 	arn      string
 	policies []policy.Policy
+	// key is the bucket's default KMS key, nil without SSE-KMS.
+	key *bucketKey
 }
 
 // BuildWith computes the matrix of the templates.
@@ -272,6 +274,9 @@ func (b *builder) loadBuckets() error {
 		}
 		names[i] = name
 		bk := &bucket{t: c.t, res: c.res, arn: arn}
+		if bk.key, err = b.defaultKey(c); err != nil {
+			return err
+		}
 		if acl, err := b.aclsEnabled(c); err != nil {
 			return err
 		} else if acl != "" {
@@ -526,6 +531,7 @@ func (b *builder) rows(c caller, bk *bucket) {
 	if c.path.Doubt != "" {
 		pathReason += "; but the request may not leave: " + c.path.Doubt
 	}
+	var kms *policy.Prepared
 	for i, action := range b.opts.Actions {
 		row := Row{
 			Template: c.template, Function: c.name, Bucket: bk.res.LogicalID, BucketTemplate: bucketTemplate, Action: action,
@@ -542,6 +548,12 @@ func (b *builder) rows(c caller, bk *bucket) {
 			prepared[level] = policy.Prepare(r, in)
 		}
 		row.Decision, row.DecisionReason, row.DecidedBy = decide(c.path, prepared[level], action)
+		if kmsAction := kmsActions[strings.ToLower(action)]; kmsAction != "" && bk.key != nil {
+			if kms == nil {
+				kms = policy.Prepare(b.kmsRequest(c, bk), policy.Input{Identity: c.identity, Resource: []policy.Policy{bk.key.policy}, KeyPolicy: true, Origin: b.origin})
+			}
+			row.Decision, row.DecisionReason, row.DecidedBy = withKey(row.Decision, row.DecisionReason, row.DecidedBy, action, bk.key, kms.Evaluate(kmsAction))
+		}
 		row.Reason = row.DecisionReason + "; path: " + row.PathReason
 		b.out = append(b.out, row)
 	}
