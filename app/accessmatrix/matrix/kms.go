@@ -54,16 +54,24 @@ func (b *builder) defaultKey(c placed) (*bucketKey, error) {
 		if !strings.HasPrefix(algorithm, "aws:kms") && !cfn.IsSymbolic(algorithm) {
 			continue
 		}
-		id, _ := cfn.String(def["KMSMasterKeyID"])
+		raw, named := def["KMSMasterKeyID"]
+		id, _ := cfn.String(raw)
 		account := b.pseudo(c.t, "AWS::AccountId")
 		switch {
 		case cfn.IsSymbolic(algorithm):
 			return &bucketKey{name: "the key of SSEAlgorithm " + algorithm, account: account, policy: policy.Policy{Name: "the key policy of bucket " + c.res.LogicalID + "'s key", Unknown: "the bucket's SSEAlgorithm is " + algorithm + ", which may name SSE-KMS"}}, nil
-		case id == "":
+		case !named:
 			return b.awsManagedKey(c, account), nil
+		case id == "":
+			id = fmt.Sprint(raw)
 		}
 		if k, err := b.templateKey(id); k != nil || err != nil {
 			return k, err
+		}
+		// A key ARN names its account; a key id or an alias is the
+		// bucket's account's.
+		if parts := policy.SplitARN(id); len(parts) == 6 && parts[4] != "" {
+			account = parts[4]
 		}
 		return &bucketKey{arn: id, name: id, account: account, policy: policy.Policy{Name: "the key policy of " + id, Unknown: "the key is not in the templates"}}, nil
 	}
