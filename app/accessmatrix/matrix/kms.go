@@ -22,7 +22,17 @@ type bucketKey struct {
 	account string
 	// policy is the key policy; Unknown when it is not in the templates.
 	policy policy.Policy
+	// ownAccountOnly, when set, says why the key is known only for a
+	// caller of its own account: a key named by id or alias, which KMS
+	// resolves in the requester's account, or aws/s3.
+	ownAccountOnly string
 }
+
+// byIDOnly is bucketKey.ownAccountOnly for a key the bucket names by id:
+// "If you are using encryption with cross-account or AWS service
+// operations, you must use a fully qualified KMS key ARN" (CloudFormation,
+// AWS::S3::Bucket ServerSideEncryptionByDefault, KMSMasterKeyID).
+const byIDOnly = "the bucket names its key by id or alias, which KMS resolves in the requester's account for a caller of another account (CloudFormation, AWS::S3::Bucket ServerSideEncryptionByDefault, KMSMasterKeyID: \"you must use a fully qualified KMS key ARN\")"
 
 // kmsActions are the KMS actions S3 calls with the caller's permissions
 // for an object action on a bucket encrypted with SSE-KMS: "To upload an
@@ -70,10 +80,11 @@ func (b *builder) defaultKey(c placed) (*bucketKey, error) {
 		}
 		// A key ARN names its account; a key id or an alias is the
 		// bucket's account's.
-		if parts := policy.SplitARN(id); len(parts) == 6 && parts[4] != "" {
-			account = parts[4]
+		k := &bucketKey{arn: id, name: id, account: account, policy: policy.Policy{Name: "the key policy of " + id, Unknown: "the key is not in the templates"}, ownAccountOnly: byIDOnly}
+		if parts := policy.SplitARN(id); len(parts) == 6 && parts[4] != "" && strings.HasPrefix(parts[5], "key/") {
+			k.account, k.ownAccountOnly = parts[4], ""
 		}
-		return &bucketKey{arn: id, name: id, account: account, policy: policy.Policy{Name: "the key policy of " + id, Unknown: "the key is not in the templates"}}, nil
+		return k, nil
 	}
 	return nil, nil
 }
@@ -96,7 +107,10 @@ func (b *builder) awsManagedKey(c placed, account string) *bucketKey {
 		// The document is ours; it parses.
 		panic(err)
 	}
-	return &bucketKey{arn: "arn:" + b.pseudo(c.t, "AWS::Partition") + ":kms:" + region + ":" + account + ":alias/aws/s3", name: "aws/s3", account: account, policy: p}
+	// KMS authorizes against the key's own ARN, key/ID, not its alias;
+	// the id is AWS's.
+	return &bucketKey{arn: "arn:" + b.pseudo(c.t, "AWS::Partition") + ":kms:" + region + ":" + account + ":key/" + cfn.Symbol("AwsManagedS3KeyId"), name: "aws/s3", account: account, policy: p,
+		ownAccountOnly: "for a caller of another account, which account's aws/s3 S3 would use is not documented; \"If you want to grant cross-account access to your S3 objects, use a customer managed key\" (S3 User Guide, \"Using SSE-KMS encryption for cross-account operations\")"}
 }
 
 // templateKey finds the AWS::KMS::Key of the templates that id names, by
@@ -115,7 +129,8 @@ func (b *builder) templateKey(id string) (*bucketKey, error) {
 		if err != nil {
 			return nil, err
 		}
-		if id != fmt.Sprint(arn) && id != fmt.Sprint(ref) {
+		byARN := id == fmt.Sprint(arn)
+		if !byARN && id != fmt.Sprint(ref) {
 			continue
 		}
 		doc, _, err := b.r.Property(k.t, k.res, "KeyPolicy")
@@ -133,7 +148,11 @@ func (b *builder) templateKey(id string) (*bucketKey, error) {
 		if err != nil {
 			return nil, &cfn.Error{File: k.t.Name, Resource: k.res.LogicalID, Property: "KeyPolicy", Err: err}
 		}
-		return &bucketKey{arn: fmt.Sprint(arn), name: k.res.LogicalID, account: b.pseudo(k.t, "AWS::AccountId"), policy: p}, nil
+		key := &bucketKey{arn: fmt.Sprint(arn), name: k.res.LogicalID, account: b.pseudo(k.t, "AWS::AccountId"), policy: p}
+		if !byARN {
+			key.ownAccountOnly = byIDOnly
+		}
+		return key, nil
 	}
 	return nil, nil
 }
@@ -158,6 +177,9 @@ func (b *builder) kmsRequest(c caller, bk *bucket) policy.Request {
 	for _, k := range []string{"aws:SourceIp", "aws:SourceVpce", "aws:SourceVpc", "aws:VpcSourceIp", "aws:SecureTransport"} {
 		ctx.SetUnknown(k, "S3 calls KMS on the caller's behalf; what that request carries is not modelled")
 	}
+	for _, k := range []string{"aws:CalledVia", "aws:CalledViaFirst", "aws:CalledViaLast"} {
+		ctx.SetUnknown(k, "set by the service for a forward access session; not modelled")
+	}
 	ctx.SetUnknown("kms:EncryptionContext:aws:s3:arn", "the object's ARN, or with an S3 Bucket Key the bucket's")
 	for _, k := range []string{"aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:ResourceOrgID", "aws:ResourceOrgPaths"} {
 		ctx.SetUnknown(k, "present only if the account is in an organization")
@@ -172,13 +194,25 @@ func (b *builder) kmsRequest(c caller, bk *bucket) policy.Request {
 	return policy.Request{PrincipalARN: c.arn, Session: c.session, Account: account, ResourceAccount: bk.key.account, Resource: bk.key.arn, Context: ctx}
 }
 
+// kmsResult is the KMS decision of c's requests to bk's key for one KMS
+// action: unknown when the key is known only for callers of its account
+// and c may be of another.
+func (b *builder) kmsResult(c caller, bk *bucket, p *policy.Prepared, kmsAction string) policy.Result {
+	if bk.key.ownAccountOnly != "" && policy.Equal(accountOf(c.arn), bk.key.account) != policy.Yes {
+		return policy.Result{Decision: policy.Unknown, Reason: bk.key.ownAccountOnly}
+	}
+	return p.Evaluate(kmsAction)
+}
+
 // withKey joins an object action's S3 decision with the KMS one it needs
-// on the bucket's key: the request succeeds only if both allow. A put (a
-// plain SDK call, no encryption header) uses the default key, so a KMS
-// refusal refuses it. A get reads "some key" of the bucket, whose object
-// may have been written without that key (before KMS was on, or with
-// another key named in its request), so a KMS refusal does not prove the
-// get refused.
+// on the bucket's key: the request succeeds only if both allow. Only an
+// explicit deny refuses for KMS: a KMS grant, made outside the templates,
+// may allow what no policy does ("a key policy, IAM policy, or grant", AWS
+// KMS Developer Guide, "Allowing users in other accounts to use a KMS
+// key"). A put (a plain SDK call, no encryption header) uses the default
+// key, so an explicit deny on it refuses the put; a get reads "some key"
+// of the bucket, whose object may have been written without that key, so
+// even that leaves the get unknown.
 func withKey(decision, reason, by, action string, key *bucketKey, k policy.Result) (string, string, string) {
 	if decision != Allowed && decision != Unknown {
 		return decision, reason, by
@@ -192,11 +226,17 @@ func withKey(decision, reason, by, action string, key *bucketKey, k policy.Resul
 			return Allowed, reason + "; and " + on + " " + k.Reason, by + " and " + k.By
 		}
 		return decision, reason, by
-	case policy.ExplicitDeny, policy.ImplicitDeny:
+	case policy.ExplicitDeny:
 		if put {
-			return string(k.Decision), "S3 needs " + on + " for the put, which is refused: " + k.Reason, k.By
+			return ExplicitDeny, "S3 needs " + on + " for the put, which is refused: " + k.Reason, k.By
 		}
 		return Unknown, "an object encrypted with KMS key " + key.name + " needs " + on + ", which is refused (" + k.Reason + "); an object written otherwise does not", ""
+	case policy.ImplicitDeny:
+		what := "the put"
+		if !put {
+			what = "an object encrypted with it"
+		}
+		return Unknown, "S3 needs " + on + " for " + what + ", which no policy allows (" + k.Reason + "); only a KMS grant, outside the templates, could", ""
 	}
 	if decision == Allowed {
 		return Unknown, reason + ", but " + on + " is unknown: " + k.Reason, ""

@@ -25,6 +25,10 @@ const (
 	// closedKeyPolicy lets only an admin role use the key.
 	closedKeyPolicy = `{"Statement": [{"Effect": "Allow", "Principal": {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/KeyAdmin"}}, "Action": "kms:*", "Resource": "*"}]}`
 	templateKey     = `{"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": {"Fn::GetAtt": ["Key", "Arn"]}}`
+	// denyingKeyPolicy delegates to the account but denies data keys to
+	// everyone.
+	denyingKeyPolicy = `{"Statement": [{"Effect": "Allow", "Principal": {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}}, "Action": "kms:*", "Resource": "*"},
+	  {"Sid": "NoDataKeys", "Effect": "Deny", "Principal": "*", "Action": "kms:GenerateDataKey", "Resource": "*"}]}`
 )
 
 // Object writes and reads on an SSE-KMS bucket need the key too (S3 User
@@ -38,8 +42,14 @@ func TestKMSKeyDecides(t *testing.T) {
 		why                                 string
 	}{
 		{"root key policy and KMS rights", kmsRights, rootKeyPolicy, templateKey, Allowed, Allowed, "kms:GenerateDataKey on KMS key Key allowed"},
-		{"root key policy, no KMS rights", ``, rootKeyPolicy, templateKey, ImplicitDeny, Unknown, "S3 needs kms:GenerateDataKey on KMS key Key for the put, which is refused"},
-		{"closed key policy, KMS rights", kmsRights, closedKeyPolicy, templateKey, ImplicitDeny, Unknown, "Key policies in AWS KMS"},
+		// No policy allows: only a grant, outside the templates, could.
+		{"root key policy, no KMS rights", ``, rootKeyPolicy, templateKey, Unknown, Unknown, "S3 needs kms:GenerateDataKey on KMS key Key for the put, which no policy allows"},
+		{"closed key policy, KMS rights", kmsRights, closedKeyPolicy, templateKey, Unknown, Unknown, "Key policies in AWS KMS"},
+		// A grant cannot undo an explicit deny: the put is refused; the
+		// deny is of data keys only, so reads still decrypt.
+		{"key policy denies data keys", kmsRights, denyingKeyPolicy, templateKey, ExplicitDeny, Allowed, "S3 needs kms:GenerateDataKey on KMS key Key for the put, which is refused"},
+		// In its own account a key named by id is this key.
+		{"key named by id", kmsRights, rootKeyPolicy, `{"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": {"Ref": "Key"}}`, Allowed, Allowed, "kms:GenerateDataKey on KMS key Key allowed"},
 		{"aws/s3, the AWS managed key", ``, rootKeyPolicy, `{"SSEAlgorithm": "aws:kms"}`, Allowed, Allowed, "KMS key aws/s3 allowed"},
 		{"a key outside the templates", kmsRights, rootKeyPolicy, `{"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "arn:aws:kms:eu-west-1:111122223333:key/abcd"}`, Unknown, Unknown, "the key is not in the templates"},
 		{"SSE-S3: no key", ``, closedKeyPolicy, `{"SSEAlgorithm": "AES256"}`, Allowed, Allowed, ""},
@@ -65,18 +75,29 @@ func TestKMSKeyDecides(t *testing.T) {
 	}
 }
 
-// aws/s3 serves only its own account: a cross-account writer's put to a
-// bucket encrypted with it is refused by the key, whatever the bucket
-// policy grants.
-func TestKMSManagedKeyRefusesOtherAccounts(t *testing.T) {
+// For a caller of another account, which key S3 uses is not known from the
+// bucket when it names aws/s3 (the S3 User Guide says to use a customer
+// managed key across accounts) or its key by id (KMS resolves ids and
+// aliases in the requester's account): the put is unknown, not decided
+// by this account's key. Named by ARN, the key decides.
+func TestKMSOtherAccountNeedsTheKeyARN(t *testing.T) {
 	const doc = `{"Resources": {
-	  "Data": {"Type": "AWS::S3::Bucket", "Properties": {"BucketEncryption": {"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]}}},
+	  "Key": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Statement": [{"Sid": "Partner", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::210987654321:role/Writer"}, "Action": "kms:GenerateDataKey", "Resource": "*"}]}}},
+	  "Data": {"Type": "AWS::S3::Bucket", "Properties": {"BucketEncryption": {"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": %s}]}}},
 	  "P": {"Type": "AWS::S3::BucketPolicy", "Properties": {"Bucket": {"Ref": "Data"}, "PolicyDocument": {"Statement": [
 	    {"Sid": "Partner", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::210987654321:role/Writer"}, "Action": "s3:PutObject", "Resource": {"Fn::Sub": "${Data.Arn}/*"}}]}}}
 	}}`
-	rows := buildInline(t, doc, Options{Actions: []string{"s3:PutObject"}, Values: map[string]string{"AWS::AccountId": "123456789012"}})
-	r := findRow(t, rows, "inline.json", ProbeCrossAccount+":210987654321:Writer", "Data", "", "s3:PutObject")
-	if r.Decision != ImplicitDeny || !strings.Contains(r.Reason, "aws/s3") {
-		t.Errorf("cross-account put with aws/s3 = %s (%s), want implicit-deny by the key", r.Decision, r.Reason)
+	for _, tc := range []struct{ name, encryption, want, why string }{
+		{"aws/s3", `{"SSEAlgorithm": "aws:kms"}`, Unknown, "use a customer managed key"},
+		{"key by id", `{"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": {"Ref": "Key"}}`, Unknown, "fully qualified KMS key ARN"},
+		{"key by ARN", `{"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": {"Fn::GetAtt": ["Key", "Arn"]}}`, Allowed, "key policy of Key statement \"Partner\""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rows := buildInline(t, fmt.Sprintf(doc, tc.encryption), Options{Actions: []string{"s3:PutObject"}, Values: map[string]string{"AWS::AccountId": "123456789012"}})
+			r := findRow(t, rows, "inline.json", ProbeCrossAccount+":210987654321:Writer", "Data", "", "s3:PutObject")
+			if r.Decision != tc.want || !strings.Contains(r.Reason, tc.why) {
+				t.Errorf("cross-account put = %s (%s), want %s naming %q", r.Decision, r.Reason, tc.want, tc.why)
+			}
+		})
 	}
 }

@@ -552,7 +552,7 @@ func (b *builder) rows(c caller, bk *bucket) {
 			if kms == nil {
 				kms = policy.Prepare(b.kmsRequest(c, bk), policy.Input{Identity: c.identity, Resource: []policy.Policy{bk.key.policy}, KeyPolicy: true, Origin: b.origin})
 			}
-			row.Decision, row.DecisionReason, row.DecidedBy = withKey(row.Decision, row.DecisionReason, row.DecidedBy, action, bk.key, kms.Evaluate(kmsAction))
+			row.Decision, row.DecisionReason, row.DecidedBy = withKey(row.Decision, row.DecisionReason, row.DecidedBy, action, bk.key, b.kmsResult(c, bk, kms, kmsAction))
 		}
 		row.Reason = row.DecisionReason + "; path: " + row.PathReason
 		b.out = append(b.out, row)
