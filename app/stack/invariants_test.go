@@ -30,25 +30,8 @@ func TestInvariantsHoldForEveryConfiguration(t *testing.T) {
 // write is no longer denied, and the error shows the matrix.
 func TestInvariantsCatchAnOpenBucket(t *testing.T) {
 	s := synth(t, nil)
-	var tp tmpl
-	if err := json.Unmarshal(s.raw, &tp); err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range tp.resources("AWS::S3::BucketPolicy") {
-		doc := props(r)["PolicyDocument"].(map[string]any)
-		var kept []any
-		for _, st := range doc["Statement"].([]any) {
-			if get(st, "Sid") != "DenyObjectsOutsideEndpoint" {
-				kept = append(kept, st)
-			}
-		}
-		doc["Statement"] = kept
-	}
-	open, err := json.Marshal(tp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = stack.CheckInvariants(s.cfg, root, "open", open, s.external)
+	open := withStatement(t, s.raw, "AWS::S3::BucketPolicy", "DenyObjectsOutsideEndpoint", func(map[string]any) any { return nil })
+	err := stack.CheckInvariants(s.cfg, root, "open", open, s.external)
 	if err == nil {
 		t.Fatal("CheckInvariants(bucket policy without DenyObjectsOutsideEndpoint) = nil, want the control's write flagged")
 	}
@@ -63,30 +46,6 @@ func TestInvariantsCatchAnOpenBucket(t *testing.T) {
 // or gone, is flagged with the probe and the endpoint.
 func TestInvariantsCatchACrossAccountGrant(t *testing.T) {
 	s := synth(t, full)
-	edit := func(change func(st map[string]any) any) []byte {
-		var tp tmpl
-		if err := json.Unmarshal(s.raw, &tp); err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range tp.resources("AWS::S3::BucketPolicy") {
-			doc := props(r)["PolicyDocument"].(map[string]any)
-			var kept []any
-			for _, st := range doc["Statement"].([]any) {
-				if get(st, "Sid") == "CrossAccountWriters" {
-					st = change(st.(map[string]any))
-				}
-				if st != nil {
-					kept = append(kept, st)
-				}
-			}
-			doc["Statement"] = kept
-		}
-		out, err := json.Marshal(tp)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return out
-	}
 	for name, tc := range map[string]struct {
 		change func(map[string]any) any
 		want   []string
@@ -100,7 +59,7 @@ func TestInvariantsCatchACrossAccountGrant(t *testing.T) {
 			[]string{"@cross-account:210987654321:Writer", "no row matches"}},
 	} {
 		t.Run(name, func(t *testing.T) {
-			err := stack.CheckInvariants(s.cfg, root, "full", edit(tc.change), s.external)
+			err := stack.CheckInvariants(s.cfg, root, "full", withStatement(t, s.raw, "AWS::S3::BucketPolicy", "CrossAccountWriters", tc.change), s.external)
 			if err == nil {
 				t.Fatal("CheckInvariants = nil, want the cross-account grant flagged")
 			}
@@ -117,31 +76,8 @@ func TestInvariantsCatchACrossAccountGrant(t *testing.T) {
 // kms:GenerateDataKey grant the invariants fail, naming the key.
 func TestInvariantsCatchAMissingKeyGrant(t *testing.T) {
 	s := synth(t, full)
-	var tp tmpl
-	if err := json.Unmarshal(s.raw, &tp); err != nil {
-		t.Fatal(err)
-	}
-	removed := 0
-	for _, r := range tp.resources("AWS::IAM::ManagedPolicy") {
-		doc := props(r)["PolicyDocument"].(map[string]any)
-		var kept []any
-		for _, st := range doc["Statement"].([]any) {
-			if get(st, "Sid") == "EncryptThroughS3" {
-				removed++
-				continue
-			}
-			kept = append(kept, st)
-		}
-		doc["Statement"] = kept
-	}
-	if removed == 0 {
-		t.Fatal("no EncryptThroughS3 statement to remove: the KMS grant was renamed")
-	}
-	raw, err := json.Marshal(tp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = stack.CheckInvariants(s.cfg, root, "full", raw, s.external)
+	raw := withStatement(t, s.raw, "AWS::IAM::ManagedPolicy", "EncryptThroughS3", func(map[string]any) any { return nil })
+	err := stack.CheckInvariants(s.cfg, root, "full", raw, s.external)
 	if err == nil {
 		t.Fatal("CheckInvariants(no kms:GenerateDataKey grant) = nil, want the uploader's write flagged")
 	}
@@ -150,4 +86,39 @@ func TestInvariantsCatchAMissingKeyGrant(t *testing.T) {
 			t.Errorf("error lacks %q:\n%.2000s", want, err)
 		}
 	}
+}
+
+// withStatement returns the template raw with every statement of that Sid,
+// in the PolicyDocument of the resources of type typ, replaced by what
+// change returns (nil removes it). No statement of that Sid fails the
+// test: the edit would prove nothing.
+func withStatement(t *testing.T, raw []byte, typ, sid string, change func(map[string]any) any) []byte {
+	t.Helper()
+	var tp tmpl
+	if err := json.Unmarshal(raw, &tp); err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	for _, r := range tp.resources(typ) {
+		doc := props(r)["PolicyDocument"].(map[string]any)
+		var kept []any
+		for _, st := range doc["Statement"].([]any) {
+			if get(st, "Sid") == sid {
+				found++
+				st = change(st.(map[string]any))
+			}
+			if st != nil {
+				kept = append(kept, st)
+			}
+		}
+		doc["Statement"] = kept
+	}
+	if found == 0 {
+		t.Fatalf("no %s statement %q to edit: renamed?", typ, sid)
+	}
+	out, err := json.Marshal(tp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
