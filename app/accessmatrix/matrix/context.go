@@ -60,27 +60,15 @@ func (b *builder) request(c caller, bk *bucket) policy.Request {
 	// The SDKs sign with SigV4 in the Authorization header.
 	ctx.Set("s3:signatureversion", "AWS4-HMAC-SHA256")
 	ctx.Set("s3:authType", "REST-HEADER")
-	ctx.Set("aws:PrincipalArn", c.arn)
-	ctx.Set("aws:PrincipalAccount", account)
-	ctx.Set("aws:ResourceAccount", bucketAccount)
-	ctx.Set("aws:RequestedRegion", b.pseudo(bk.t, "AWS::Region"))
-	ctx.Set("aws:PrincipalIsAWSService", "false")
+	setPrincipal(ctx, c, account, bucketAccount, b.pseudo(bk.t, "AWS::Region"), "bucket")
 	ctx.Set("aws:ViaAWSService", "false")
 	ctx.Set("aws:CurrentTime", cfn.Symbol("CurrentTime"))
 	ctx.Set("aws:EpochTime", cfn.Symbol("EpochTime"))
-	ctx.SetUnknown("aws:userid", "the principal's unique id, assigned by IAM")
-	for _, k := range []string{"aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:ResourceOrgID", "aws:ResourceOrgPaths"} {
-		ctx.SetUnknown(k, "present only if the account is in an organization")
-	}
-	ctx.SetUnknown("aws:PrincipalTag/*", "the principal's tags may be set outside the templates")
-	ctx.SetUnknown("aws:ResourceTag/*", "the bucket's tags may be set outside the templates")
 	if c.session != "" {
-		ctx.Set("aws:PrincipalType", "AssumedRole")
 		// Present for temporary credentials, false without MFA.
 		ctx.Set("aws:MultiFactorAuthPresent", "false")
 		ctx.Set("aws:TokenIssueTime", cfn.Symbol("TokenIssueTime"))
 	} else {
-		ctx.Set("aws:PrincipalType", "User")
 		ctx.SetOneOf("aws:MultiFactorAuthPresent", "true", "false")
 	}
 	if ep := c.path.Endpoint; ep != nil {
@@ -96,6 +84,30 @@ func (b *builder) request(c caller, bk *bucket) policy.Request {
 		ctx.Set("aws:SourceIp", cfn.Symbol("SourceIp"))
 	}
 	return policy.Request{PrincipalARN: c.arn, Session: c.session, Account: account, ResourceAccount: bucketAccount, Context: ctx}
+}
+
+// setPrincipal sets the keys of the caller's identity and the resource's
+// account that every request carries, to S3 and to KMS alike (IAM User
+// Guide, "AWS global condition context keys"): what the templates give,
+// and as unknown what depends on the accounts' setup (organization, tags);
+// resource names the resource in the tags' reason.
+func setPrincipal(ctx policy.Context, c caller, account, resourceAccount, region, resource string) {
+	ctx.Set("aws:PrincipalArn", c.arn)
+	ctx.Set("aws:PrincipalAccount", account)
+	ctx.Set("aws:ResourceAccount", resourceAccount)
+	ctx.Set("aws:RequestedRegion", region)
+	ctx.Set("aws:PrincipalIsAWSService", "false")
+	ctx.SetUnknown("aws:userid", "the principal's unique id, assigned by IAM")
+	for _, k := range []string{"aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:ResourceOrgID", "aws:ResourceOrgPaths"} {
+		ctx.SetUnknown(k, "present only if the account is in an organization")
+	}
+	ctx.SetUnknown("aws:PrincipalTag/*", "the principal's tags may be set outside the templates")
+	ctx.SetUnknown("aws:ResourceTag/*", "the "+resource+"'s tags may be set outside the templates")
+	if c.session != "" {
+		ctx.Set("aws:PrincipalType", "AssumedRole")
+	} else {
+		ctx.Set("aws:PrincipalType", "User")
+	}
 }
 
 // origin says, for the reason of an unknown decision, where a symbol comes

@@ -126,17 +126,23 @@ func TestCrossAccountRoleByCondition(t *testing.T) {
 	     "Condition": {"ArnEquals": {"aws:PrincipalArn": ["arn:aws:iam::210987654321:role/Writer", "arn:aws:iam::210987654321:role/team-*"]}}}]}}}
 	}}`
 	rows := buildInline(t, doc, Options{Actions: []string{"s3:PutObject", "s3:GetObject"}, Values: map[string]string{"AWS::AccountId": "123456789012"}})
+	checkProbes(t, rows, map[string]string{
+		ProbeCrossAccount + ":210987654321:Writer s3:PutObject": Allowed,
+		ProbeCrossAccount + ":210987654321:Writer s3:GetObject": ImplicitDeny,
+		ProbeUnnamedRole + ":210987654321 s3:PutObject":         ImplicitDeny,
+		ProbeUnnamedRole + ":210987654321 s3:GetObject":         ImplicitDeny,
+	})
+}
+
+// checkProbes checks that the cross-account probes' rows are exactly
+// want, by "FUNCTION ACTION".
+func checkProbes(t *testing.T, rows []Row, want map[string]string) {
+	t.Helper()
 	got := map[string]string{}
 	for _, r := range rows {
 		if strings.HasPrefix(r.Function, ProbeCrossAccount) || strings.HasPrefix(r.Function, ProbeUnnamedRole) {
 			got[r.Function+" "+r.Action] = r.Decision
 		}
-	}
-	want := map[string]string{
-		ProbeCrossAccount + ":210987654321:Writer s3:PutObject": Allowed,
-		ProbeCrossAccount + ":210987654321:Writer s3:GetObject": ImplicitDeny,
-		ProbeUnnamedRole + ":210987654321 s3:PutObject":         ImplicitDeny,
-		ProbeUnnamedRole + ":210987654321 s3:GetObject":         ImplicitDeny,
 	}
 	if len(got) != len(want) {
 		t.Errorf("probe rows %v, want %v", got, want)
@@ -159,15 +165,8 @@ func TestCrossAccountWholeAccount(t *testing.T) {
 		    {"Sid": "Partner", "Effect": "Allow", "Principal": {"AWS": ` + principal + `}, "Action": "s3:PutObject", "Resource": {"Fn::Sub": "${Data.Arn}/*"}}]}}}
 		}}`
 		rows := buildInline(t, doc, Options{Actions: []string{"s3:PutObject", "s3:GetObject"}, Values: map[string]string{"AWS::AccountId": "123456789012"}})
-		got := map[string]string{}
-		for _, r := range rows {
-			if strings.HasPrefix(r.Function, ProbeCrossAccount) || strings.HasPrefix(r.Function, ProbeUnnamedRole) {
-				got[r.Function+" "+r.Action] = r.Decision
-			}
-		}
-		want := map[string]string{ProbeUnnamedRole + ":210987654321 s3:PutObject": Allowed, ProbeUnnamedRole + ":210987654321 s3:GetObject": ImplicitDeny}
-		if len(got) != len(want) || got[ProbeUnnamedRole+":210987654321 s3:PutObject"] != Allowed || got[ProbeUnnamedRole+":210987654321 s3:GetObject"] != ImplicitDeny {
-			t.Errorf("principal %s: probe rows %v, want %v", principal, got, want)
-		}
+		t.Run(principal, func(t *testing.T) {
+			checkProbes(t, rows, map[string]string{ProbeUnnamedRole + ":210987654321 s3:PutObject": Allowed, ProbeUnnamedRole + ":210987654321 s3:GetObject": ImplicitDeny})
+		})
 	}
 }

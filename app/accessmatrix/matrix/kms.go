@@ -165,15 +165,10 @@ func (b *builder) templateKey(id string) (*bucketKey, error) {
 func (b *builder) kmsRequest(c caller, bk *bucket) policy.Request {
 	account, region := accountOf(c.arn), b.pseudo(bk.t, "AWS::Region")
 	ctx := policy.Context{}
-	ctx.Set("aws:PrincipalArn", c.arn)
-	ctx.Set("aws:PrincipalAccount", account)
-	ctx.Set("aws:ResourceAccount", bk.key.account)
-	ctx.Set("aws:RequestedRegion", region)
-	ctx.Set("aws:PrincipalIsAWSService", "false")
+	setPrincipal(ctx, c, account, bk.key.account, region, "key")
 	ctx.Set("aws:ViaAWSService", "true")
 	ctx.Set("kms:ViaService", "s3."+region+".amazonaws.com")
 	ctx.Set("kms:CallerAccount", account)
-	ctx.SetUnknown("aws:userid", "the principal's unique id, assigned by IAM")
 	for _, k := range []string{"aws:SourceIp", "aws:SourceVpce", "aws:SourceVpc", "aws:VpcSourceIp", "aws:SecureTransport"} {
 		ctx.SetUnknown(k, "S3 calls KMS on the caller's behalf; what that request carries is not modelled")
 	}
@@ -181,16 +176,6 @@ func (b *builder) kmsRequest(c caller, bk *bucket) policy.Request {
 		ctx.SetUnknown(k, "set by the service for a forward access session; not modelled")
 	}
 	ctx.SetUnknown("kms:EncryptionContext:aws:s3:arn", "the object's ARN, or with an S3 Bucket Key the bucket's")
-	for _, k := range []string{"aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:ResourceOrgID", "aws:ResourceOrgPaths"} {
-		ctx.SetUnknown(k, "present only if the account is in an organization")
-	}
-	ctx.SetUnknown("aws:PrincipalTag/*", "the principal's tags may be set outside the templates")
-	ctx.SetUnknown("aws:ResourceTag/*", "the key's tags may be set outside the templates")
-	if c.session != "" {
-		ctx.Set("aws:PrincipalType", "AssumedRole")
-	} else {
-		ctx.Set("aws:PrincipalType", "User")
-	}
 	return policy.Request{PrincipalARN: c.arn, Session: c.session, Account: account, ResourceAccount: bk.key.account, Resource: bk.key.arn, Context: ctx}
 }
 
