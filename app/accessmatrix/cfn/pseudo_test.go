@@ -129,20 +129,12 @@ func TestPseudoParameters(t *testing.T) {
 		t.Errorf("unknown: Ref AWS::Partition = %v, want the one partition of every template", got)
 	}
 	// Each symbol says whose account it is.
-	for _, tt := range []struct {
-		symbol string
-		t      *Template
-		name   string
-	}{
+	checkScopes(t, r, []scopeCase{
 		{"${dev#AWS::AccountId}", devU, "AWS::AccountId"},
 		{"${prod#AWS::AccountId}", prodU, "AWS::AccountId"},
 		{"${prod#AWS::Region}", prodU, "AWS::Region"},
 		{"${AWS::Partition}", nil, "AWS::Partition"},
-	} {
-		if got, name := r.Scope(tt.symbol); got != tt.t || name != tt.name {
-			t.Errorf("unknown: Scope(%s) = %v, %q, want %v, %q", tt.symbol, got, name, tt.t, tt.name)
-		}
-	}
+	})
 	// The region unknown, a condition on it cannot be decided.
 	if _, err := r.Exists(devU, devU.Resources["EuOnly"]); err == nil {
 		t.Error("unknown: Exists(EuOnly) decided without dev's region")

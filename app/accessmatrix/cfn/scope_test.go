@@ -55,22 +55,14 @@ func TestLogicalIDsAreLocal(t *testing.T) {
 			t.Errorf("%s: Resolve(%v) = %v, want %v", tt.name, tt.expr, got, tt.want)
 		}
 	}
-	for _, tt := range []struct {
-		symbol string
-		t      *Template
-		name   string
-	}{
+	checkScopes(t, r, []scopeCase{
 		{"${devStack#Data}", dev, "Data"},
 		{"${prodStack#Data.Arn}", prod, "Data.Arn"},
 		{"${Only}", nil, "Only"},
 		{"${AWS::AccountId}", nil, "AWS::AccountId"},
 		{"${devStack#AWS::AccountId}", dev, "AWS::AccountId"},
 		{"${prodStack#AWS::Region}", prod, "AWS::Region"},
-	} {
-		if got, name := r.Scope(tt.symbol); got != tt.t || name != tt.name {
-			t.Errorf("Scope(%s) = %v, %q, want %v, %q", tt.symbol, got, name, tt.t, tt.name)
-		}
-	}
+	})
 	// Alone, nothing is qualified.
 	alone, err := NewResolver(Options{}, dev)
 	if err != nil {
@@ -129,6 +121,23 @@ func TestSSMParameterAcrossTemplates(t *testing.T) {
 		}
 		if got := resolveIn(t, r, ts[0], ref); got != tt.want {
 			t.Errorf("%s: Ref DevVpce = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// scopeCase is a symbol and the template and name Resolver.Scope must
+// split it into.
+type scopeCase struct {
+	symbol string
+	t      *Template
+	name   string
+}
+
+func checkScopes(t *testing.T, r *Resolver, cases []scopeCase) {
+	t.Helper()
+	for _, tt := range cases {
+		if got, name := r.Scope(tt.symbol); got != tt.t || name != tt.name {
+			t.Errorf("Scope(%s) = %v, %q, want %v, %q", tt.symbol, got, name, tt.t, tt.name)
 		}
 	}
 }
