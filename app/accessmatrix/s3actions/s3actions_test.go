@@ -1,7 +1,6 @@
 package s3actions
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"slices"
@@ -9,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/privates3/privates3/app/accessmatrix/s3actions/internal/gen"
+	"github.com/privates3/privates3/app/internal/firstdiff"
 )
 
 // TestGenerated regenerates the table from the pinned npm package and
@@ -30,23 +30,10 @@ func TestGenerated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(got, want) {
-		gotLines, wantLines := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-		for i := range max(len(gotLines), len(wantLines)) {
-			g, w := line(gotLines, i), line(wantLines, i)
-			if g != w {
-				t.Fatalf("table.go is not what %s yields; first difference, line %d:\ncommitted: %s\ngenerated: %s\nrun: go generate ./app/accessmatrix/s3actions",
-					gen.Package, i+1, g, w)
-			}
-		}
+	if n, g, w, differ := firstdiff.Lines(got, want); differ {
+		t.Fatalf("table.go is not what %s yields; first difference, line %d:\ncommitted: %s\ngenerated: %s\nrun: go generate ./app/accessmatrix/s3actions",
+			gen.Package, n, g, w)
 	}
-}
-
-func line(lines []string, i int) string {
-	if i < len(lines) {
-		return lines[i]
-	}
-	return "(end of file)"
 }
 
 // The Service Authorization Reference, "Actions, resources, and condition

@@ -1,12 +1,11 @@
 package cfndiff_test
 
 import (
-	"bytes"
 	"errors"
 	"os"
-	"strings"
 	"testing"
 
+	"github.com/privates3/privates3/app/internal/firstdiff"
 	"github.com/privates3/privates3/app/templatediff/cfndiff/internal/gen"
 )
 
@@ -36,21 +35,8 @@ func TestCreateOnlyTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(got, want) {
-		gotLines, wantLines := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-		for i := range max(len(gotLines), len(wantLines)) {
-			g, w := line(gotLines, i), line(wantLines, i)
-			if g != w {
-				t.Fatalf("createonly.go is not what cfn-lint %s's schemas yield; first difference, line %d:\ncommitted: %s\ngenerated: %s\nrun: go generate ./app/templatediff/cfndiff",
-					s.Version, i+1, g, w)
-			}
-		}
+	if n, g, w, differ := firstdiff.Lines(got, want); differ {
+		t.Fatalf("createonly.go is not what cfn-lint %s's schemas yield; first difference, line %d:\ncommitted: %s\ngenerated: %s\nrun: go generate ./app/templatediff/cfndiff",
+			s.Version, n, g, w)
 	}
-}
-
-func line(lines []string, i int) string {
-	if i < len(lines) {
-		return lines[i]
-	}
-	return "(end of file)"
 }
