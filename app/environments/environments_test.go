@@ -52,6 +52,9 @@ func TestParseRefusals(t *testing.T) {
 		{"duplicate name", `{"environments": [` + base + `}, ` + base + `}]}`, []string{"environments[1] (dev): field name", "also environments[0]"}},
 		{"reference to no environment", `{"environments": [` + base + `, "allowEndpointsOf": ["qa"]}]}`, []string{"field allowEndpointsOf", `"qa" is not an environment`}},
 		{"same bucket name in one account and region", `{"environments": [` + base + `, "bucketName": "acme-data"}, {"name": "qa", "account": "111111111111", "region": "eu-west-1", "vpc": "create", "bucketName": "acme-data"}]}`, []string{"environments[1] (qa): field bucketName", `"acme-data" is also dev's`}},
+		// "A gateway endpoint is available only in the Region where you
+		// created it" (AWS PrivateLink guide, "Gateway endpoints for
+		// Amazon S3", Considerations).
 		{"another region's endpoint", `{"environments": [{"name": "us", "account": "111111111111", "region": "us-east-1", "vpc": "create", "deployedEndpointId": "vpce-0123456789abcdef0"}, {"name": "prod", "account": "111111111111", "region": "eu-west-1", "vpc": "create", "allowEndpointsOf": ["us"]}]}`, []string{"environments[1] (prod): field allowEndpointsOf", `"us" is in us-east-1, not eu-west-1`, "gateway endpoint reaches only buckets of its own region", "interface endpoint"}},
 		{"other account's new endpoint, not pinned", `{"environments": [` + base + `}, {"name": "prod", "account": "222222222222", "region": "eu-west-1", "vpc": "create", "allowEndpointsOf": ["dev"]}]}`, []string{"environments[1] (prod): field allowEndpointsOf", "deployedEndpointId", "EndpointId"}},
 		{"cross-account writer in the own account", `{"environments": [` + base + `, "crossAccountWriterRoleArns": ["arn:aws:iam::111111111111:role/W"]}]}`, []string{"field crossAccountWriterRoleArns", "own account"}},

@@ -318,6 +318,9 @@ func TestCrossAccountWriter(t *testing.T) {
 	// API Reference, UploadPart, "Permissions"; AWS Knowledge Center, "Why
 	// do I need permission to decrypt the AWS KMS key when I run Amazon S3
 	// multipart uploads with SSE-KMS?").
+	// The writer's own account must allow the key too, by its ARN: "Neither
+	// the key policy nor the IAM policy alone is sufficient" (AWS KMS
+	// Developer Guide, "Allowing users in other accounts to use a KMS key").
 	keyID, _ := tp.one(t, "AWS::KMS::Key", "StorageKey")
 	equal(t, "KeyArn output", get(tp["Outputs"], "KeyArn", "Value"), getAtt(keyID, "Arn"))
 	equal(t, "key grant actions", get(ks["CrossAccountWritersThroughS3"], "Action"), []any{"kms:Decrypt", "kms:GenerateDataKey"}) // CDK sorts them

@@ -14,6 +14,12 @@ import (
 // defines. The cross-account probes prove the bucket's half of that grant:
 // the named role may put objects through the allowed endpoint and nothing
 // else, from nowhere else; another role of its account gets nothing.
+// Across accounts both the bucket policy and the identity policy must
+// allow (IAM User Guide, "Cross-account policy evaluation logic"); the
+// partner endpoint is taken with the policy AWS attaches by default, "a
+// default policy ... that allows full access to the service" (AWS
+// PrivateLink guide, "Control access to VPC endpoints using endpoint
+// policies").
 func TestCrossAccountWriterProbes(t *testing.T) {
 	tmpl, err := cfn.Load(filepath.Join("..", "..", "stack", "testdata", "full.template.json"))
 	if err != nil {
@@ -156,7 +162,11 @@ func checkProbes(t *testing.T, rows []Row, want map[string]string) {
 
 // A bucket policy that grants a whole other account (its id, or its root
 // ARN) gets the @unnamed-role probe, which then gets what the account is
-// granted: any of its roles may, once its own account allows it.
+// granted: any of its roles may, once its own account allows it. Naming the
+// account "delegates authority to the account" (IAM User Guide, "AWS JSON
+// policy elements: Principal", AWS account principals), and the resource
+// policy may "specify the entire account" ("Cross-account policy
+// evaluation logic").
 func TestCrossAccountWholeAccount(t *testing.T) {
 	for _, principal := range []string{`"210987654321"`, `"arn:aws:iam::210987654321:root"`} {
 		doc := `{"Resources": {

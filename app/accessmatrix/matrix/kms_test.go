@@ -42,7 +42,10 @@ func TestKMSKeyDecides(t *testing.T) {
 		why                                 string
 	}{
 		{"root key policy and KMS rights", kmsRights, rootKeyPolicy, templateKey, Allowed, Allowed, "kms:GenerateDataKey on KMS key Key allowed"},
-		// No policy allows: only a grant, outside the templates, could.
+		// No policy allows: only a grant, outside the templates, could
+		// (access comes from "a key policy, IAM policy, or grant", AWS KMS
+		// Developer Guide, "Allowing users in other accounts to use a KMS
+		// key").
 		{"root key policy, no KMS rights", ``, rootKeyPolicy, templateKey, Unknown, Unknown, "S3 needs kms:GenerateDataKey on KMS key Key for the put, which no policy allows"},
 		{"closed key policy, KMS rights", kmsRights, closedKeyPolicy, templateKey, Unknown, Unknown, "Key policies in AWS KMS"},
 		// A grant cannot undo an explicit deny: the put is refused; the
@@ -76,10 +79,14 @@ func TestKMSKeyDecides(t *testing.T) {
 }
 
 // For a caller of another account, which key S3 uses is not known from the
-// bucket when it names aws/s3 (the S3 User Guide says to use a customer
-// managed key across accounts) or its key by id (KMS resolves ids and
-// aliases in the requester's account): the put is unknown, not decided
-// by this account's key. Named by ARN, the key decides.
+// bucket when it names aws/s3 ("If you want to grant cross-account access
+// to your S3 objects, use a customer managed key", S3 User Guide, "Using
+// SSE-KMS encryption for cross-account operations") or its key by id ("If
+// you are using encryption with cross-account or AWS service operations,
+// you must use a fully qualified KMS key ARN", CloudFormation User Guide,
+// AWS::S3::Bucket ServerSideEncryptionByDefault, KMSMasterKeyID): the put
+// is unknown, not decided by this account's key. Named by ARN, the key
+// decides.
 func TestKMSOtherAccountNeedsTheKeyARN(t *testing.T) {
 	const doc = `{"Resources": {
 	  "Key": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Statement": [{"Sid": "Partner", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::210987654321:role/Writer"}, "Action": "kms:GenerateDataKey", "Resource": "*"}]}}},
