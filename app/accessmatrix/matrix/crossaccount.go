@@ -196,7 +196,9 @@ func (b *builder) crossAccountEndpoints(bk *bucket) []network.Path {
 					if cfn.IsSymbolic(id) {
 						continue // known only at deploy: no id to send
 					}
-					ep := &network.Endpoint{Resource: &cfn.Resource{LogicalID: id, Type: "AWS::EC2::VPCEndpoint"}, ID: id, VPC: cfn.Symbol(id + ".VpcId"), Policy: defaultEndpointPolicy}
+					// No policy: the probe takes AWS's default, as input
+					// does for an endpoint created without one.
+					ep := &network.Endpoint{Resource: &cfn.Resource{LogicalID: id, Type: "AWS::EC2::VPCEndpoint"}, ID: id, VPC: cfn.Symbol(id + ".VpcId")}
 					add(ep, "through S3 gateway endpoint "+id+", which the bucket policy allows and no template defines: another VPC's, which must be in the bucket's region (a gateway endpoint reaches only its own region's buckets; not checked here), whose endpoint policy the probe takes to be AWS's default, allowing everything (probe)")
 				}
 			}
@@ -204,13 +206,6 @@ func (b *builder) crossAccountEndpoints(bk *bucket) []network.Path {
 	}
 	return paths
 }
-
-// defaultEndpointPolicy is the policy AWS attaches to an endpoint created
-// without one: "If you do not attach a policy when you create an
-// endpoint, we attach a default policy for you that allows full access to
-// the service" (AWS PrivateLink guide, "Control access to VPC endpoints
-// using endpoint policies").
-var defaultEndpointPolicy = map[string]any{"Statement": []any{map[string]any{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}}}
 
 // endpointByID finds the templates' or the caller's endpoint with that id.
 func (b *builder) endpointByID(id string) *network.Endpoint {
