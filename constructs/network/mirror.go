@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/privates3/privates3/constructs/internal/warn"
 )
 
 // mirroredGrantsCheck runs when the tree is complete: a function in the
@@ -72,7 +74,7 @@ func (v *mirroredGrantsCheck) Validate() *[]*string {
 			// logs and network interfaces only, no S3.
 			for _, arn := range asList(resolve(r.ManagedPolicyArns())) {
 				if name := canonical(arn); !strings.Contains(name, "AWSLambdaBasicExecutionRole") && !strings.Contains(name, "AWSLambdaVPCAccessExecutionRole") {
-					awscdk.Annotations_Of(fn).AddWarningV2(jsii.String("privates3:unreadManagedPolicy"), jsii.String(fmt.Sprintf("PrivateNetwork: function %s runs in the endpoint's subnets and its role has managed policy %s, whose S3 rights this synth cannot read: whatever S3 access it grants must also be allowed through the endpoint (PrivateNetwork.Grant), or it is denied there", *fn.Node().Path(), name)))
+					warn.Add(fn, "privates3:unreadManagedPolicy", fmt.Sprintf("PrivateNetwork: function %s runs in the endpoint's subnets and its role has managed policy %s, whose S3 rights this synth cannot read: whatever S3 access it grants must also be allowed through the endpoint (PrivateNetwork.Grant), or it is denied there", *fn.Node().Path(), name))
 				}
 			}
 			attached := func(roles *[]*string) bool {

@@ -21,6 +21,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/privates3/privates3/constructs/internal/token"
+	"github.com/privates3/privates3/constructs/internal/warn"
 )
 
 // PrivateNetworkProps configures a PrivateNetwork. nil props create a new
@@ -192,7 +193,7 @@ func checkAzs(c constructs.Construct, subnets []awsec2.ISubnet) {
 		azs[*s.AvailabilityZone()] = true
 	}
 	if len(azs) < 2 {
-		awscdk.Annotations_Of(c).AddWarningV2(jsii.String("privates3:singleAz"), jsii.String(fmt.Sprintf("PrivateNetwork: the subnets span %d AZ; use at least 2 so the function survives an AZ outage", len(azs))))
+		warn.Add(c, "privates3:singleAz", fmt.Sprintf("PrivateNetwork: the subnets span %d AZ; use at least 2 so the function survives an AZ outage", len(azs)))
 	}
 }
 
