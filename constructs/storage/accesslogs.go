@@ -10,12 +10,37 @@ import (
 	"github.com/privates3/privates3/constructs/nagsuppress"
 )
 
+// serverAccessLogsFlag chooses how CDK lets S3 deliver server access logs
+// to a target bucket (aws-cdk-lib aws-s3/lib/bucket.ts, allowLogDelivery,
+// which reads it from the target's node): on, a bucket policy allowing
+// s3:PutObject to the logging.s3.amazonaws.com service from the source
+// bucket; off (the default of an app whose cdk.json lacks it), the target's
+// ACL set to LogDeliveryWrite with ObjectOwnership ObjectWriter, that is
+// ACLs on, which a BucketOwnerEnforced target makes CDK refuse with
+// 'objectOwnership must be set to "ObjectWriter"'. The S3 User Guide
+// ("Permissions for log delivery") recommends the bucket policy and ACLs
+// off.
+const serverAccessLogsFlag = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
+
+// logTargetProblem says why CDK would enable ACLs on target to deliver
+// logs to it, or "" when it grants delivery by bucket policy. Only a bucket
+// of this app gets either (CDK writes nothing on an imported one).
+func logTargetProblem(prop string, target awss3.IBucket) string {
+	b, ok := target.(awss3.Bucket)
+	if !ok || *awscdk.FeatureFlags_Of(b).IsEnabled(jsii.String(serverAccessLogsFlag)) {
+		return ""
+	}
+	return prop + ": the feature flag " + serverAccessLogsFlag + " is off where that bucket is, so CDK would let S3 deliver logs to it by turning its ACLs on (LogDeliveryWrite), or fail if it has ACLs off; set the flag to true in cdk.json's context, or on the bucket's scope (Node().SetContext) before creating the bucket"
+}
+
 // NewAccessLogsBucket is a target for S3 server access logs, hardened (no
 // public access, TLS 1.2 only, versioned, ACLs off, logs kept a year) with
 // the cdk-nag findings a log target must keep suppressed and why. It has no
 // endpoint-only deny: S3 delivers the logs as the logging.s3.amazonaws.com
 // service from outside any VPC, allowed by the bucket policy CDK writes for
 // each bucket that logs to it. Its removal policy is CDK's default (kept).
+// It panics when the app leaves @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy
+// off at scope: CDK would then grant delivery by turning ACLs on.
 func NewAccessLogsBucket(scope constructs.Construct, id string) awss3.Bucket {
 	logs := awss3.NewBucket(scope, jsii.String(id), &awss3.BucketProps{
 		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
@@ -32,6 +57,9 @@ func NewAccessLogsBucket(scope constructs.Construct, id string) awss3.Bucket {
 			NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(30)),
 		}},
 	})
+	if p := logTargetProblem("NewAccessLogsBucket", logs); p != "" {
+		panic(p)
+	}
 	nagsuppress.On(logs, false,
 		nagsuppress.Rule("AwsSolutions-S1", whyLogsNotLogged),
 		nagsuppress.Rule("HIPAA.Security-S3BucketLoggingEnabled", whyLogsNotLogged),

@@ -158,6 +158,11 @@ func NewPrivateBucket(scope constructs.Construct, id *string, props *PrivateBuck
 	}
 
 	c := constructs.NewConstruct(scope, id)
+	// Before any child: CDK reads a feature flag from the construct that
+	// asks upwards (FeatureFlags.of(this) is Node.tryGetContext, which
+	// walks to the root), so a value here holds for the children below
+	// whatever the app sets.
+	c.Node().SetContext(jsii.String(serverAccessLogsFlag), true)
 	pb := &PrivateBucket{Construct: c}
 
 	bp := &awss3.BucketProps{
@@ -177,6 +182,11 @@ func NewPrivateBucket(scope constructs.Construct, id *string, props *PrivateBuck
 		bp.EncryptionKey = pb.Key
 		// The Bucket Key cuts KMS requests (and cost) per object.
 		bp.BucketKeyEnabled = jsii.Bool(true)
+	}
+	if props.AccessLogsBucket != nil {
+		if p := logTargetProblem("PrivateBucket: AccessLogsBucket", props.AccessLogsBucket); p != "" {
+			panic(p)
+		}
 	}
 	bp.ServerAccessLogsBucket = props.AccessLogsBucket
 	if bp.ServerAccessLogsBucket == nil {
