@@ -23,6 +23,7 @@ import (
 	"strings"
 
 	"github.com/privates3/privates3/app/accessmatrix/cfn"
+	_ "github.com/privates3/privates3/app/accessmatrix/cfn/cfnsam"  // SAM templates
 	_ "github.com/privates3/privates3/app/accessmatrix/cfn/cfnyaml" // YAML templates
 	"github.com/privates3/privates3/app/accessmatrix/matrix"
 	"github.com/privates3/privates3/app/accessmatrix/network"

@@ -141,7 +141,7 @@ func TestErrorsNameFileResourceProperty(t *testing.T) {
 		{"unsupported intrinsic", `{"Resources": {"A": {"Type": "X", "Properties": {"P": {"Fn::Length": [1]}}}}}`,
 			"bad.json: resource A: property P: unsupported intrinsic function Fn::Length"},
 		{"unknown condition", `{"Resources": {"A": {"Type": "X", "Condition": "C"}}}`, `bad.json: resource A: property Condition: unknown condition "C"`},
-		{"transform other than SAM", `{"Transform": "AWS::LanguageExtensions", "Resources": {}}`, "bad.json: property Transform: transforms are not supported, except AWS::Serverless-2016-10-31"},
+		{"transform with no expander registered", `{"Transform": "AWS::LanguageExtensions", "Resources": {}}`, "bad.json: property Transform: transforms are not supported: synthesize or process the template first"},
 		{"YAML without its reader", "Resources: {}\n", "bad.json: not JSON, and YAML templates need package app/accessmatrix/cfn/cfnyaml imported"},
 		{"output", `{"Outputs": {"O": {"Value": {"Ref": "Nope"}}}}`, `bad.json: resource Outputs.O: property Value: Ref to unknown "Nope"`},
 	}

@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
-
-	"github.com/privates3/privates3/app/accessmatrix/sam"
+	"strings"
 )
 
 // YAMLDecoder decodes a YAML template into the tree encoding/json would
@@ -63,6 +63,33 @@ func parseYAML(name string, data []byte) (*Template, error) {
 	return t, err
 }
 
+// Expansion is a template after a transform, with what the transform
+// could not model.
+type Expansion struct {
+	// Template is the plain CloudFormation template the transform stands
+	// for, without the Transform section.
+	Template map[string]any
+	// Notes say what of the transform was not modelled.
+	Notes []string
+	// ResourceNotes say, by logical id, what of a created resource was not
+	// modelled.
+	ResourceNotes map[string][]string
+}
+
+// An Expander expands one transform on a decoded template, Transform
+// section included. An error it returns as an *Error (Resource and
+// Property set, File left empty) is reported at that place in the file.
+type Expander func(template map[string]any) (*Expansion, error)
+
+var expanders = map[string]Expander{}
+
+// RegisterTransform makes Parse expand the transform called name. Package
+// sam registers the SAM transform when imported. The indirection keeps the
+// SAM expander and its managed-policy table out of programs that read only
+// synthesized templates, which have no Transform section: the CDK app's
+// invariants check.
+func RegisterTransform(name string, e Expander) { expanders[name] = e }
+
 // transformed is a template after its transforms, with what they could
 // not model.
 type transformed struct {
@@ -71,10 +98,12 @@ type transformed struct {
 	resourceNotes map[string][]string
 }
 
-// applyTransform expands the SAM transform (package sam). A template
-// without it is refused: other transforms (language extensions, macros)
-// run server-side code the matrix cannot reproduce. Transforms next to
-// SAM's are not applied, and a note says so.
+// applyTransform expands the registered transforms of a template's
+// Transform section, in the order it lists them, as CloudFormation
+// processes them (CloudFormation User Guide, "Transform section"). A
+// template with none of them is refused: other transforms (language
+// extensions, macros) run server-side code the matrix cannot reproduce.
+// Transforms next to a registered one are not applied, and a note says so.
 func applyTransform(name string, v any, raw map[string]any) (*transformed, error) {
 	var names []string
 	switch x := v.(type) {
@@ -91,24 +120,38 @@ func applyTransform(name string, v any, raw map[string]any) (*transformed, error
 	default:
 		return nil, &Error{File: name, Property: "Transform", Err: errors.New("must be a transform name or a list of names")}
 	}
-	if !slices.Contains(names, sam.Transform) {
-		return nil, &Error{File: name, Property: "Transform", Err: fmt.Errorf("transforms are not supported, except %s: synthesize or process the template first", sam.Transform)}
-	}
-	res, err := sam.Expand(raw)
-	if err != nil {
-		var se *sam.Error
-		if errors.As(err, &se) {
-			return nil, &Error{File: name, Resource: se.Resource, Property: se.Property, Err: se.Err}
+	if !slices.ContainsFunc(names, func(n string) bool { return expanders[n] != nil }) {
+		supported := ""
+		if len(expanders) > 0 {
+			supported = ", except " + strings.Join(slices.Sorted(maps.Keys(expanders)), ", ")
 		}
-		return nil, &Error{File: name, Err: err}
+		return nil, &Error{File: name, Property: "Transform", Err: fmt.Errorf("transforms are not supported%s: synthesize or process the template first", supported)}
 	}
-	tr := &transformed{template: res.Template, resourceNotes: res.ResourceNotes}
+	tr := &transformed{template: raw, resourceNotes: map[string][]string{}}
+	var later []string
 	for _, n := range names {
-		if n != sam.Transform {
+		expand := expanders[n]
+		if expand == nil {
 			tr.notes = append(tr.notes, fmt.Sprintf("transform %s was not applied", n))
+			continue
+		}
+		res, err := expand(tr.template)
+		if err != nil {
+			var ce *Error
+			if errors.As(err, &ce) {
+				located := *ce
+				located.File = name
+				return nil, &located
+			}
+			return nil, &Error{File: name, Err: err}
+		}
+		tr.template = res.Template
+		later = append(later, res.Notes...)
+		for id, notes := range res.ResourceNotes {
+			tr.resourceNotes[id] = append(tr.resourceNotes[id], notes...)
 		}
 	}
-	tr.notes = append(tr.notes, res.Notes...)
+	tr.notes = append(tr.notes, later...)
 	return tr, nil
 }
 

@@ -119,8 +119,8 @@ func Load(path string) (*Template, error) {
 	return Parse(path, data)
 }
 
-// Parse parses a JSON or YAML template (see RegisterYAML), expands a SAM
-// transform, and checks its structure: every Ref, Fn::GetAtt and Fn::Sub
+// Parse parses a JSON or YAML template (see RegisterYAML), expands its
+// transforms (see RegisterTransform), and checks its structure: every Ref, Fn::GetAtt and Fn::Sub
 // reference must name something that exists, and every intrinsic function
 // must be one the resolver understands. Checking here, once, means a
 // dangling Ref is reported even in a resource the matrix never looks at.

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/privates3/privates3/app/accessmatrix/cfn"
+	_ "github.com/privates3/privates3/app/accessmatrix/cfn/cfnsam"  // the SAM template's transform
 	_ "github.com/privates3/privates3/app/accessmatrix/cfn/cfnyaml" // the SAM template
 	"github.com/privates3/privates3/app/accessmatrix/network"
 	"github.com/privates3/privates3/app/accessmatrix/policy"

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/privates3/privates3/app/accessmatrix/cfn"
+	_ "github.com/privates3/privates3/app/accessmatrix/cfn/cfnsam" // the seeds' SAM transform
 	"github.com/privates3/privates3/app/accessmatrix/cfn/cfnyaml"
 	"github.com/privates3/privates3/app/accessmatrix/matrix"
 )
