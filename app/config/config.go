@@ -57,16 +57,50 @@ type Config struct {
 	Account, Region string
 }
 
+// SettingKeys are the settings that shape one stack. Context sets them for
+// the default stack; each environment of an environments file sets them
+// under the same names (package environments), read by the same
+// ReadSettings, so a value means the same, and is refused with the same
+// sentence, in both places.
+var SettingKeys = []string{"endpointId", "endpointRouteTableIds", "prefixListId", "extraEndpointIds", "adminRoleArns", "crossAccountWriterRoleArns", "kms", "keyPrefix", "includeControl", "denyMode", "bucketName", "reservedConcurrency"}
+
+// contextOnly are the context keys an environment has in another form or
+// not at all: its "name" is the stage, its "vpc" the vpcId, and the file is
+// what names the environments.
+var contextOnly = []string{"stage", "vpcId", "environments"}
+
 // Keys are the context keys the app reads; README's Configuration table
 // documents each (a test holds them together).
-var Keys = []string{"stage", "vpcId", "endpointId", "endpointRouteTableIds", "prefixListId", "extraEndpointIds", "adminRoleArns", "kms", "keyPrefix", "includeControl", "denyMode", "bucketName", "reservedConcurrency", "environments", "crossAccountWriterRoleArns"}
+var Keys = append(slices.Clone(contextOnly), SettingKeys...)
+
+// Problem is one bad setting: the key to fix and what is wrong with it.
+// Where the setting was given (a context key, a field of an environment)
+// is for the caller to say, through Line.
+type Problem struct {
+	Key string
+	// Value is the value as given, in JSON, or empty when the problem is
+	// not one value's (two keys that go together, say).
+	Value string
+	Msg   string
+}
+
+// Line is the problem as one line, after subject, which names where the
+// setting was given: `context "kms"`, or `F: environments[0] (dev): field
+// kms`.
+func (p Problem) Line(subject string) error {
+	if p.Value != "" {
+		return fmt.Errorf("%s = %s: %s", subject, p.Value, p.Msg)
+	}
+	return fmt.Errorf("%s: %s", subject, p.Msg)
+}
 
 // UnknownKeys returns an error naming each key of all that is neither one
 // of Keys nor CDK's own, with the closest known key as a hint: a typo such
 // as includecontrol=false would otherwise be ignored and the control
-// deployed after all. CDK's own keys hold ":" or "/" or start with "@"
-// (feature flags, cached lookups, the CLI's aws:cdk:* settings), or are the
-// CLI's acknowledged-issue-numbers (cdk acknowledge). others are keys read
+// deployed after all. Keys match exactly, as they do in an environments
+// file. CDK's own keys hold ":" or "/" or start with "@" (feature flags,
+// cached lookups, the CLI's aws:cdk:* settings), or are the CLI's
+// acknowledged-issue-numbers (cdk acknowledge). others are keys read
 // outside Parse (the pipeline switch), known and suggested as Keys are.
 func UnknownKeys(all []string, others ...string) error {
 	known := append(slices.Clone(Keys), others...)
@@ -76,7 +110,7 @@ func UnknownKeys(all []string, others ...string) error {
 			continue
 		}
 		msg := fmt.Sprintf("context %q is not a key this app reads", k)
-		if near := closest(k, known); near != "" {
+		if near := Closest(k, known); near != "" {
 			msg += fmt.Sprintf(": did you mean %q?", near)
 		} else {
 			msg += "; see README, Configuration, for the keys"
@@ -86,9 +120,9 @@ func UnknownKeys(all []string, others ...string) error {
 	return errors.Join(errs...)
 }
 
-// closest is the known key k most likely misspells: equal ignoring case,
-// or within two edits.
-func closest(k string, keys []string) string {
+// Closest is the known key k most likely misspells (equal ignoring case,
+// or within two edits), or "" when none is near.
+func Closest(k string, keys []string) string {
 	best, bestD := "", 3
 	for _, known := range keys {
 		if strings.EqualFold(k, known) {
@@ -121,7 +155,10 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-// Context returns a context value by key, or nil when absent.
+// Context returns a setting's value by key, or nil when absent. Values
+// are JSON types (cdk.json, an environments file) or strings (-c
+// key=value): lists as JSON arrays, or strings holding a JSON array or
+// comma-separated values; booleans as true/false.
 type Context func(key string) any
 
 var stagePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,19}$`)
@@ -131,120 +168,79 @@ var stagePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,19}$`)
 // starting with a letter or digit.
 func IsStage(s string) bool { return stagePattern.MatchString(s) }
 
-// Parse reads and checks every key. Values may be JSON types (from
-// cdk.json) or strings (from -c): lists as JSON arrays or comma-separated,
-// booleans as true/false. All problems are reported together.
-func Parse(get Context) (Config, error) {
-	c := Config{Stage: "dev", IncludeControl: true, DenyMode: storage.DenyAllActions}
-	var errs []error
-	str := func(key string, dst *string, check func(string) error) {
-		v := get(key)
-		if v == nil {
-			return
-		}
-		s, ok := v.(string)
-		if !ok {
-			errs = append(errs, fmt.Errorf("context %q = %v: want a string", key, v))
-			return
-		}
-		if check != nil {
-			if err := check(s); err != nil {
-				errs = append(errs, fmt.Errorf("context %q = %q: %w", key, s, err))
-				return
-			}
-		}
-		*dst = s
-	}
-	list := func(key string, dst *[]string, check func(string) error) {
-		v := get(key)
-		var items []string
-		switch v := v.(type) {
-		case nil:
-			return
-		case string:
-			if strings.HasPrefix(strings.TrimSpace(v), "[") {
-				if err := json.Unmarshal([]byte(v), &items); err != nil {
-					errs = append(errs, fmt.Errorf("context %q = %q: not a JSON list of strings: %v", key, v, err))
-					return
-				}
-			} else {
-				for _, s := range strings.Split(v, ",") {
-					if s = strings.TrimSpace(s); s != "" {
-						items = append(items, s)
-					}
-				}
-			}
-		case []any:
-			for _, e := range v {
-				s, ok := e.(string)
-				if !ok {
-					errs = append(errs, fmt.Errorf("context %q: element %v is not a string", key, e))
-					return
-				}
-				items = append(items, s)
-			}
-		default:
-			errs = append(errs, fmt.Errorf("context %q = %v: want a list of strings (JSON array or comma-separated)", key, v))
-			return
-		}
-		for _, s := range items {
-			if err := check(s); err != nil {
-				errs = append(errs, fmt.Errorf("context %q: %q: %w", key, s, err))
-				return
-			}
-		}
-		*dst = items
-	}
-	boolean := func(key string, dst *bool) {
-		switch v := get(key).(type) {
-		case nil:
-		case bool:
-			*dst = v
-		case string:
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("context %q = %q: want true or false", key, v))
-				return
-			}
-			*dst = b
-		default:
-			errs = append(errs, fmt.Errorf("context %q = %v: want true or false", key, v))
-		}
-	}
+// StageRule is what IsStage wants, in words.
+const StageRule = "use 1 to 20 lower-case letters, digits and hyphens, starting with a letter or digit"
 
-	str("stage", &c.Stage, func(s string) error {
+// Parse reads and checks every context key: the settings (ReadSettings)
+// and the stage, vpcId and environments file. All problems are reported
+// together, one line each.
+func Parse(get Context) (Config, error) {
+	c, problems := ReadSettings(get)
+	c.Stage = "dev"
+	r := reader{get: get, problems: problems}
+	r.str("stage", &c.Stage, func(s string) error {
 		if !IsStage(s) {
-			return errors.New("use 1 to 20 lower-case letters, digits and hyphens, starting with a letter or digit")
+			return errors.New(StageRule)
 		}
 		return nil
 	})
-	str("vpcId", &c.VpcId, prefixed("vpc-", "a VPC id such as vpc-0123456789abcdef0"))
-	str("endpointId", &c.EndpointId, prefixed("vpce-", "a VPC endpoint id such as vpce-0123456789abcdef0"))
-	list("endpointRouteTableIds", &c.EndpointRouteTableIds, prefixed("rtb-", "a route table id such as rtb-0123456789abcdef0"))
-	str("prefixListId", &c.PrefixListId, prefixed("pl-", "the S3 managed prefix list id of the region, such as pl-63a5400a"))
-	list("extraEndpointIds", &c.ExtraEndpointIds, prefixed("vpce-", "a VPC endpoint id such as vpce-0123456789abcdef0"))
-	list("adminRoleArns", &c.AdminRoleArns, func(s string) error {
+	r.str("vpcId", &c.VpcId, prefixed("vpc-", "a VPC id such as vpc-0123456789abcdef0"))
+	r.str("environments", &c.Environments, func(s string) error {
+		if s == "" {
+			return errors.New("want the path of an environments file, such as examples/environments.json")
+		}
+		return nil
+	})
+	if c.EndpointId != "" && c.VpcId == "" {
+		r.bad("endpointId", "", `needs "vpcId": an existing endpoint belongs to an existing VPC`)
+	}
+	if c.VpcId != "" {
+		c.Account, c.Region = os.Getenv("CDK_DEFAULT_ACCOUNT"), os.Getenv("CDK_DEFAULT_REGION")
+		if c.Account == "" || c.Region == "" {
+			r.bad("vpcId", "", `needs a concrete environment to look the VPC up: run through the CDK CLI with AWS credentials (it sets CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION), or leave vpcId unset to create a VPC`)
+		}
+	}
+	errs := make([]error, len(r.problems))
+	for i, p := range r.problems {
+		errs[i] = p.Line(fmt.Sprintf("context %q", p.Key))
+	}
+	return c, errors.Join(errs...)
+}
+
+// ReadSettings reads and checks the settings of one stack (SettingKeys)
+// over their defaults, and returns every problem. The rules that a
+// construct also enforces call the construct's own check (storage.IsRoleArn,
+// storage.ValidateBucketName through contract.CheckBucketName), so a value
+// that passes here cannot make the construct panic.
+func ReadSettings(get Context) (Config, []Problem) {
+	c := Config{IncludeControl: true, DenyMode: storage.DenyAllActions}
+	r := reader{get: get}
+	r.str("endpointId", &c.EndpointId, prefixed("vpce-", "a VPC endpoint id such as vpce-0123456789abcdef0"))
+	r.list("endpointRouteTableIds", &c.EndpointRouteTableIds, prefixed("rtb-", "a route table id such as rtb-0123456789abcdef0"))
+	r.str("prefixListId", &c.PrefixListId, prefixed("pl-", "the S3 managed prefix list id of the region, such as pl-63a5400a"))
+	r.list("extraEndpointIds", &c.ExtraEndpointIds, prefixed("vpce-", "a VPC endpoint id such as vpce-0123456789abcdef0"))
+	r.list("adminRoleArns", &c.AdminRoleArns, func(s string) error {
 		if !storage.IsRoleArn(s) {
 			return errors.New("want an IAM role ARN such as arn:aws:iam::123456789012:role/BreakGlass")
 		}
 		return nil
 	})
-	list("crossAccountWriterRoleArns", &c.CrossAccountWriterRoleArns, func(s string) error {
+	r.list("crossAccountWriterRoleArns", &c.CrossAccountWriterRoleArns, func(s string) error {
 		if !storage.IsRoleArn(s) {
 			return errors.New("want an IAM role ARN of the other account, such as arn:aws:iam::210987654321:role/Writer")
 		}
 		return nil
 	})
-	boolean("kms", &c.Kms)
-	str("keyPrefix", &c.KeyPrefix, func(s string) error {
+	r.boolean("kms", &c.Kms)
+	r.str("keyPrefix", &c.KeyPrefix, func(s string) error {
 		if s == "" || strings.HasPrefix(s, "/") || strings.Contains(s, "*") || strings.Contains(s, "..") {
 			return errors.New("use a non-empty prefix such as uploads/ without a leading slash, * or ..")
 		}
 		return nil
 	})
-	boolean("includeControl", &c.IncludeControl)
+	r.boolean("includeControl", &c.IncludeControl)
 	var mode string
-	str("denyMode", &mode, func(s string) error {
+	r.str("denyMode", &mode, func(s string) error {
 		if s != string(storage.DenyAllActions) && s != string(storage.DenyObjectActions) {
 			return fmt.Errorf("use %s or %s", storage.DenyAllActions, storage.DenyObjectActions)
 		}
@@ -253,53 +249,122 @@ func Parse(get Context) (Config, error) {
 	if mode != "" {
 		c.DenyMode = storage.DenyMode(mode)
 	}
-	str("bucketName", &c.BucketName, contract.CheckBucketName)
-	str("environments", &c.Environments, func(s string) error {
-		if s == "" {
-			return errors.New("want the path of an environments file, such as examples/environments.json")
-		}
-		return nil
-	})
+	r.str("bucketName", &c.BucketName, contract.CheckBucketName)
 	switch v := get("reservedConcurrency").(type) {
 	case nil:
 	case float64, string:
 		n, err := strconv.Atoi(fmt.Sprint(v))
 		if err != nil || (n < 1 && n != -1) || n > 1000 {
-			errs = append(errs, fmt.Errorf(`context "reservedConcurrency" = %v: want a whole number from 1 to 1000, or -1 for no reservation (an account at the minimum concurrency quota of 10 cannot reserve any)`, v))
+			r.bad("reservedConcurrency", ValueText(v), "want a whole number from 1 to 1000, or -1 for no reservation (an account at the minimum concurrency quota of 10 cannot reserve any)")
 		} else {
 			c.ReservedConcurrency = n
 		}
 	default:
-		errs = append(errs, fmt.Errorf(`context "reservedConcurrency" = %v: want a whole number, or -1`, v))
+		r.bad("reservedConcurrency", ValueText(v), "want a whole number from 1 to 1000, or -1 for no reservation")
 	}
 	if (c.EndpointId == "") != (len(c.EndpointRouteTableIds) == 0) {
-		errs = append(errs, errors.New(`context "endpointId" and "endpointRouteTableIds" go together: set both to reuse an endpoint, or neither to create one`))
+		r.bad("endpointRouteTableIds", "", `goes together with "endpointId": set both to reuse an endpoint, or neither to create one`)
 	}
-	if err := CheckWritersHaveEndpoint(c.CrossAccountWriterRoleArns, c.ExtraEndpointIds); err != nil {
-		errs = append(errs, fmt.Errorf(`context "crossAccountWriterRoleArns" %w`, err))
+	if len(c.CrossAccountWriterRoleArns) > 0 && len(c.ExtraEndpointIds) == 0 {
+		// Every endpoint this app creates lets only its own stack's
+		// functions through, so another environment's endpoint is no way
+		// in for them either.
+		r.bad("crossAccountWriterRoleArns", "", `needs "extraEndpointIds": the bucket accepts writes only through an allowed endpoint, and the endpoints this app creates let only their own stack's functions through; add the S3 gateway endpoint id of the writers' VPC`)
 	}
-	if c.EndpointId != "" && c.VpcId == "" {
-		errs = append(errs, errors.New(`context "endpointId" needs "vpcId": an existing endpoint belongs to an existing VPC`))
-	}
-	if c.VpcId != "" {
-		c.Account, c.Region = os.Getenv("CDK_DEFAULT_ACCOUNT"), os.Getenv("CDK_DEFAULT_REGION")
-		if c.Account == "" || c.Region == "" {
-			errs = append(errs, errors.New(`context "vpcId" needs a concrete environment to look the VPC up: run through the CDK CLI with AWS credentials (it sets CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION), or leave vpcId unset to create a VPC`))
-		}
-	}
-	return c, errors.Join(errs...)
+	return c, r.problems
 }
 
-// CheckWritersHaveEndpoint refuses cross-account writers without an extra
-// endpoint (one of their VPC): the bucket accepts writes only through an
-// allowed endpoint, and every endpoint this app creates lets only its own
-// stack's functions through, so another environment's endpoint is no way
-// in for them either.
-func CheckWritersHaveEndpoint(writers, extraEndpointIds []string) error {
-	if len(writers) > 0 && len(extraEndpointIds) == 0 {
-		return errors.New(`needs "extraEndpointIds": the bucket accepts writes only through an allowed endpoint, and the endpoints this app creates let only their own stack's functions through; add the S3 gateway endpoint id of the writers' VPC`)
+// reader reads settings from get and collects their problems.
+type reader struct {
+	get      Context
+	problems []Problem
+}
+
+func (r *reader) bad(key, value, msg string) {
+	r.problems = append(r.problems, Problem{Key: key, Value: value, Msg: msg})
+}
+
+// ValueText is a value as the user wrote it, in JSON, for a Problem.
+func ValueText(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
 	}
-	return nil
+	return string(b)
+}
+
+func (r *reader) str(key string, dst *string, check func(string) error) {
+	v := r.get(key)
+	if v == nil {
+		return
+	}
+	s, ok := v.(string)
+	if !ok {
+		r.bad(key, ValueText(v), "want a string")
+		return
+	}
+	if err := check(s); err != nil {
+		r.bad(key, ValueText(s), err.Error())
+		return
+	}
+	*dst = s
+}
+
+func (r *reader) list(key string, dst *[]string, check func(string) error) {
+	var items []string
+	switch v := r.get(key).(type) {
+	case nil:
+		return
+	case string:
+		if strings.HasPrefix(strings.TrimSpace(v), "[") {
+			if err := json.Unmarshal([]byte(v), &items); err != nil {
+				r.bad(key, ValueText(v), fmt.Sprintf("not a JSON list of strings: %v", err))
+				return
+			}
+		} else {
+			for _, s := range strings.Split(v, ",") {
+				if s = strings.TrimSpace(s); s != "" {
+					items = append(items, s)
+				}
+			}
+		}
+	case []any:
+		for _, e := range v {
+			s, ok := e.(string)
+			if !ok {
+				r.bad(key, ValueText(v), fmt.Sprintf("element %s is not a string", ValueText(e)))
+				return
+			}
+			items = append(items, s)
+		}
+	default:
+		r.bad(key, ValueText(v), "want a list of strings (JSON array or comma-separated)")
+		return
+	}
+	for _, s := range items {
+		if err := check(s); err != nil {
+			r.bad(key, "", fmt.Sprintf("element %s: %v", ValueText(s), err))
+			return
+		}
+	}
+	*dst = items
+}
+
+func (r *reader) boolean(key string, dst *bool) {
+	switch v := r.get(key).(type) {
+	case nil:
+	case bool:
+		*dst = v
+	case string:
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			r.bad(key, ValueText(v), "want true or false")
+			return
+		}
+		*dst = b
+	default:
+		r.bad(key, ValueText(v), "want true or false")
+	}
 }
 
 func prefixed(prefix, want string) func(string) error {

@@ -44,7 +44,7 @@ func TestParseRefusals(t *testing.T) {
 		name, doc string
 		want      []string
 	}{
-		{"unknown key", `{"environments": [` + base + `, "kmss": true}]}`, []string{"environments.json", `unknown field "kmss"`}},
+		{"unknown key", `{"environments": [` + base + `, "kmss": true}]}`, []string{`environments.json: environments[0] (dev): unknown field "kmss": did you mean "kms"?`}},
 		{"unknown top-level key", `{"envs": []}`, []string{`unknown field "envs"`}},
 		{"malformed account", `{"environments": [{"name": "dev", "account": "1234", "region": "eu-west-1", "vpc": "create"}]}`, []string{"environments[0] (dev): field account", `"1234"`, "12-digit"}},
 		{"malformed region", `{"environments": [{"name": "dev", "account": "111111111111", "region": "Ireland", "vpc": "create"}]}`, []string{"field region", `"Ireland"`}},
@@ -61,8 +61,13 @@ func TestParseRefusals(t *testing.T) {
 		{"cross-account writer without a way in", `{"environments": [` + base + `, "crossAccountWriterRoleArns": ["arn:aws:iam::210987654321:role/W"]}]}`, []string{"environments[0] (dev): field crossAccountWriterRoleArns", `needs "extraEndpointIds"`}},
 		{"cross-account writer through another environment's endpoint", `{"environments": [` + base + `}, {"name": "qa", "account": "111111111111", "region": "eu-west-1", "vpc": "create", "allowEndpointsOf": ["dev"], "crossAccountWriterRoleArns": ["arn:aws:iam::210987654321:role/W"]}]}`, []string{"environments[1] (qa): field crossAccountWriterRoleArns", "let only their own stack's functions through"}},
 		{"vpc neither id nor create", `{"environments": [{"name": "dev", "account": "111111111111", "region": "eu-west-1", "vpc": "new"}]}`, []string{"field vpc", `"create"`}},
-		{"reused endpoint without route tables", `{"environments": [{"name": "dev", "account": "111111111111", "region": "eu-west-1", "vpc": "vpc-1", "endpointId": "vpce-1"}]}`, []string{"field endpointRouteTableIds", "go together"}},
-		{"wrong type", `{"environments": [` + base + `, "kms": "yes"}]}`, []string{"field environments.kms", "bool"}},
+		{"reused endpoint without route tables", `{"environments": [{"name": "dev", "account": "111111111111", "region": "eu-west-1", "vpc": "vpc-1", "endpointId": "vpce-1"}]}`, []string{"field endpointRouteTableIds", `goes together with "endpointId"`}},
+		{"wrong type", `{"environments": [` + base + `, "kms": "yes"}]}`, []string{`environments.json: environments[0] (dev): field kms = "yes": want true or false`}},
+		{"wrong type of an environment's own field", `{"environments": [{"name": "dev", "account": 111111111111, "region": "eu-west-1", "vpc": "create"}]}`, []string{`environments[0] (dev): field account = 111111111111: want a string`}},
+		{"key of another case", `{"environments": [` + base + `, "KMS": true}]}`, []string{`environments.json: environments[0] (dev): unknown field "KMS": did you mean "kms"?`}},
+		{"context's name for name", `{"environments": [` + base + `, "stage": "dev"}]}`, []string{`environments[0] (dev): unknown field "stage": an environment's stage is its "name"`}},
+		{"entry not an object", `{"environments": ["dev"]}`, []string{`environments.json: environments[0]: want a JSON object`}},
+		{"bad keyPrefix", `{"environments": [` + base + `, "keyPrefix": "/abs"}]}`, []string{`environments[0] (dev): field keyPrefix = "/abs": use a non-empty prefix`}},
 		{"empty", `{"environments": []}`, []string{`"environments" is empty`}},
 		{"not JSON", `{"environments": [`, []string{"environments.json", "JSON"}},
 	} {

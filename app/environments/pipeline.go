@@ -3,31 +3,34 @@ package environments
 import (
 	"encoding/json"
 	"fmt"
-	"os"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
+
+	"github.com/privates3/privates3/app/config"
 )
 
 // Pipeline is the file's optional "pipeline" object: where the CDK
 // Pipelines variant of the app (-c pipeline=true) runs and what it builds.
-// Every field is required; Parse checks them whether or not the pipeline
+// Every field is required; ParseFile checks them whether or not the pipeline
 // is turned on, so a file that names a pipeline is always one that can
 // build it.
 type Pipeline struct {
 	// Account and Region are the pipeline's own: its stack, its CodeBuild
 	// projects and its artifact bucket live there, and every environment's
 	// account trusts it (cdk bootstrap --trust).
-	Account string `json:"account"`
-	Region  string `json:"region"`
+	Account string
+	Region  string
 	// Repository is the source repository, "owner/name" as its host
 	// (GitHub, GitLab, Bitbucket) spells it.
-	Repository string `json:"repository"`
+	Repository string
 	// Branch is the branch whose pushes start the pipeline.
-	Branch string `json:"branch"`
+	Branch string
 	// ConnectionArn is the CodeStar connection (AWS CodeConnections) to the
 	// repository's host, created and authorized once in the console of the
 	// pipeline's account and region.
-	ConnectionArn string `json:"connectionArn"`
+	ConnectionArn string
 }
 
 var (
@@ -38,15 +41,58 @@ var (
 	connectionRE = regexp.MustCompile(`^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/[0-9a-f-]+$`)
 )
 
-// problems checks the pipeline object of the file read from path; nil (no
-// object) is no problem.
-func (p *Pipeline) problems(path string) []error {
-	if p == nil {
-		return nil
+// pipelineFields are the pipeline object's fields, all required.
+var pipelineFields = []string{"account", "region", "repository", "branch", "connectionArn"}
+
+// parsePipeline reads and checks the pipeline object of the file read from
+// path. Its field names match exactly, as an environment's do.
+func parsePipeline(path string, raw json.RawMessage) (*Pipeline, []error) {
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, []error{fmt.Errorf("%s: pipeline: want a JSON object with %s", path, strings.Join(pipelineFields, ", "))}
 	}
 	var errs []error
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if !slices.Contains(pipelineFields, k) {
+			errs = append(errs, fmt.Errorf("%s: pipeline: %s", path, unknownField(k, pipelineFields, "see README, Pipeline, for the fields")))
+		}
+	}
+	p := &Pipeline{}
+	wrongType := map[string]bool{}
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{{"account", &p.Account}, {"region", &p.Region}, {"repository", &p.Repository}, {"branch", &p.Branch}, {"connectionArn", &p.ConnectionArn}} {
+		switch v := m[f.name].(type) {
+		case nil:
+		case string:
+			*f.dst = v
+		default:
+			errs = append(errs, config.Problem{Key: f.name, Value: config.ValueText(v), Msg: "want a string"}.Line(path+": pipeline: field "+f.name))
+			wrongType[f.name] = true
+		}
+	}
+	// A field of the wrong type is one problem: its value is not checked
+	// again.
+	for _, err := range p.problems(path) {
+		if !wrongType[err.field] {
+			errs = append(errs, err)
+		}
+	}
+	return p, errs
+}
+
+// fieldError is a problem of one field of the pipeline object.
+type fieldError struct {
+	field string
+	error
+}
+
+// problems checks the pipeline's values.
+func (p *Pipeline) problems(path string) []fieldError {
+	var errs []fieldError
 	bad := func(field, msg string, args ...any) {
-		errs = append(errs, fmt.Errorf("%s: pipeline: field %s: %s", path, field, fmt.Sprintf(msg, args...)))
+		errs = append(errs, fieldError{field, fmt.Errorf("%s: pipeline: field %s: %s", path, field, fmt.Sprintf(msg, args...))})
 	}
 	if !accountRE.MatchString(p.Account) {
 		bad("account", "%q: want the 12-digit AWS account id the pipeline runs in", p.Account)
@@ -80,23 +126,4 @@ func validBranch(b string) bool {
 		}
 	}
 	return true
-}
-
-// LoadFile reads and checks path as Load does, and returns the whole
-// document: the environments and, when the file has one, the pipeline.
-func LoadFile(path string) (File, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return File{}, fmt.Errorf("%s: %w", path, err)
-	}
-	envs, err := Parse(path, b)
-	if err != nil {
-		return File{}, err
-	}
-	var f File
-	if err := json.Unmarshal(b, &f); err != nil {
-		return File{}, fmt.Errorf("%s: %w", path, err) // Parse decoded it already
-	}
-	f.Environments = envs
-	return f, nil
 }

@@ -81,7 +81,8 @@ func TestPipelineRefusals(t *testing.T) {
 		{"branch with a space", "branch", `"my branch"`, []string{"pipeline: field branch", `"my branch"`}},
 		{"branch with ..", "branch", `"a..b"`, []string{"pipeline: field branch"}},
 		{"connection ARN of another service", "connectionArn", `"arn:aws:iam::999999999999:role/x"`, []string{"pipeline: field connectionArn", "connection ARN"}},
-		{"wrong type", "account", `999999999999`, []string{"field pipeline.account", "string"}},
+		{"wrong type", "account", `999999999999`, []string{"pipeline: field account = 999999999999: want a string"}},
+		{"field of another case", "Branch", `"main"`, []string{"environments.json: pipeline: unknown field \"Branch\": did you mean \"branch\"?"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			doc := `{` + oneEnv + `, "pipeline": ` + pipelineWith(t, tc.field, tc.value) + `}`
