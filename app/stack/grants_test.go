@@ -66,7 +66,7 @@ func TestSecondFunctionGrantedThroughTheConstructs(t *testing.T) {
 	_, e := tp.one(t, "AWS::EC2::VPCEndpoint", "")
 	st0 := statements(get(props(e), "PolicyDocument"))
 	for sid, want := range map[string]map[string]any{
-		"ReaderThroughEndpoint1": {"Action": toAny(network.ReadActions), "Resource": objectsOf(bucketID)},
+		"ReaderThroughEndpoint1": {"Action": []any{"s3:GetObject", "s3:GetObjectTagging"}, "Resource": objectsOf(bucketID)},
 		"ReaderThroughEndpoint2": {"Action": "s3:ListBucket", "Resource": getAtt(bucketID, "Arn")},
 	} {
 		s := st0[sid]
@@ -104,7 +104,7 @@ func TestSecondFunctionGrantedThroughTheConstructs(t *testing.T) {
 func TestDefaultSecurityGroupRestrictedWithoutTheFlag(t *testing.T) {
 	app := newApp(map[string]any{"@aws-cdk/aws-ec2:restrictDefaultSecurityGroup": false})
 	st := awscdk.NewStack(app, jsii.String("NoFlag"), nil)
-	network.NewPrivateNetwork(st, jsii.String("Net"), nil).AllowThroughEndpoint(network.EndpointStatement("X", *jsii.Strings("arn:aws:iam::123456789012:role/R"), network.ReadActions, *jsii.Strings("arn:aws:s3:::b/*")))
+	network.NewPrivateNetwork(st, jsii.String("Net"), nil).AllowThroughEndpoint(network.EndpointStatement("X", *jsii.Strings("arn:aws:iam::123456789012:role/R"), []string{"s3:GetObject", "s3:GetObjectTagging"}, *jsii.Strings("arn:aws:s3:::b/*")))
 	_, tp := synthStack(t, app, st)
 	if n := len(tp.resources("Custom::VpcRestrictDefaultSG")); n != 1 {
 		t.Errorf("%d Custom::VpcRestrictDefaultSG with the flag off, want 1", n)
