@@ -6,22 +6,24 @@ package main
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/privates3/privates3/app/config"
-	"github.com/privates3/privates3/app/environments"
 	"github.com/privates3/privates3/app/internal/cdkout"
 	"github.com/privates3/privates3/app/pipeline"
 	"github.com/privates3/privates3/app/stack"
 )
 
 func main() {
+	if err := noArguments(os.Args[1:]); err != nil {
+		fmt.Fprintf(os.Stderr, "privates3: %v\n", err)
+		os.Exit(2)
+	}
 	if err := run(); err != nil {
 		// On a line of its own: jsii may have written its "waitid: no
 		// child processes" note at exit without ending the line.
@@ -55,35 +57,13 @@ func run() error {
 	}
 	app := awscdk.NewApp(props)
 	all, _ := app.Node().GetAllContext(nil).(map[string]any)
-	get := func(key string) any { return app.Node().TryGetContext(jsii.String(key)) }
-	cfg, err := config.Parse(get)
-	// The pipeline switch is read here, not by config.Parse.
-	if err = errors.Join(err, config.UnknownKeys(slices.Sorted(maps.Keys(all)), pipeline.ContextKey)); err != nil {
-		return fmt.Errorf("bad context (see README, Configuration):\n%w", err)
-	}
-	withPipeline, err := pipeline.Enabled(get(pipeline.ContextKey))
+	set, err := load(root, all)
 	if err != nil {
 		return err
 	}
 	var stacks []built
-	if withPipeline && cfg.Environments == "" {
-		return fmt.Errorf("context %q needs \"environments\": the pipeline deploys the environments of a file, and reads its own account, region and source from the file's \"pipeline\" object (see README, Pipeline)", pipeline.ContextKey)
-	}
-	if file := cfg.Environments; file != "" {
-		for _, k := range config.Keys {
-			if _, set := all[k]; set && k != "environments" {
-				return fmt.Errorf("context %q is set together with \"environments\": set it per environment in %s instead", k, file)
-			}
-		}
-		given := file
-		if !filepath.IsAbs(file) {
-			file = filepath.Join(root, file)
-		}
-		f, err := environments.LoadFile(file)
-		if err != nil {
-			return err
-		}
-		stages, err := newStages(app, f, given, file, root, withPipeline)
+	if set.file != nil {
+		stages, err := newStages(app, set, root)
 		if err != nil {
 			return err
 		}
@@ -92,7 +72,7 @@ func run() error {
 			stacks = append(stacks, built{cfg: s.Config, st: s.Stack, dir: func() string { return *stage.Synth(nil).Directory() }})
 		}
 	} else {
-		stacks = append(stacks, built{cfg: cfg, st: stack.New(app, cfg, root), dir: func() string { return *app.Synth(nil).Directory() }})
+		stacks = append(stacks, built{cfg: set.cfg, st: stack.New(app, set.cfg, root), dir: func() string { return *app.Synth(nil).Directory() }})
 	}
 	assembly := app.Synth(nil)
 	missing, err := cdkout.MissingLookups(*assembly.Directory())
@@ -103,6 +83,16 @@ func run() error {
 		// Lookups pending: the CLI looks them up and runs the app again;
 		// the invariants are checked on that final template.
 		return nil
+	}
+	// A failed lookup, or a construct's failed validation, is recorded in
+	// the assembly and the synth goes on with dummy values; the CLI
+	// reports it for the stacks it selects only, which a stage's are not.
+	failed, err := cdkout.Messages(*assembly.Directory(), cdkout.Error)
+	if err != nil {
+		return err
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("the synth recorded %d error(s); nothing it wrote can be deployed:\n  %s", len(failed), strings.Join(failed, "\n  "))
 	}
 	var errs []error
 	for _, b := range stacks {
@@ -116,21 +106,26 @@ func run() error {
 	return errors.Join(errs...)
 }
 
-// newStages makes the environments' stages: plain ones, or (withPipeline)
-// the pipeline's stack and the stages it deploys. given is the file as the
-// context names it, path the same file made absolute.
-func newStages(app awscdk.App, f environments.File, given, path, root string, withPipeline bool) ([]stack.EnvStage, error) {
-	if !withPipeline {
-		return stack.NewEnvironments(app, f.Environments, root), nil
+// noArguments refuses what the app cannot take: its settings are context,
+// which the CLI passes in CDK_CONTEXT_JSON, never as arguments.
+func noArguments(args []string) error {
+	if len(args) == 0 {
+		return nil
 	}
-	if f.Pipeline == nil {
-		return nil, fmt.Errorf("%s: no \"pipeline\" object: give the pipeline's account, region, repository, branch and connectionArn (see README, Pipeline)", given)
+	return fmt.Errorf("the app takes no arguments, and got %q: its settings are CDK context: set them in cdk.json under \"context\", or pass them as `npx cdk synth -c key=value` or `npm run synth -- -c key=value` (see README, Configuration)", args)
+}
+
+// newStages makes the stages of the environments file of set: plain ones,
+// or the pipeline's stack and the stages it deploys.
+func newStages(app awscdk.App, set settings, root string) ([]stack.EnvStage, error) {
+	if !set.pipeline {
+		return stack.NewEnvironments(app, set.file.Environments, root), nil
 	}
-	rel, err := filepath.Rel(root, path)
+	rel, err := filepath.Rel(root, set.path)
 	if err != nil {
 		return nil, err
 	}
-	p, err := pipeline.New(app, pipeline.Props{File: filepath.ToSlash(rel), Root: root, Environments: f.Environments, Settings: *f.Pipeline})
+	p, err := pipeline.New(app, pipeline.Props{File: filepath.ToSlash(rel), Root: root, Environments: set.file.Environments, Settings: *set.file.Pipeline})
 	if err != nil {
 		return nil, err
 	}

@@ -190,7 +190,9 @@ func TestGrantRefusesWhatIsNotARole(t *testing.T) {
 		for method, grant := range map[string]func(){
 			"GrantRead":  func() { net.GrantRead(tc.grantee, bucket, "") },
 			"GrantWrite": func() { net.GrantWrite(tc.grantee, bucket, "") },
-			"Grant":      func() { net.Grant(tc.grantee, []string{"s3:GetObject"}, []*string{bucket.ArnForObjects(jsii.String("*"))}) },
+			"Grant": func() {
+				net.Grant(tc.grantee, []string{"s3:GetObject"}, []*string{bucket.ArnForObjects(jsii.String("*"))})
+			},
 		} {
 			holdsAll(t, method+" to "+tc.name, refusal(grant), tc.want)
 		}

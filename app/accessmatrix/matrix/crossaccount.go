@@ -8,7 +8,7 @@ import (
 
 	"github.com/privates3/privates3/app/accessmatrix/cfn"
 	"github.com/privates3/privates3/app/accessmatrix/network"
-	"github.com/privates3/privates3/app/accessmatrix/policy"
+	"github.com/privates3/privates3/constructs/policy"
 )
 
 // Cross-account probe names: the prefixes of Row.Function for the probes

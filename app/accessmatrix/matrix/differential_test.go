@@ -16,7 +16,7 @@ import (
 	_ "github.com/privates3/privates3/app/accessmatrix/cfn/cfnsam"  // the SAM template's transform
 	_ "github.com/privates3/privates3/app/accessmatrix/cfn/cfnyaml" // the SAM template
 	"github.com/privates3/privates3/app/accessmatrix/network"
-	"github.com/privates3/privates3/app/accessmatrix/policy"
+	"github.com/privates3/privates3/constructs/policy"
 )
 
 // The differential test: the matrix's own requests (each function's and

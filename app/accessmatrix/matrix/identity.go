@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/privates3/privates3/app/accessmatrix/cfn"
-	"github.com/privates3/privates3/app/accessmatrix/policy"
+	"github.com/privates3/privates3/constructs/policy"
 )
 
 // awsManaged holds the S3-relevant content of the AWS managed policies that

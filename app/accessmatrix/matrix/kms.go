@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/privates3/privates3/app/accessmatrix/cfn"
-	"github.com/privates3/privates3/app/accessmatrix/policy"
+	"github.com/privates3/privates3/constructs/policy"
 )
 
 // bucketKey is the KMS key a bucket encrypts new objects with by default

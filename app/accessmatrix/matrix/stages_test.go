@@ -9,7 +9,7 @@ import (
 
 	"github.com/privates3/privates3/app/accessmatrix/cfn"
 	"github.com/privates3/privates3/app/accessmatrix/network"
-	"github.com/privates3/privates3/app/accessmatrix/policy"
+	"github.com/privates3/privates3/constructs/policy"
 )
 
 // The two stage templates of `cdk synth -c environments=examples/
