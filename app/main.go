@@ -15,6 +15,7 @@ import (
 
 	"github.com/privates3/privates3/app/config"
 	"github.com/privates3/privates3/app/internal/cdkout"
+	"github.com/privates3/privates3/app/invariants"
 	"github.com/privates3/privates3/app/pipeline"
 	"github.com/privates3/privates3/app/stack"
 )
@@ -101,7 +102,7 @@ func run() error {
 		if err != nil {
 			return err
 		}
-		errs = append(errs, stack.CheckInvariants(b.cfg, root, path, template, b.st.External))
+		errs = append(errs, invariants.CheckStack(b.cfg, b.st, path, template))
 	}
 	return errors.Join(errs...)
 }

@@ -5,12 +5,12 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/privates3/privates3/app/stack"
+	"github.com/privates3/privates3/constructs/functions"
 )
 
 // The check's rights, the only ones its role in the environment's account
@@ -68,14 +68,14 @@ func newCheck(pipelineStack awscdk.Stack, e stack.EnvStage, pipelineAccount stri
 		}),
 		Description: jsii.String("The pipeline's post-deploy check (" + StepRoleName(name) + " in " + pipelineAccount + "): describe this stack, invoke its uploader and control"),
 	})
-	functions := []*string{}
-	for _, id := range []string{"Uploader", "Control"} {
-		if arn := functionArn(envStack, id); arn != nil {
-			functions = append(functions, arn)
+	var probes []*string
+	for _, f := range []*functions.Function{e.Stack.Uploader, e.Stack.Control} {
+		if f != nil {
+			probes = append(probes, f.Function.FunctionArn())
 		}
 	}
-	if len(functions) == 0 {
-		panic(fmt.Sprintf("pipeline: stack %s has no Uploader function: the post-deploy check has nothing to invoke", *envStack.StackName()))
+	if len(probes) == 0 {
+		panic(fmt.Sprintf("pipeline: stack %s has no uploader: the post-deploy check has nothing to invoke", *envStack.StackName()))
 	}
 	// A customer managed policy, as the functions' rights are: not inline
 	// (the HIPAA, NIST and PCI packs ask it), and one place to read them.
@@ -90,7 +90,7 @@ func newCheck(pipelineStack awscdk.Stack, e stack.EnvStage, pipelineAccount stri
 			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 				Sid:       jsii.String("InvokeTheProbes"),
 				Actions:   jsii.Strings(InvokeFunction),
-				Resources: &functions,
+				Resources: &probes,
 			}),
 		},
 	})
@@ -115,20 +115,6 @@ func newCheck(pipelineStack awscdk.Stack, e stack.EnvStage, pipelineAccount stri
 		})},
 	})
 	return &Check{TargetRole: target, StepRole: step, TargetRoleArn: targetArn}
-}
-
-// functionArn is the ARN of the function the stack's construct id holds
-// (stack.Compose: Uploader, and Control unless it is left out), or nil.
-func functionArn(st awscdk.Stack, id string) *string {
-	c := st.Node().TryFindChild(jsii.String(id))
-	if c == nil {
-		return nil
-	}
-	fn, ok := c.Node().TryFindChild(jsii.String("Function")).(awslambda.IFunction)
-	if !ok {
-		panic(fmt.Sprintf("pipeline: %s/%s/Function is not a Lambda function", *st.StackName(), id))
-	}
-	return fn.FunctionArn()
 }
 
 // step is the check as a pipeline step after env's stage: the check built

@@ -82,7 +82,7 @@ func TestDeployerKeepsEveryHandlerPermissionAndNoObjectData(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rows, err := matrix.BuildWith(matrix.Options{Actions: append(append([]string{}, actions...), objects...), External: s.external}, parsed)
+			rows, err := matrix.BuildWith(matrix.Options{Actions: append(append([]string{}, actions...), objects...), External: s.subject.External}, parsed)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/privates3/privates3/app/environments"
+	"github.com/privates3/privates3/app/invariants"
 	"github.com/privates3/privates3/app/stack"
 )
 
@@ -39,7 +40,7 @@ func TestTwoEnvironments(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := stack.CheckInvariants(s.Config, root, s.Env.Name, raw, s.Stack.External); err != nil {
+		if err := invariants.CheckStack(s.Config, s.Stack, s.Env.Name, raw); err != nil {
 			t.Errorf("stage %s: %v", s.Env.Name, err)
 		}
 		var tp tmpl

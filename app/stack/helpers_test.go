@@ -19,9 +19,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/privates3/privates3/app/accessmatrix/network"
 	"github.com/privates3/privates3/app/config"
 	"github.com/privates3/privates3/app/internal/cdkout"
+	"github.com/privates3/privates3/app/invariants"
 	"github.com/privates3/privates3/app/stack"
 )
 
@@ -83,7 +83,7 @@ func newApp(extra map[string]any) awscdk.App {
 type synthesized struct {
 	cfg      config.Config
 	raw      []byte // the template as written
-	external network.External
+	subject  invariants.Subject
 	template tmpl
 	warnings []string
 	errors   []string
@@ -111,7 +111,11 @@ func synth(t *testing.T, context map[string]any) *synthesized {
 	}
 	st := stack.New(app, cfg, root)
 	assembly := app.Synth(nil)
-	s := &synthesized{cfg: cfg, external: st.External}
+	subject, err := invariants.Of(cfg, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &synthesized{cfg: cfg, subject: subject}
 	b, err := os.ReadFile(filepath.Join(*assembly.Directory(), *st.TemplateFile()))
 	if err != nil {
 		t.Fatal(err)

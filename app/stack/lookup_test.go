@@ -59,7 +59,7 @@ func TestExistingVpcFromLookup(t *testing.T) {
 	equal(t, "endpoint route tables", tables, []string{"rtb-0iso0000000000001", "rtb-0iso0000000000002"})
 	_, sg := tp.one(t, "AWS::EC2::SecurityGroup", "UploaderSecurityGroup")
 	equal(t, "egress prefix list", get(props(sg), "SecurityGroupEgress", 0, "DestinationPrefixListId"), "pl-6da54004")
-	if err := stack.CheckInvariants(s.cfg, root, "lookup", s.raw, s.external); err != nil {
+	if err := s.subject.Check("lookup", s.raw); err != nil {
 		t.Error(err)
 	}
 }
@@ -99,12 +99,14 @@ func TestExistingVpcAndEndpoint(t *testing.T) {
 	}
 	_, pol := s.template.one(t, "AWS::S3::BucketPolicy", "StoragePolicy")
 	equal(t, "allowed endpoints", get(statements(props(pol)["PolicyDocument"])["DenyObjectsOutsideEndpoint"], "Condition", "StringNotEquals", "aws:SourceVpce"), []any{"vpce-0123456789abcdef0"})
-	if err := stack.CheckInvariants(s.cfg, root, "reused-endpoint", s.raw, s.external); err != nil {
+	if err := s.subject.Check("reused-endpoint", s.raw); err != nil {
 		t.Error(err)
 	}
 	// Without what the stack knows of the network outside the template,
 	// the uploader's path cannot be proven.
-	if err := stack.CheckInvariants(s.cfg, root, "reused-endpoint", s.raw, network.External{}); err == nil {
-		t.Error("CheckInvariants without the external network = nil, want the uploader's path unproven")
+	bare := s.subject
+	bare.External = network.External{}
+	if err := bare.Check("reused-endpoint", s.raw); err == nil {
+		t.Error("Check without the external network = nil, want the uploader's path unproven")
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/privates3/privates3/app/environments"
 	"github.com/privates3/privates3/app/internal/cfnlint"
+	"github.com/privates3/privates3/app/invariants"
 	"github.com/privates3/privates3/app/pipeline"
 	"github.com/privates3/privates3/app/stack"
 )
@@ -394,7 +395,7 @@ func TestPipelineArtifactBucket(t *testing.T) {
 func TestPipelineStacksPassInvariantsAndNag(t *testing.T) {
 	s := synthPipeline(t)
 	for _, e := range s.p.Stages {
-		if err := stack.CheckInvariants(e.Config, root, e.Env.Name, s.raw[e.Env.Name], e.Stack.External); err != nil {
+		if err := invariants.CheckStack(e.Config, e.Stack, e.Env.Name, s.raw[e.Env.Name]); err != nil {
 			t.Errorf("stage %s: %v", e.Env.Name, err)
 		}
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	matrixnet "github.com/privates3/privates3/app/accessmatrix/network"
 	"github.com/privates3/privates3/app/config"
 	"github.com/privates3/privates3/app/stack/outputs"
 	"github.com/privates3/privates3/constructs/functions"
@@ -21,14 +20,40 @@ import (
 	"github.com/privates3/privates3/constructs/storage"
 )
 
-// Stack is the synthesized stack and what the template alone cannot tell
-// the invariants check.
+// Stack is the synthesized stack, its parts that checks of the template
+// look for (app/invariants, the pipeline's post-deploy check), and what
+// the template alone cannot tell them. Checks find the parts here, never
+// by construct id or logical id.
+//
+// While an existing VPC's lookup is pending, Compose adds nothing (the CLI
+// synthesizes again once it has looked the VPC up): Bucket and Uploader
+// are then nil.
 type Stack struct {
 	awscdk.Stack
-	// External is the network the template refers to but does not hold:
-	// an existing VPC's subnets and route tables (from the lookup), a
-	// reused endpoint's route tables (from the context).
-	External matrixnet.External
+	// Bucket is the private bucket.
+	Bucket *storage.PrivateBucket
+	// Uploader is the function inside the VPC that must be able to write.
+	Uploader *functions.Function
+	// Control is the function outside the VPC that must be denied; nil
+	// when the configuration leaves it out (includeControl false).
+	Control *functions.Function
+	// External is the network the template refers to but does not hold.
+	External External
+}
+
+// External is what the stack knows of the network outside its template.
+type External struct {
+	// Subnets maps each selected subnet of an existing VPC (vpcId) to its
+	// route table, as the VPC lookup returned them.
+	Subnets map[string]string
+	// EndpointRouteTables maps a reused endpoint (endpointId) to the route
+	// tables it is on (endpointRouteTableIds).
+	EndpointRouteTables map[string][]string
+	// S3PrefixLists are the prefix lists the uploader's security group
+	// allows, when given or looked up at synth: S3's by construction
+	// (functions.Function.PrefixListId), which the template alone
+	// cannot show. Empty when the id is looked up at deploy time.
+	S3PrefixLists []string
 }
 
 // New composes the stack for cfg in scope (Compose) and applies cdk-nag's
@@ -78,7 +103,7 @@ func Compose(scope constructs.Construct, cfg config.Config, root string) *Stack 
 		}
 	}
 	if cfg.EndpointId != "" {
-		out.External.Endpoints = map[string][]string{cfg.EndpointId: cfg.EndpointRouteTableIds}
+		out.External.EndpointRouteTables = map[string][]string{cfg.EndpointId: cfg.EndpointRouteTableIds}
 	}
 
 	allowed := append([]*string{net.EndpointId}, *jsii.Strings(cfg.ExtraEndpointIds...)...)
@@ -94,7 +119,7 @@ func Compose(scope constructs.Construct, cfg config.Config, root string) *Stack 
 			Description:   jsii.String("The S3 gateway endpoint id of this environment, read by the environments whose buckets allow it"),
 		})
 	}
-	bucket := storage.NewPrivateBucket(st, jsii.String("Storage"), &storage.PrivateBucketProps{
+	out.Bucket = storage.NewPrivateBucket(st, jsii.String("Storage"), &storage.PrivateBucketProps{
 		AllowedEndpointIds:         allowed,
 		BucketName:                 optional(cfg.BucketName),
 		Mode:                       cfg.DenyMode,
@@ -105,7 +130,7 @@ func Compose(scope constructs.Construct, cfg config.Config, root string) *Stack 
 
 	// The post-deploy check leaves one object per run under probe/; the
 	// functions cannot delete, so the bucket forgets them after a day.
-	bucket.Bucket.AddLifecycleRule(&awss3.LifecycleRule{
+	out.Bucket.Bucket.AddLifecycleRule(&awss3.LifecycleRule{
 		Id:                          jsii.String("ExpirePostDeployProbes"),
 		Prefix:                      jsii.String(cfg.KeyPrefix + outputs.ProbePrefix),
 		Expiration:                  awscdk.Duration_Days(jsii.Number(1)),
@@ -114,7 +139,7 @@ func Compose(scope constructs.Construct, cfg config.Config, root string) *Stack 
 
 	fnProps := &functions.FunctionProps{
 		Entry:        jsii.String(filepath.Join(root, "lambda", "uploader")),
-		Bucket:       bucket.Bucket,
+		Bucket:       out.Bucket.Bucket,
 		KeyPrefix:    optional(cfg.KeyPrefix),
 		Network:      net,
 		PrefixListId: optional(cfg.PrefixListId),
@@ -122,28 +147,26 @@ func Compose(scope constructs.Construct, cfg config.Config, root string) *Stack 
 	if cfg.ReservedConcurrency != 0 {
 		fnProps.ReservedConcurrency = jsii.Number(float64(cfg.ReservedConcurrency))
 	}
-	if bucket.Key != nil {
-		fnProps.Key = bucket.Key
+	if out.Bucket.Key != nil {
+		fnProps.Key = out.Bucket.Key
 	}
-	uploader := functions.NewUploader(st, jsii.String("Uploader"), fnProps)
-	if !*awscdk.Token_IsUnresolved(uploader.PrefixListId) {
-		// Given or looked up: S3's by construction, which the template
-		// alone cannot show.
-		out.External.S3PrefixLists = []string{*uploader.PrefixListId}
+	out.Uploader = functions.NewUploader(st, jsii.String("Uploader"), fnProps)
+	if !*awscdk.Token_IsUnresolved(out.Uploader.PrefixListId) {
+		out.External.S3PrefixLists = []string{*out.Uploader.PrefixListId}
 	}
 
-	output(st, outputs.BucketName, bucket.Bucket.BucketName(), "The private bucket")
-	output(st, outputs.UploaderName, uploader.Function.FunctionName(), "Writes through the endpoint: must succeed")
+	output(st, outputs.BucketName, out.Bucket.Bucket.BucketName(), "The private bucket")
+	output(st, outputs.UploaderName, out.Uploader.Function.FunctionName(), "Writes through the endpoint: must succeed")
 	output(st, outputs.EndpointID, net.EndpointId, "The S3 gateway endpoint the bucket accepts")
-	if bucket.Key != nil {
-		output(st, outputs.KeyArn, bucket.Key.KeyArn(), "The bucket's KMS key, for a cross-account writer's identity policy")
+	if out.Bucket.Key != nil {
+		output(st, outputs.KeyArn, out.Bucket.Key.KeyArn(), "The bucket's KMS key, for a cross-account writer's identity policy")
 	}
 	if cfg.IncludeControl {
 		controlProps := *fnProps
 		controlProps.Network = nil
 		controlProps.PrefixListId = nil
-		control := functions.NewControl(st, jsii.String("Control"), &controlProps)
-		output(st, outputs.ControlName, control.Function.FunctionName(), "Outside the VPC: must be denied")
+		out.Control = functions.NewControl(st, jsii.String("Control"), &controlProps)
+		output(st, outputs.ControlName, out.Control.Function.FunctionName(), "Outside the VPC: must be denied")
 	}
 	return out
 }

@@ -170,38 +170,6 @@ func TestS3PrefixListGiven(t *testing.T) {
 	}
 }
 
-// TestInvariants runs the app's own invariants (app/accessmatrix/
-// invariants.json) over the snapshot of its synthesized template. Not over
-// cdk.out: what is there depends on the last synth's configuration (an
-// environments file, the pipeline, includeControl=false), and the app
-// checks the invariants, as they apply to its configuration, on every
-// synth (app/stack.CheckInvariants).
-func TestInvariants(t *testing.T) {
-	exps, err := LoadExpectations(filepath.Join("..", "invariants.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	files := []string{filepath.Join("..", "testdata", "cdk-privates3-dev.template.json")}
-	for _, file := range files {
-		tmpl, err := cfn.Load(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rows, err := BuildWith(Options{Actions: append(append([]string{}, DefaultActions...), Actions(exps)...)}, tmpl)
-		if err != nil {
-			t.Fatalf("Build(%s) error: %v", file, err)
-		}
-		if mm := Check(rows, exps); len(mm) > 0 {
-			var table bytes.Buffer
-			_ = WriteTable(&table, rows)
-			for _, m := range mm {
-				t.Errorf("%s: %s", file, m)
-			}
-			t.Logf("matrix of %s:\n%s", file, table.String())
-		}
-	}
-}
-
 func TestCheck(t *testing.T) {
 	rows := []Row{
 		{Template: "app.json", Function: "UploaderFunction1A2B3C4D", Bucket: "Data", Action: "s3:PutObject", Path: "vpc-endpoint", Decision: Allowed},
@@ -521,48 +489,6 @@ func TestExternalEndpointPolicy(t *testing.T) {
 	opts.External = network.External{}
 	if r := rowOf(t, buildInline(t, doc, opts), "Fn", "s3:PutObject"); r.Path != "unknown" || r.Decision != Unknown {
 		t.Errorf("in a subnet outside the templates = %s %s (%s), want unknown unknown", r.Path, r.Decision, r.Reason)
-	}
-}
-
-// The app's policy shapes with the options of its full configuration: an
-// admin role kept out of the bucket-level Deny by a literal ARN, a second
-// allowed endpoint, and a concrete account and region. The invariants
-// hold in each: the literal ARN and the concrete account must not make
-// the deployment role's exception, or anyone else's denial, uncertain.
-func TestInvariantsWithAdminRolesAndConcreteAccount(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("..", "testdata", "cdk-privates3-dev.template.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	full := strings.ReplaceAll(string(data), `"Ref": "NetworkVpcS3Endpoint87783328"
-          }
-         ]`, `"Ref": "NetworkVpcS3Endpoint87783328"
-          },
-          "vpce-0aaaaaaaaaaaaaaaa"
-         ]`)
-	full = strings.Replace(full, `"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-hnb659fds-cfn-exec-role-${AWS::AccountId}-${AWS::Region}"
-          }`, `"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-hnb659fds-cfn-exec-role-${AWS::AccountId}-${AWS::Region}"
-          },
-          "arn:aws:iam::123456789012:role/BreakGlass"`, 1)
-	if !strings.Contains(full, "BreakGlass") || !strings.Contains(full, "vpce-0aaaaaaaaaaaaaaaa") {
-		t.Fatal("the test's edit of the template did not apply")
-	}
-	exps, err := LoadExpectations(filepath.Join("..", "invariants.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, values := range []map[string]string{nil, {"AWS::AccountId": "123456789012", "AWS::Region": "eu-west-1"}} {
-		tmpl, err := cfn.Parse("full.json", []byte(full))
-		if err != nil {
-			t.Fatal(err)
-		}
-		rows, err := BuildWith(Options{Actions: append(append([]string{}, DefaultActions...), Actions(exps)...), Values: values}, tmpl)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range Check(rows, exps) {
-			t.Errorf("with %v: %s", values, m)
-		}
 	}
 }
 
