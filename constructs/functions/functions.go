@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 
@@ -66,6 +65,8 @@ type FunctionProps struct {
 	// Entry is the directory of the handler's main package.
 	// Default: this module's lambda/uploader, wherever the module is (this
 	// repository, or the Go module cache when another module imports it).
+	// Built with -trimpath, the constructs find it with go list in the
+	// current directory, so run the synth inside your app's module.
 	Entry *string
 	// Bucket is where objects are written. Required.
 	Bucket awss3.IBucket
@@ -177,8 +178,12 @@ func checkProps(kind string, props *FunctionProps) {
 	if props.Entry != nil && *props.Entry == "" {
 		panic(kind + ": Entry is empty: leave it nil for this module's handler, or set it to the directory of a handler's main package")
 	}
-	if st, err := os.Stat(filepath.Join(entry(props), "main.go")); err != nil || st.IsDir() {
-		panic(fmt.Sprintf("%s: Entry %q has no main.go: leave it nil for this module's handler, or set it to the directory of a handler's main package (a relative path is taken from the current directory)", kind, entry(props)))
+	dir, err := entry(props)
+	if err != nil {
+		panic(kind + ": " + err.Error())
+	}
+	if st, err := os.Stat(filepath.Join(dir, "main.go")); err != nil || st.IsDir() {
+		panic(fmt.Sprintf("%s: Entry %q has no main.go: set it to the directory of a handler's main package (a relative path is taken from the current directory), or leave it nil for this module's handler", kind, dir))
 	}
 	if props.Bucket == nil {
 		panic(kind + ": Bucket is required: pass the PrivateBucket's Bucket")
@@ -202,17 +207,13 @@ func checkProps(kind string, props *FunctionProps) {
 	}
 }
 
-// entry is the handler directory: the one given, or this module's own,
-// found from this file's path so that it works from another module too.
-func entry(props *FunctionProps) string {
+// entry is the handler directory: the one given, or this module's own
+// (defaultEntry).
+func entry(props *FunctionProps) (string, error) {
 	if props.Entry != nil {
-		return *props.Entry
+		return *props.Entry, nil
 	}
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		return ""
-	}
-	return filepath.Join(filepath.Dir(file), "..", "..", "lambda", "uploader")
+	return defaultEntry()
 }
 
 // newFunction is the one code path both functions take: same code, same
@@ -231,7 +232,7 @@ func newFunction(c constructs.Construct, props *FunctionProps, description strin
 	if props.KeyPrefix != nil {
 		env[contract.EnvKeyPrefix] = props.KeyPrefix
 	}
-	dir := entry(props)
+	dir, _ := entry(props) // checkProps found it
 	fp.Description = jsii.String(description)
 	fp.Runtime = awslambda.Runtime_PROVIDED_AL2023()
 	fp.Architecture = awslambda.Architecture_ARM_64()
