@@ -17,7 +17,7 @@ func TestHandlerDirUnderTrimpath(t *testing.T) {
 	for _, recorded := range []string{
 		"github.com/privates3/privates3/constructs/functions/entry.go",        // this module built with -trimpath
 		"github.com/privates3/privates3@v1.0.0/constructs/functions/entry.go", // a dependency built with -trimpath
-		"/nowhere/constructs/functions/entry.go",                             // built on another machine
+		"/nowhere/constructs/functions/entry.go",                              // built on another machine
 	} {
 		got, err := handlerDir(recorded)
 		if err != nil || got != want {
