@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/privates3/privates3/app/accessmatrix/cfn"
@@ -29,13 +30,8 @@ import (
 	"github.com/privates3/privates3/app/accessmatrix/network"
 	"github.com/privates3/privates3/app/internal/cdkout"
 	"github.com/privates3/privates3/app/internal/cli"
+	"github.com/privates3/privates3/app/internal/cli/cfnfile"
 )
-
-// listFlag collects a repeatable flag.
-type listFlag []string
-
-func (l *listFlag) String() string     { return strings.Join(*l, ",") }
-func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -43,7 +39,7 @@ func main() {
 
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := cli.NewFlagSet("accessmatrix", "accessmatrix [flags] [TEMPLATE.json ...]  (default: cdk.out/*.template.json)", stderr)
-	var actions, sets, subnets, prefixLists listFlag
+	var actions, sets, subnets, prefixLists cli.List
 	asJSON := fs.Bool("json", false, "print one row per action, as a JSON array")
 	asRows := fs.Bool("rows", false, "print one row per action, as a table, instead of the summary")
 	expect := fs.String("expect", "", "check rows against this JSON file of expectations; exit 1 listing every mismatch")
@@ -61,12 +57,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "accessmatrix: %v\n", err)
 		return 2
 	}
-	values, ok := pairs(stderr, "set", "NAME=VALUE", sets)
-	if !ok {
+	values, err := cli.Pairs("set", "NAME=VALUE", sets)
+	if err != nil {
+		fmt.Fprintf(stderr, "accessmatrix: %v\n", err)
 		return 2
 	}
-	external, ok := pairs(stderr, "subnet", "SUBNET=ROUTETABLE", subnets)
-	if !ok {
+	external, err := cli.Pairs("subnet", "SUBNET=ROUTETABLE", subnets)
+	if err != nil {
+		fmt.Fprintf(stderr, "accessmatrix: %v\n", err)
 		return 2
 	}
 	var exps []matrix.Expectation
@@ -79,15 +77,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if len(actions) > 0 {
 			actions = appendMissing(actions, matrix.Actions(exps))
 		} else {
-			actions = appendMissing(append(listFlag{}, matrix.DefaultActions...), matrix.Actions(exps))
+			actions = appendMissing(append(cli.List{}, matrix.DefaultActions...), matrix.Actions(exps))
 		}
 	}
 	templates := make([]*cfn.Template, 0, len(files))
 	for _, f := range files {
-		t, err := cfn.Load(f)
-		if err == nil {
-			err = setEnvironment(t, f)
-		}
+		t, err := cfnfile.Load(f)
 		if err != nil {
 			fmt.Fprintf(stderr, "accessmatrix: %v\n", err)
 			return 2
@@ -109,9 +104,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if err == nil {
 			err = writeNotModelled(stderr, templates)
 		}
+		if err == nil {
+			err = writeMissing(stderr, templates)
+		}
 	} else if err = write(stdout, rows, *asRows); err == nil {
 		if err = matrix.WriteAssumptions(stdout, matrix.Assumptions(opts)); err == nil {
 			err = writeNotModelled(stdout, templates)
+		}
+		if err == nil {
+			err = writeMissing(stdout, templates)
 		}
 	}
 	if err != nil {
@@ -128,27 +129,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// setEnvironment gives t the account and region of its stack when the
-// cloud assembly's manifest beside the file says them (a stage with an
-// environment); otherwise they stay unknown, and with several templates
-// each template's are its own. --set values still override them.
-func setEnvironment(t *cfn.Template, file string) error {
-	s, ok, err := cdkout.StackFor(file)
-	if err != nil || !ok {
-		return err
-	}
-	for name, v := range map[string]string{"AWS::AccountId": s.Account, "AWS::Region": s.Region} {
-		if v == "" {
-			continue
-		}
-		if t.Env == nil {
-			t.Env = map[string]string{}
-		}
-		t.Env[name] = v
-	}
-	return nil
-}
-
 // write prints the summary, or with --rows the table.
 func write(w io.Writer, rows []matrix.Row, asRows bool) error {
 	if asRows {
@@ -157,7 +137,7 @@ func write(w io.Writer, rows []matrix.Row, asRows bool) error {
 	return matrix.WriteSummary(w, rows)
 }
 
-func appendMissing(dst listFlag, more []string) listFlag {
+func appendMissing(dst cli.List, more []string) cli.List {
 	have := map[string]bool{}
 	for _, a := range dst {
 		have[strings.ToLower(a)] = true
@@ -171,16 +151,32 @@ func appendMissing(dst listFlag, more []string) listFlag {
 	return dst
 }
 
-// pairs parses repeated KEY=VALUE flags.
-func pairs(stderr io.Writer, flagName, form string, list []string) (map[string]string, bool) {
-	m := map[string]string{}
-	for _, s := range list {
-		k, v, ok := strings.Cut(s, "=")
-		if !ok || k == "" || v == "" {
-			fmt.Fprintf(stderr, "accessmatrix: --%s %q: want %s\n", flagName, s, form)
-			return nil, false
+// writeMissing says which templates declare no function or no bucket, so
+// that a template named by mistake, or one stage's template read alone,
+// does not pass for one whose functions were all judged and found
+// harmless. SAM's functions are Lambda functions by now (cfn expands the
+// transform on loading).
+func writeMissing(w io.Writer, templates []*cfn.Template) error {
+	var b strings.Builder
+	for _, t := range templates {
+		functions := len(t.ResourcesOfType("AWS::Lambda::Function")) > 0
+		buckets := len(t.ResourcesOfType("AWS::S3::Bucket")) > 0
+		var say string
+		switch {
+		case !functions && !buckets:
+			say = "declares neither a Lambda function nor an S3 bucket: nothing in it is judged"
+		case !functions:
+			say = "declares no Lambda function (AWS::Lambda::Function, AWS::Serverless::Function): only the probes and other templates' functions are judged against its buckets"
+		case !buckets:
+			say = "declares no S3 bucket (AWS::S3::Bucket): its functions are judged only against other templates' buckets"
+		default:
+			continue
 		}
-		m[k] = v
+		if b.Len() == 0 {
+			b.WriteString("\nNOTE\n")
+		}
+		fmt.Fprintf(&b, "  %s %s\n", filepath.Base(t.Name), say)
 	}
-	return m, true
+	_, err := io.WriteString(w, b.String())
+	return err
 }

@@ -197,8 +197,8 @@ func buildWith(opts Options, observe func(caller, *bucket, policy.Request, polic
 		opts.Actions = DefaultActions
 	}
 	for _, a := range opts.Actions {
-		if !validAction.MatchString(a) {
-			return nil, fmt.Errorf("action %q: want service:Action, e.g. s3:GetObject", a)
+		if err := checkAction(a); err != nil {
+			return nil, err
 		}
 	}
 	r, err := cfn.NewResolver(cfn.Options{Values: withDefaults(opts.Values)}, templates...)
@@ -254,8 +254,6 @@ func buildWith(opts Options, observe func(caller, *bucket, policy.Request, polic
 	}
 	return b.out, nil
 }
-
-var validAction = regexp.MustCompile(`^[A-Za-z0-9-]+:[A-Za-z0-9*?]+$`)
 
 func (b *builder) loadBuckets() error {
 	buckets, err := b.created("AWS::S3::Bucket")
@@ -614,18 +612,8 @@ var objectActions = sync.OnceValue(func() map[string]bool {
 
 // isObjectAction tells object-level actions (resource bucket/key) from
 // bucket-level ones (resource bucket), by the resource types S3's Service
-// Authorization Reference gives each action (package s3actions). Names it
-// does not list are told by their spelling.
+// Authorization Reference gives each action (package s3actions); Build
+// takes no action that reference does not list.
 func isObjectAction(action string) bool {
-	if object, ok := objectActions()[strings.ToLower(action)]; ok {
-		return object
-	}
-	_, name, _ := strings.Cut(strings.ToLower(action), ":")
-	switch {
-	case strings.Contains(name, "bucket"), strings.Contains(name, "objectlockconfiguration"):
-		return false
-	case strings.Contains(name, "object"), name == "abortmultipartupload", name == "listmultipartuploadparts":
-		return true
-	}
-	return false
+	return objectActions()[strings.ToLower(action)]
 }

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // NewFlagSet returns a flag set writing to stderr whose usage is the given
@@ -32,4 +33,25 @@ func Parse(fs *flag.FlagSet, args []string) (code int, ok bool) {
 		return 2, false
 	}
 	return 0, true
+}
+
+// List collects a repeatable flag's values in order.
+type List []string
+
+func (l *List) String() string     { return strings.Join(*l, ",") }
+func (l *List) Set(v string) error { *l = append(*l, v); return nil }
+
+// Pairs parses the values of a repeatable KEY=VALUE flag (--set, --subnet)
+// into a map; form names the two halves for the error, e.g. "NAME=VALUE".
+// The error names the flag and the bad value.
+func Pairs(flagName, form string, list []string) (map[string]string, error) {
+	m := map[string]string{}
+	for _, s := range list {
+		k, v, ok := strings.Cut(s, "=")
+		if !ok || k == "" || v == "" {
+			return nil, fmt.Errorf("--%s %q: want %s", flagName, s, form)
+		}
+		m[k] = v
+	}
+	return m, nil
 }

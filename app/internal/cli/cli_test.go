@@ -32,3 +32,21 @@ func TestParse(t *testing.T) {
 		}
 	}
 }
+
+func TestPairs(t *testing.T) {
+	var l List
+	for _, v := range []string{"AWS::Region=eu-west-1", "Env=a=b"} {
+		if err := l.Set(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := Pairs("set", "NAME=VALUE", l)
+	if err != nil || len(got) != 2 || got["AWS::Region"] != "eu-west-1" || got["Env"] != "a=b" {
+		t.Errorf("Pairs(%q) = %v, %v; want AWS::Region=eu-west-1 and Env=a=b (split at the first =)", l, got, err)
+	}
+	for _, bad := range []string{"=x", "x=", "x"} {
+		if _, err := Pairs("set", "NAME=VALUE", []string{bad}); err == nil || err.Error() != `--set "`+bad+`": want NAME=VALUE` {
+			t.Errorf("Pairs(%q) error = %v, want it to name the flag, the value and the form", bad, err)
+		}
+	}
+}
