@@ -19,6 +19,16 @@ type Exemption struct {
 	// Reason says why the rule does not apply, for a reviewer who was not
 	// there: at least MinReasonLength characters.
 	Reason string `json:"reason"`
+	// UnusedWhen names the settings (README, Configuration) that take the
+	// finding away: "kms=true" (the rule then passes), "includeControl=false"
+	// (the resource is gone), or a bare key such as "prefixListId" for any
+	// value of it. Such an exemption covering nothing in one synth is that
+	// configuration, not a stale entry, so a user's `npm run synth` with a
+	// documented setting passes; without UnusedWhen an exemption that covers
+	// nothing is stale, an error. That every exemption still covers a
+	// finding of some configuration is the project's to prove, on its
+	// fixtures (the default and the full configuration), in its tests.
+	UnusedWhen []string `json:"unusedWhen,omitempty"`
 }
 
 const (
@@ -30,7 +40,12 @@ const (
 	MinResourcePrefix = 6
 )
 
-var ruleName = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
+var (
+	ruleName = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
+	// setting is a context key, optionally with a value: kms=true,
+	// prefixListId.
+	setting = regexp.MustCompile(`^[a-z][A-Za-z]*(=[^\s=]+)?$`)
+)
 
 // LoadExemptions reads and checks an exemptions file: a JSON object with an
 // "exemptions" array. Every entry is checked; the error lists every problem.
@@ -73,6 +88,11 @@ func (e Exemption) validate() error {
 	if err := checkNarrow(e.Resource); err != nil {
 		problems = append(problems, err.Error())
 	}
+	for _, w := range e.UnusedWhen {
+		if !setting.MatchString(w) {
+			problems = append(problems, fmt.Sprintf("unusedWhen %q is not a setting: write a context key, or key=value, such as kms=true", w))
+		}
+	}
 	if n := len(strings.TrimSpace(e.Reason)); n < MinReasonLength {
 		problems = append(problems, fmt.Sprintf("reason has %d characters, want at least %d: say why the rule does not apply, in a sentence", n, MinReasonLength))
 	}
@@ -108,7 +128,8 @@ func (e Exemption) Matches(logicalID string) bool {
 }
 
 // applyExemptions marks the findings each exemption covers and records the
-// exemptions that covered none. It refuses an exemption for a rule that was
+// exemptions that covered none and name no setting that explains it
+// (UnusedWhen) as stale. It refuses an exemption for a rule that was
 // not evaluated (a typo would otherwise be merely "unused") and one that
 // covers two resources of one template (a prefix wider than meant).
 func applyExemptions(r *Report, exemptions []Exemption, known map[string]bool) error {
@@ -134,7 +155,7 @@ func applyExemptions(r *Report, exemptions []Exemption, known map[string]bool) e
 			f.Exemption = e
 			used = true
 		}
-		if !used {
+		if !used && len(e.UnusedWhen) == 0 {
 			r.Unused = append(r.Unused, *e)
 		}
 	}

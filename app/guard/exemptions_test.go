@@ -37,6 +37,7 @@ func TestLoadExemptionsRefuses(t *testing.T) {
 			{"rule": "lambda_inside_vpc_check", "resource": "ControlFunction*", "reason": "` + goodReason + `"}]}`, "entry 2: duplicates entry 1"},
 		{"unknown field", `{"exemptions": [{"rule": "x_check", "resources": "ControlFunction*", "reason": "` + goodReason + `"}]}`, `unknown field "resources"`},
 		{"invalid JSON", `{"exemptions": [`, "unexpected EOF"},
+		{"unusedWhen not a setting", `{"exemptions": [{"rule": "lambda_inside_vpc_check", "resource": "ControlFunction*", "reason": "` + goodReason + `", "unusedWhen": ["when the control is off"]}]}`, `unusedWhen "when the control is off" is not a setting`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -104,6 +105,17 @@ func TestExemptionsAgainstFindings(t *testing.T) {
 			t.Errorf("Unused = %v, Err() = %v, want the exemption reported stale", r.Unused, r.Err())
 		}
 	})
+	t.Run("covers nothing under a setting it names", func(t *testing.T) {
+		t.Parallel()
+		body := `{"exemptions": [{"rule": "lambda_inside_vpc_check", "resource": "UploaderFunction*", "reason": "` + goodReason + `", "unusedWhen": ["includeControl=false"]}]}`
+		r, err := guard.Check(guard.Options{Exemptions: writeExemptions(t, body)}, defaultTemplate)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Unused) != 0 {
+			t.Errorf("Unused = %v, want none: the exemption names the setting that takes its finding away", r.Unused)
+		}
+	})
 	t.Run("covers two resources", func(t *testing.T) {
 		t.Parallel()
 		// Two functions outside the VPC whose ids share a prefix.
@@ -132,4 +144,57 @@ func TestExemptionsAgainstFindings(t *testing.T) {
 		}
 		t.Errorf("without exemptions, the control function does not fail lambda_inside_vpc_check: %v", r.Failures())
 	})
+}
+
+// An exemption that names the settings under which it covers nothing is
+// never stale in a user's synth, so the project proves here that each
+// exemption covers a finding of the configurations the fixtures hold (the
+// default and the full one): one that covers nothing in either is stale
+// for good.
+func TestEveryExemptionCoversAFixtureFinding(t *testing.T) {
+	ex, err := guard.LoadExemptions("exemptions.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := guard.Check(guard.Options{}, defaultTemplate, fullTemplate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := map[[2]string]bool{}
+	for _, f := range r.Findings {
+		if f.Exemption != nil {
+			used[[2]string{f.Exemption.Rule, f.Exemption.Resource}] = true
+		}
+	}
+	for _, e := range ex {
+		if !used[[2]string{e.Rule, e.Resource}] {
+			t.Errorf("exemption %s on %s covers no finding of the default or the full fixture: remove it", e.Rule, e.Resource)
+		}
+	}
+}
+
+// Every setting an exemption names is one the docs' tables document: a
+// context key (README, Configuration) or an environment's field
+// (app/README.md, Environments).
+func TestUnusedWhenNamesDocumentedSettings(t *testing.T) {
+	ex, err := guard.LoadExemptions("exemptions.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var docs []byte
+	for _, f := range []string{"README.md", filepath.Join("app", "README.md")} {
+		b, err := os.ReadFile(filepath.Join("..", "..", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, b...)
+	}
+	for _, e := range ex {
+		for _, w := range e.UnusedWhen {
+			key, _, _ := strings.Cut(w, "=")
+			if !strings.Contains(string(docs), "| `"+key+"` |") {
+				t.Errorf("exemption %s on %s: unusedWhen %q names no setting of the docs' tables", e.Rule, e.Resource, w)
+			}
+		}
+	}
 }

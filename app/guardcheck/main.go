@@ -11,7 +11,10 @@
 // node_modules.
 //
 // Exit status: 0 when every finding is exempted and no exemption is stale,
-// 1 when not, 2 on bad input or usage.
+// 1 when not, 2 on bad input or usage. An exemption that covers nothing
+// is stale unless it names the settings that take its finding away
+// (unusedWhen in the exemptions file, see guard.Exemption): a synth with
+// kms=true or includeControl=false passes.
 package main
 
 import (
@@ -31,7 +34,7 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := cli.NewFlagSet("guardcheck", "guardcheck [flags] [TEMPLATE.json ...]  (default: cdk.out/*.template.json)", stderr)
 	exemptions := fs.String("exemptions", "", "exemptions file (default: app/guard/exemptions.json in the project)")
-	allowUnused := fs.Bool("allow-unused", false, "do not fail on exemptions that cover nothing: for a configuration that lacks an exempted resource (kms=true, includeControl=false)")
+	allowUnused := fs.Bool("allow-unused", false, "do not fail on stale exemptions (those that cover nothing and name no setting that explains it, unusedWhen): for templates the exemptions file was not written for")
 	if code, ok := cli.Parse(fs, args); !ok {
 		return code
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,6 +11,18 @@ func TestRun(t *testing.T) {
 	fixtures := filepath.Join("..", "stack", "testdata")
 	def := filepath.Join(fixtures, "default.template.json")
 	full := filepath.Join(fixtures, "full.template.json")
+	// The committed exemptions, and one that covers nothing in any
+	// configuration (the uploader is always in the VPC) and names no
+	// setting.
+	committed, err := os.ReadFile(filepath.Join("..", "guard", "exemptions.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(t.TempDir(), "exemptions.json")
+	extra := `{"rule": "lambda_inside_vpc_check", "resource": "UploaderFunction*", "reason": "A stale entry: the uploader is always in the VPC, so this covers nothing."}, `
+	if err := os.WriteFile(stale, []byte(strings.Replace(string(committed), `"exemptions": [`, `"exemptions": [`+extra, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name     string
 		args     []string
@@ -20,9 +33,11 @@ func TestRun(t *testing.T) {
 	}{
 		{"both fixtures pass", []string{def, full}, 0, "### CloudFormation Guard: PASS", "", false},
 		// The full configuration uses KMS, so the SSE-S3 exemption covers
-		// nothing there.
-		{"stale exemption fails", []string{full}, 1, "#### Stale exemptions", "", false},
-		{"stale allowed", []string{"-allow-unused", full}, 0, "### CloudFormation Guard: PASS", "", false},
+		// nothing there: it names that setting (unusedWhen), and a
+		// documented setting is no error.
+		{"a setting's unused exemptions are not stale", []string{full}, 0, "0 failure(s), 10 exempted finding(s), 0 stale exemption(s)", "", false},
+		{"stale exemption fails", []string{"-exemptions", stale, def}, 1, "#### Stale exemptions", "", false},
+		{"stale allowed", []string{"-allow-unused", "-exemptions", stale, def}, 0, "### CloudFormation Guard: PASS", "", false},
 		{"missing template", []string{filepath.Join(fixtures, "nope.json")}, 2, "", "nope.json", false},
 		{"no templates, no cdk.out", nil, 2, "", "npm run synth", true},
 		{"bad flag", []string{"-nope"}, 2, "", "flag provided but not defined", false},
