@@ -7,6 +7,15 @@
 //	go run ./app/diagram            # DOT of the default template on stdout
 //	go run ./app/diagram -update    # rewrite app/diagram/architecture.{dot,svg}
 //	go run ./app/diagram -template cdk.out/PrivateS3-dev.template.json -o DIR
+//	go run ./app/diagram -template T.json -set AWS::Region=eu-west-1
+//
+// Any template a synth writes can be drawn. Only the conditions of what the
+// picture shows (VPCs, subnets, routes, gateways, buckets, functions) are
+// decided, so CDK's CDKMetadataAvailable, which needs the region, is never
+// asked; a condition of the network that depends on a value unknown
+// offline is decided with -set, as in the access matrix. A stack's account
+// and region come from the manifest.json beside its template, when the
+// stack has an environment.
 //
 // The default template is app/stack/testdata/default.template.json, the
 // committed snapshot of the default stack that app/stack's tests keep equal
@@ -27,14 +36,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 
-	"github.com/privates3/privates3/app/accessmatrix/cfn"
 	"github.com/privates3/privates3/app/diagram/architecture"
 	"github.com/privates3/privates3/app/internal/cli"
+	"github.com/privates3/privates3/app/internal/cli/cfnfile"
 )
 
 const (
@@ -55,30 +66,37 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	fs := cli.NewFlagSet("diagram", "diagram [-template FILE] [-o DIR | -update] [-action s3:Action]", stderr)
+	fs := cli.NewFlagSet("diagram", "diagram [-template FILE] [-o DIR | -update] [-action s3:Action] [-set NAME=VALUE ...]", stderr)
 	tmpl := fs.String("template", "", "CloudFormation JSON template to draw (default: "+defaultTemplate+" in the repository)")
 	out := fs.String("o", "", "write "+dotFile+" and "+svgFile+" into this folder (needs Graphviz's dot); default: DOT on stdout")
 	update := fs.Bool("update", false, "rewrite "+outDir+"/"+dotFile+" and "+svgFile+" from the default template (needs Graphviz's dot)")
 	action := fs.String("action", architecture.DefaultAction, "S3 action whose access-matrix decisions colour the paths")
+	var sets cli.List
+	fs.Var(&sets, "set", "NAME=VALUE for a pseudo parameter or parameter otherwise kept symbolic, e.g. AWS::Region=eu-west-1 (repeatable; as the access matrix's --set)")
 	if code, ok := cli.Parse(fs, args); !ok {
 		return code
+	}
+	values, err := cli.Pairs("set", "NAME=VALUE", sets)
+	if err != nil {
+		fmt.Fprintf(stderr, "diagram: %v\n", err)
+		return 2
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "diagram: unexpected argument %q; pass the template with -template\n", fs.Arg(0))
 		return 2
 	}
-	if *update && (*out != "" || *tmpl != "") {
-		fmt.Fprintln(stderr, "diagram: -update rewrites the committed diagram from the default template; it cannot be combined with -o or -template")
+	if *update && (*out != "" || *tmpl != "" || len(values) > 0) {
+		fmt.Fprintln(stderr, "diagram: -update rewrites the committed diagram from the default template; it cannot be combined with -o, -template or -set")
 		return 2
 	}
-	if err := generate(*tmpl, *out, *update, *action, stdout); err != nil {
+	if err := generate(*tmpl, *out, *update, architecture.Options{Action: *action, Values: values}, stdout); err != nil {
 		fmt.Fprintf(stderr, "diagram: %v\n", err)
 		return 1
 	}
 	return 0
 }
 
-func generate(tmpl, out string, update bool, action string, stdout io.Writer) error {
+func generate(tmpl, out string, update bool, opts architecture.Options, stdout io.Writer) error {
 	source := tmpl
 	if tmpl == "" || update {
 		root, err := repoRoot()
@@ -98,7 +116,7 @@ func generate(tmpl, out string, update bool, action string, stdout io.Writer) er
 			return errors.New("Graphviz's dot is not on PATH; install Graphviz (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz) and run again")
 		}
 	}
-	dot, err := Generate(tmpl, source, action)
+	dot, err := Generate(tmpl, source, opts)
 	if err != nil {
 		return err
 	}
@@ -124,9 +142,9 @@ func generate(tmpl, out string, update bool, action string, stdout io.Writer) er
 }
 
 // Generate returns the DOT of the template at path; source is the name the
-// caption shows.
-func Generate(path, source, action string) ([]byte, error) {
-	t, err := cfn.Load(path)
+// caption shows. opts' Source and Regenerate are set here.
+func Generate(path, source string, opts architecture.Options) ([]byte, error) {
+	t, err := cfnfile.Load(path)
 	if err != nil {
 		return nil, err
 	}
@@ -135,8 +153,12 @@ func Generate(path, source, action string) ([]byte, error) {
 	regen := regenerate
 	if source != defaultTemplate {
 		regen = "go run ./app/diagram -template " + source
+		for _, k := range slices.Sorted(maps.Keys(opts.Values)) {
+			regen += " -set " + k + "=" + opts.Values[k]
+		}
 	}
-	return architecture.DOT(t, architecture.Options{Action: action, Source: source, Regenerate: regen})
+	opts.Source, opts.Regenerate = source, regen
+	return architecture.DOT(t, opts)
 }
 
 // render runs dot -Tsvg and stamps the DOT's hash into the SVG.

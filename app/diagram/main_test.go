@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/privates3/privates3/app/diagram/architecture"
 )
 
 var update = flag.Bool("update", false, "regenerate the committed diagram (needs Graphviz), as go run ./app/diagram -update does")
@@ -22,7 +24,7 @@ func TestCommittedDiagramIsCurrent(t *testing.T) {
 			t.Fatalf("regenerating the diagram: %s", stderr)
 		}
 	}
-	fresh, err := Generate(filepath.Join("..", "..", defaultTemplate), defaultTemplate, "s3:PutObject")
+	fresh, err := Generate(filepath.Join("..", "..", defaultTemplate), defaultTemplate, architecture.Options{Action: "s3:PutObject"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,5 +227,58 @@ func TestModulePath(t *testing.T) {
 		if got := modulePath([]byte(in)); got != want {
 			t.Errorf("modulePath(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// A template as a synth writes it, a drawn function depending on the
+// region: the region from -set, or from the manifest beside the template
+// (a stage with an environment), decides it; without either the command
+// says which condition needs which value. The caption's command
+// regenerates the same picture.
+func TestSetAndManifest(t *testing.T) {
+	dir := t.TempDir()
+	src, err := os.ReadFile(filepath.Join("architecture", "testdata", "mixed-subnets.template.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := strings.Replace(string(src), `"Resources": {`, `"Conditions": {"InEU": {"Fn::Equals": [{"Ref": "AWS::Region"}, "eu-west-1"]}}, "Resources": {`, 1)
+	doc = strings.Replace(doc, `"EndpointAndNatFunction": {`, `"EndpointAndNatFunction": {"Condition": "InEU",`, 1)
+	tmpl := filepath.Join(dir, "S.template.json")
+	if err := os.WriteFile(tmpl, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const drawnFn = `"EndpointAndNatFunction" [`
+	code, _, stderr := runCmd(t, "-template", tmpl)
+	if code != 1 || !strings.Contains(stderr, `resource EndpointAndNatFunction: property Condition: condition "InEU" cannot be decided offline`) || !strings.Contains(stderr, "--set AWS::Region=") {
+		t.Errorf("run(-template) without the region = %d, %q; want 1, the condition and the flag that decides it", code, stderr)
+	}
+	code, _, stderr = runCmd(t, "-template", tmpl, "-set", "AWS::Region")
+	if code != 2 || !strings.Contains(stderr, `diagram: --set "AWS::Region": want NAME=VALUE`) {
+		t.Errorf("run(-set AWS::Region) = %d, %q; want 2 and the form", code, stderr)
+	}
+	code, out, stderr := runCmd(t, "-template", tmpl, "-set", "AWS::Region=eu-west-1", "-set", "AWS::AccountId=111111111111")
+	if code != 0 || !strings.Contains(out, drawnFn) || !strings.Contains(out, "by go run ./app/diagram -template "+tmpl+" -set AWS::AccountId=111111111111 -set AWS::Region=eu-west-1;") {
+		t.Errorf("run(-set ...) = %d, stderr %q; want the function drawn and the caption to give both values:\n%s", code, stderr, out)
+	}
+	if code, out, _ = runCmd(t, "-template", tmpl, "-set", "AWS::Region=us-east-1"); code != 0 || strings.Contains(out, drawnFn) {
+		t.Errorf("run(-set AWS::Region=us-east-1) = %d; want the function of eu-west-1 left out:\n%s", code, out)
+	}
+	manifest := `{"version":"53.0.0","artifacts":{"S":{"type":"aws:cloudformation:stack","environment":"aws://111111111111/eu-west-1","properties":{"templateFile":"S.template.json"}}}}`
+	if err := os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(manifest), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, stderr = runCmd(t, "-template", tmpl); code != 0 || !strings.Contains(out, drawnFn) {
+		t.Errorf("run(-template) beside a manifest in eu-west-1 = %d, %q; want the function drawn", code, stderr)
+	}
+	code, _, stderr = runCmd(t, "-update", "-set", "AWS::Region=eu-west-1")
+	if code != 2 || !strings.Contains(stderr, "cannot be combined with -o, -template or -set") {
+		t.Errorf("run(-update -set) = %d, %q; want 2", code, stderr)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "foo.json"), []byte(`{"foo":1}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = runCmd(t, "-template", filepath.Join(dir, "foo.json"))
+	if code != 1 || !strings.Contains(stderr, "is not a CloudFormation template") {
+		t.Errorf("run(-template {\"foo\":1}) = %d, %q; want 1 and the sentence", code, stderr)
 	}
 }

@@ -2,6 +2,7 @@ package architecture
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -275,7 +276,7 @@ func TestOptions(t *testing.T) {
 	}{
 		{"unknown function", Options{Functions: []string{"Nope"}}, `function "Nope": no AWS::Lambda::Function`},
 		{"not a function", Options{Functions: []string{"Storage6B64FB91"}}, `function "Storage6B64FB91"`},
-		{"bad action", Options{Action: "PutObject"}, `action "PutObject": want service:Action`},
+		{"bad action", Options{Action: "PutObject"}, `action "PutObject" is not an S3 action`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := DOT(tm, tc.opts)
@@ -356,5 +357,50 @@ func TestLabelsEscaped(t *testing.T) {
 	b.WriteString(legend("s3:PutObject"))
 	if !strings.Contains(b.String(), colorUnreachable) {
 		t.Error("legend lacks the unreachable colour")
+	}
+}
+
+// Every stack CDK synthesizes has a CDKMetadata resource whose condition
+// lists the regions it exists in, undecidable without the region. It is not
+// part of the picture, so it must not stop the drawing (the committed
+// snapshot lacks it: it is synthesized without version reporting), and the
+// DOT is the one without it. A condition on something drawn still needs its
+// value, given as Values (the command's -set).
+func TestConditionsOfWhatIsDrawnOnly(t *testing.T) {
+	data, err := os.ReadFile(defaultTemplate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	doc["Conditions"] = map[string]any{"CDKMetadataAvailable": map[string]any{"Fn::Or": []any{
+		map[string]any{"Fn::Equals": []any{map[string]any{"Ref": "AWS::Region"}, "eu-west-1"}},
+		map[string]any{"Fn::Equals": []any{map[string]any{"Ref": "AWS::Region"}, "us-east-1"}},
+	}}}
+	doc["Resources"].(map[string]any)["CDKMetadata"] = map[string]any{"Type": "AWS::CDK::Metadata", "Properties": map[string]any{"Analytics": "v2:deflate64:x"}, "Condition": "CDKMetadataAvailable"}
+	withMetadata, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := dotOf(t, parse(t, "stack.json", string(data)), Options{})
+	if got := dotOf(t, parse(t, "stack.json", string(withMetadata)), Options{}); got != plain {
+		t.Error("the DOT with CDKMetadata differs from the DOT without it")
+	}
+	doc["Resources"].(map[string]any)["ControlFunction8A0764F3"].(map[string]any)["Condition"] = "CDKMetadataAvailable"
+	controlInEU, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := parse(t, "stack.json", string(controlInEU))
+	if _, err := DOT(tm, Options{}); err == nil || !strings.Contains(err.Error(), `resource ControlFunction8A0764F3: property Condition: condition "CDKMetadataAvailable" cannot be decided offline`) {
+		t.Errorf("DOT with a region condition on a drawn function: error = %v, want it to say the condition cannot be decided", err)
+	}
+	for region, drawnControl := range map[string]bool{"eu-west-1": true, "ap-south-1": false} {
+		dot := dotOf(t, tm, Options{Values: map[string]string{"AWS::Region": region}})
+		if got := strings.Contains(dot, `"ControlFunction8A0764F3" [`); got != drawnControl {
+			t.Errorf("DOT with AWS::Region=%s draws the control: %v, want %v", region, got, drawnControl)
+		}
 	}
 }

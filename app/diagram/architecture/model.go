@@ -46,6 +46,22 @@ type Options struct {
 	// Regenerate is the command shown in the caption that regenerates the
 	// diagram.
 	Regenerate string
+	// Values gives pseudo parameters and parameters otherwise unknown
+	// offline (AWS::Region, say), as the access matrix's --set does, to
+	// the drawing and to the matrix behind its colours alike.
+	Values map[string]string
+}
+
+// drawnTypes are the resource types the picture is made of. Only their
+// Conditions are decided: a condition on anything else changes nothing
+// drawn, and CDK writes one that cannot be decided offline into every
+// synthesized stack (CDKMetadataAvailable, the regions where the
+// AWS::CDK::Metadata resource exists, which depends on AWS::Region).
+var drawnTypes = map[string]bool{
+	"AWS::EC2::VPC": true, "AWS::EC2::Subnet": true, "AWS::EC2::RouteTable": true,
+	"AWS::EC2::SubnetRouteTableAssociation": true, "AWS::EC2::Route": true,
+	"AWS::EC2::NatGateway": true, "AWS::EC2::InternetGateway": true,
+	"AWS::S3::Bucket": true, "AWS::Lambda::Function": true,
 }
 
 // Decision colours, shared by edges and the legend.
@@ -114,7 +130,7 @@ func build(t *cfn.Template, opts Options) (*model, error) {
 	if opts.Action == "" {
 		opts.Action = DefaultAction
 	}
-	r, err := cfn.NewResolver(cfn.Options{}, t)
+	r, err := cfn.NewResolver(cfn.Options{Values: opts.Values}, t)
 	if err != nil {
 		return nil, err
 	}
@@ -128,14 +144,17 @@ func build(t *cfn.Template, opts Options) (*model, error) {
 	var live []*cfn.Resource
 	for _, id := range ids {
 		res := t.Resources[id]
-		ok, err := r.Exists(t, res)
-		if err != nil {
-			return nil, err
+		if drawnTypes[res.Type] {
+			ok, err := r.Exists(t, res)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				continue
+			}
+			live = append(live, res)
 		}
-		if !ok {
-			continue
-		}
-		live = append(live, res)
+		// Any resource can be a route's target, drawn by its logical id.
 		ref, err := r.Ref(t, id)
 		if err != nil {
 			return nil, err
@@ -367,7 +386,7 @@ func (m *model) selectFunctions(live []*cfn.Resource) error {
 // subnet and the picture should colour each branch by what really happens
 // on it.
 func (m *model) decide() error {
-	opts := matrix.Options{Actions: []string{m.opts.Action}, NoProbes: true}
+	opts := matrix.Options{Actions: []string{m.opts.Action}, NoProbes: true, Values: m.opts.Values}
 	rows, err := matrix.BuildWith(opts, m.t)
 	if err != nil {
 		return err
