@@ -148,7 +148,7 @@ func TestRefusals(t *testing.T) {
 			functions.NewUploader(st, jsii.String("Uploader"), fnProps(b, net))
 			reader := inVpcFunction(st, "Reader", net)
 			b.Bucket.GrantRead(reader, nil)
-		}, []string{"Reader", "runs in the endpoint's subnets", "s3:GetObject*", "does not", "GrantRead", "aws:PrincipalArn"}},
+		}, []string{"Reader", "runs in the endpoint's subnets", "s3:GetObject, s3:GetObjectAcl", "does not", "GrantRead", "aws:PrincipalArn"}},
 		{"memory size out of range", func(st awscdk.Stack) {
 			net := network.NewPrivateNetwork(st, jsii.String("Net"), nil)
 			p := fnProps(privateBucket(st, net), net)

@@ -1,6 +1,8 @@
 package network_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -8,6 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/privates3/privates3/constructs/network"
@@ -199,5 +202,87 @@ func TestGrantRefusesWhatIsNotARole(t *testing.T) {
 	}
 	if doc := net.Endpoint.PolicyDocument(); doc != nil && !*doc.IsEmpty() {
 		t.Errorf("endpoint policy after refused grants = %v, want empty", st.Resolve(doc))
+	}
+}
+
+// warnings returns the warnings on st's constructs, as text; after a synth
+// they include those the validations added.
+func warnings(st awscdk.Stack) []string {
+	var out []string
+	for _, c := range *st.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		for _, m := range *c.Node().Metadata() {
+			if *m.Type == "aws:cdk:warning" {
+				out = append(out, fmt.Sprint(m.Data))
+			}
+		}
+	}
+	return out
+}
+
+// synthError synthesizes app and returns the message it panicked with.
+func synthError(app awscdk.App) string {
+	return refusal(func() { app.Synth(nil) })
+}
+
+// The grants above leave the check nothing to warn about.
+func TestGrantsPassTheCheckWithoutWarnings(t *testing.T) {
+	for _, w := range warnings(grantsStack) {
+		if strings.Contains(w, "grantCheckUnknown") || strings.Contains(w, "endpoint") {
+			t.Errorf("warning on the grants stack: %s", w)
+		}
+	}
+}
+
+// The grant check judges the role's statements with the access matrix's
+// evaluator: rights given behind the endpoint's back, however written, are
+// refused at synth; an endpoint statement it cannot judge is a warning.
+func TestGrantCheck(t *testing.T) {
+	tests := []struct {
+		name  string
+		build func(st awscdk.Stack, net *network.PrivateNetwork, bucket awss3.Bucket)
+		// err: substrings of the synth error; warn: of a warning ("" none).
+		err, warn []string
+	}{
+		{"bucket.GrantRead instead of the network's", func(st awscdk.Stack, net *network.PrivateNetwork, bucket awss3.Bucket) {
+			net.GrantWrite(inSubnets(st, "Writer", net), bucket, "")
+			bucket.GrantRead(inSubnets(st, "Reader", net), nil)
+		}, []string{"Check/Reader", "runs in the endpoint's subnets", "s3:GetObject", "does not", "GrantRead", "aws:PrincipalArn"}, nil},
+		{`Action "*" in the role`, func(st awscdk.Stack, net *network.PrivateNetwork, bucket awss3.Bucket) {
+			fn := inSubnets(st, "Admin", net)
+			net.GrantRead(fn, bucket, "")
+			fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Actions: jsii.Strings("*"), Resources: jsii.Strings("*")}))
+		}, []string{"Check/Admin", "s3:AbortMultipartUpload", "more S3 actions on *", "does not"}, nil},
+		{"NotAction in the role", func(st awscdk.Stack, net *network.PrivateNetwork, bucket awss3.Bucket) {
+			fn := inSubnets(st, "Most", net)
+			net.GrantRead(fn, bucket, "")
+			fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{NotActions: jsii.Strings("s3:GetObject"), Resources: &[]*string{bucket.ArnForObjects(jsii.String("*"))}}))
+		}, []string{"Check/Most", "s3:DeleteObject", "does not"}, nil},
+		{"an endpoint statement conditioned on a tag", func(st awscdk.Stack, net *network.PrivateNetwork, bucket awss3.Bucket) {
+			fn := inSubnets(st, "Tagged", net)
+			objects := bucket.ArnForObjects(jsii.String("*"))
+			fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Actions: jsii.Strings("s3:GetObject"), Resources: &[]*string{objects}}))
+			net.AllowThroughEndpoint(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Principals: &[]awsiam.IPrincipal{awsiam.NewStarPrincipal()}, Actions: jsii.Strings("s3:GetObject"), Resources: &[]*string{objects},
+				Conditions: &map[string]any{"StringEquals": map[string]any{"aws:PrincipalTag/team": "data"}},
+			}))
+		}, nil, []string{"privates3:grantCheckUnknown", "Check/Tagged", "s3:GetObject", "aws:PrincipalTag/team"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			app := newApp()
+			st := awscdk.NewStack(app, jsii.String("Check"), nil)
+			net := network.NewPrivateNetwork(st, jsii.String("Net"), nil)
+			tc.build(st, net, awss3.NewBucket(st, jsii.String("Bucket"), nil))
+			msg := synthError(app)
+			if tc.err != nil {
+				holdsAll(t, "synth", msg, tc.err)
+				return
+			}
+			if msg != "" {
+				t.Fatalf("synth refused: %s", msg)
+			}
+			ws := warnings(st)
+			holdsAll(t, "warnings", strings.Join(ws, "\n"), tc.warn)
+		})
 	}
 }

@@ -13,18 +13,22 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/privates3/privates3/app/accessmatrix/s3actions"
 	"github.com/privates3/privates3/constructs/internal/warn"
+	"github.com/privates3/privates3/constructs/policy"
 )
 
-// mirroredGrantsCheck runs when the tree is complete: a function in the
-// network's subnets reaches S3 only through the endpoint, so an S3 right in
-// its role that the endpoint policy does not also allow is a request that
-// passes IAM and is denied at the endpoint. bucket.GrantRead(fn) is the
-// usual way to get there; the synth names the function and the statement
-// the endpoint policy lacks.
-type mirroredGrantsCheck struct{ network *PrivateNetwork }
+// grantCheck runs when the tree is complete: a function in the network's
+// subnets reaches S3 only through the endpoint, so an S3 right in its role
+// that the endpoint policy does not also allow is a request that passes IAM
+// and is denied at the endpoint. bucket.GrantRead(fn) is the usual way to
+// get there. Both sides are judged by the access matrix's evaluator
+// (constructs/policy): what it proves denied is an error naming the
+// function, the actions and the resource; what it cannot decide is a
+// warning (privates3:grantCheckUnknown), never a pass.
+type grantCheck struct{ network *PrivateNetwork }
 
-func (v *mirroredGrantsCheck) Validate() *[]*string {
+func (v *grantCheck) Validate() *[]*string {
 	stack := awscdk.Stack_Of(v.network.Construct)
 	resolve := func(x any) any {
 		if x == nil || reflect.ValueOf(x).IsNil() {
@@ -32,16 +36,11 @@ func (v *mirroredGrantsCheck) Validate() *[]*string {
 		}
 		return stack.Resolve(x)
 	}
-	subnets := map[string]bool{}
-	for _, s := range v.network.Subnets {
-		subnets[canonical(resolve(s.SubnetId()))] = true
-	}
-	endpoint := resolve(v.network.Endpoint.PolicyDocument())
-
 	var fns []awslambda.CfnFunction
 	var policies []awsiam.CfnPolicy
 	var managed []awsiam.CfnManagedPolicy
 	var roles []awsiam.CfnRole
+	sym := symbolizer{types: map[string]string{}, opaque: map[string]string{}}
 	for _, c := range *stack.Node().FindAll(constructs.ConstructOrder_PREORDER) {
 		switch r := c.(type) {
 		case awslambda.CfnFunction:
@@ -53,130 +52,298 @@ func (v *mirroredGrantsCheck) Validate() *[]*string {
 		case awsiam.CfnRole:
 			roles = append(roles, r)
 		}
+		if r, ok := c.(awscdk.CfnResource); ok {
+			if id, ok := resolve(r.LogicalId()).(string); ok {
+				sym.types[id] = *r.CfnResourceType()
+			}
+		}
 	}
+	doc := resolve(v.network.Endpoint.PolicyDocument())
+	if get(doc, "Statement") == nil {
+		return &[]*string{} // no policy: endpointPolicyCheck refuses it
+	}
+	endpoint, err := policy.Parse("the S3 endpoint policy", sym.value(doc))
+	if err != nil {
+		return &[]*string{jsii.String(fmt.Sprintf("PrivateNetwork: the S3 endpoint policy cannot be read: %v; fix the statement it names", err))}
+	}
+	subnets := map[string]bool{}
+	for _, s := range v.network.Subnets {
+		subnets[sym.str(resolve(s.SubnetId()))] = true
+	}
+
 	var errs []*string
 	for _, fn := range fns {
 		ids := asList(get(resolve(fn.VpcConfig()), "SubnetIds"))
-		if !slices.ContainsFunc(ids, func(id any) bool { return subnets[canonical(id)] }) {
+		if !slices.ContainsFunc(ids, func(id any) bool { return subnets[sym.str(id)] }) {
 			continue
 		}
-		roleArn := resolve(fn.Role())
-		var statements []any
+		path := *fn.Node().Path()
+		roleArn := sym.str(resolve(fn.Role()))
+		var identity []policy.Policy
+		var unreadable []string
+		add := func(name string, doc any) {
+			p, err := policy.Parse(name, sym.value(doc))
+			if err != nil {
+				unreadable = append(unreadable, fmt.Sprintf("%s (%v)", name, err))
+				return
+			}
+			identity = append(identity, p)
+		}
 		for _, r := range roles {
-			if canonical(resolve(r.AttrArn())) != canonical(roleArn) {
+			if sym.str(resolve(r.AttrArn())) != roleArn {
 				continue
 			}
 			for _, p := range asList(resolve(r.Policies())) {
-				statements = append(statements, asList(get(p, "PolicyDocument", "Statement"))...)
+				add(fmt.Sprintf("%s policy %v", *r.Node().Path(), get(p, "PolicyName")), get(p, "PolicyDocument"))
 			}
 			// An AWS managed policy's statements are not in the template:
 			// say so rather than pass it as checked. Lambda's own two grant
 			// logs and network interfaces only, no S3.
 			for _, arn := range asList(resolve(r.ManagedPolicyArns())) {
-				if name := canonical(arn); !strings.Contains(name, "AWSLambdaBasicExecutionRole") && !strings.Contains(name, "AWSLambdaVPCAccessExecutionRole") {
-					warn.Add(fn, "privates3:unreadManagedPolicy", fmt.Sprintf("PrivateNetwork: function %s runs in the endpoint's subnets and its role has managed policy %s, whose S3 rights this synth cannot read: whatever S3 access it grants must also be allowed through the endpoint (PrivateNetwork.Grant), or it is denied there", *fn.Node().Path(), name))
+				if name := sym.str(arn); !strings.Contains(name, "AWSLambdaBasicExecutionRole") && !strings.Contains(name, "AWSLambdaVPCAccessExecutionRole") {
+					warn.Add(fn, "privates3:unreadManagedPolicy", fmt.Sprintf("PrivateNetwork: function %s runs in the endpoint's subnets and its role has managed policy %s, whose S3 rights this synth cannot read: whatever S3 access it grants must also be allowed through the endpoint (PrivateNetwork.Grant), or it is denied there", path, name))
 				}
 			}
-			attached := func(roles *[]*string) bool {
-				return slices.ContainsFunc(asList(resolve(roles)), func(x any) bool { return canonical(x) == canonical(resolve(r.Ref())) })
+			attached := func(to *[]*string) bool {
+				ref := sym.str(resolve(r.Ref()))
+				return slices.ContainsFunc(asList(resolve(to)), func(x any) bool { return sym.str(x) == ref })
 			}
 			for _, p := range policies {
 				if attached(p.Roles()) {
-					statements = append(statements, asList(get(resolve(p.PolicyDocument()), "Statement"))...)
+					add(*p.Node().Path(), resolve(p.PolicyDocument()))
 				}
 			}
 			for _, p := range managed {
 				if attached(p.Roles()) {
-					statements = append(statements, asList(get(resolve(p.PolicyDocument()), "Statement"))...)
+					add(*p.Node().Path(), resolve(p.PolicyDocument()))
 				}
 			}
 		}
-		for _, missing := range MissingEndpointGrants(statements, roleArn, endpoint) {
-			errs = append(errs, jsii.String(fmt.Sprintf("PrivateNetwork: function %s runs in the endpoint's subnets and its role allows %s, but the S3 endpoint policy does not: the request would pass IAM and be denied at the endpoint; grant it with PrivateNetwork.Grant, GrantRead or GrantWrite, which write both, or add %s to the endpoint policy", *fn.Node().Path(), missing, "an Allow with Principal \"*\" and ArnEquals aws:PrincipalArn "+canonical(roleArn))))
+		denied, unknown := judgeGrants(identity, endpoint, roleArn)
+		for _, f := range denied {
+			errs = append(errs, jsii.String(fmt.Sprintf("PrivateNetwork: function %s runs in the endpoint's subnets and its role allows %s on %s (%s), but the S3 endpoint policy does not (%s): the requests would pass IAM and be denied at the endpoint; grant them with PrivateNetwork.Grant, GrantRead or GrantWrite, which write both, narrow the role, or add an Allow with Principal \"*\" and ArnEquals aws:PrincipalArn %s to the endpoint policy", path, f.actions(), f.resource, f.by, f.reason, roleArn)))
+		}
+		if len(unknown) > 0 || len(unreadable) > 0 {
+			var parts []string
+			for _, f := range unknown {
+				parts = append(parts, fmt.Sprintf("%s on %s (%s)", f.actions(), f.resource, f.reason))
+			}
+			if len(unreadable) > 0 {
+				parts = append(parts, "the identity policies "+strings.Join(unreadable, ", ")+", which could not be read")
+			}
+			warn.Add(fn, "privates3:grantCheckUnknown", fmt.Sprintf("PrivateNetwork: function %s runs in the endpoint's subnets and the synth cannot tell whether the S3 endpoint policy allows its role what IAM may allow: %s; make the endpoint policy name its role (PrivateNetwork.Grant) for exactly what the role needs, or acknowledge this warning", path, strings.Join(parts, "; ")))
 		}
 	}
 	return &errs
 }
 
-// MissingEndpointGrants returns, for each S3 action and resource that the
-// identity statements allow, the ones no Allow of the endpoint policy covers
-// for roleArn, as "action on resource". Values are resolved CloudFormation
-// JSON: resources that are intrinsics are matched by equality, strings with
-// IAM's * and ? wildcards. A statement with conditions is taken as written:
-// conditions can only narrow an Allow, never widen it.
-func MissingEndpointGrants(identity []any, roleArn any, endpointDoc any) []string {
-	var out []string
-	for _, st := range identity {
-		if get(st, "Effect") != "Allow" {
-			continue
+// finding is a set of S3 actions on one resource pattern with one verdict.
+type finding struct {
+	resource string
+	names    []string
+	// by names the identity statements that allow (denied findings);
+	// reason is the evaluator's, for the first action.
+	by, reason string
+}
+
+// actions lists the actions, the first few by name.
+func (f finding) actions() string {
+	const shown = 6
+	if len(f.names) <= shown {
+		return strings.Join(f.names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more S3 actions", strings.Join(f.names[:shown], ", "), len(f.names)-shown)
+}
+
+// allowAll stands for the identity side when the endpoint policy is judged
+// alone.
+var allowAll = policy.Policy{Name: "any identity policy", Statements: []policy.Statement{{Allow: true, Action: []string{"*"}, Resource: []string{"*"}, HasResource: true}}}
+
+// judgeGrants asks, for each Allow statement of the identity policies,
+// each resource pattern it names and each S3 action it may allow there
+// (every action of the Service Authorization Reference that acts on that
+// kind of resource, so that Action "*", "s3:*", wildcards and NotAction
+// count), whether IAM may allow roleArn the request and, if so, whether the
+// endpoint policy allows it for every key the pattern covers. denied holds
+// what IAM certainly allows and the endpoint certainly refuses; unknown what
+// the evaluator cannot decide, or what IAM may allow and the endpoint
+// refuses. Findings are grouped by resource pattern.
+//
+// The request context holds aws:PrincipalArn only; every other condition
+// key is unknown (the role's tags, the source VPC, the time), so a
+// statement conditioned on one may or may not apply.
+func judgeGrants(identity []policy.Policy, endpoint policy.Policy, roleArn string) (denied, unknown []finding) {
+	ctx := policy.Context{}
+	ctx.Set("aws:PrincipalArn", roleArn)
+	ctx.SetUnknown("*", "known at request time only")
+	type judged struct{ inIAM, atEndpoint *policy.Prepared }
+	byResource := map[string]judged{}
+	seen := map[[2]string]bool{}
+	record := func(fs *[]finding, res, action, by, reason string) {
+		for i := range *fs {
+			if (*fs)[i].resource == res {
+				(*fs)[i].names = append((*fs)[i].names, action)
+				return
+			}
 		}
-		for _, action := range asList(get(st, "Action")) {
-			a, _ := action.(string)
-			if !strings.HasPrefix(strings.ToLower(a), "s3:") {
+		*fs = append(*fs, finding{resource: res, names: []string{action}, by: by, reason: reason})
+	}
+	for _, p := range identity {
+		for _, st := range p.Statements {
+			if !st.Allow {
 				continue
 			}
-			for _, res := range asList(get(st, "Resource")) {
-				if !endpointAllows(endpointDoc, roleArn, a, res) {
-					out = append(out, a+" on "+canonical(res))
+			resources := st.Resource
+			if st.Resource == nil {
+				resources = []string{"*"} // NotResource: anything else
+			}
+			for _, res := range resources {
+				req := policy.Request{PrincipalARN: roleArn, Account: "${AWS::AccountId}", Resource: res, Context: ctx}
+				// This statement alone: which actions it may allow here.
+				alone := policy.Prepare(req, policy.Input{Identity: []policy.Policy{{Name: p.Name, Statements: []policy.Statement{st}}}})
+				j, ok := byResource[res]
+				if !ok {
+					j.inIAM = policy.Prepare(req, policy.Input{Identity: identity})
+					req.EveryKey = true
+					j.atEndpoint = policy.Prepare(req, policy.Input{Identity: []policy.Policy{allowAll}, Endpoint: &endpoint})
+					byResource[res] = j
+				}
+				for _, a := range s3actions.All() {
+					if seen[[2]string{res, a.Name}] || !mayActOn(a, res) || alone.Evaluate(a.Name).Decision == policy.ImplicitDeny {
+						continue
+					}
+					seen[[2]string{res, a.Name}] = true
+					id := j.inIAM.Evaluate(a.Name)
+					if id.Decision == policy.ImplicitDeny || id.Decision == policy.ExplicitDeny {
+						continue // refused by IAM (another statement's Deny)
+					}
+					ep := j.atEndpoint.Evaluate(a.Name)
+					switch {
+					case ep.Decision == policy.Allowed:
+					case ep.Decision != policy.Unknown && id.Decision == policy.Allowed:
+						record(&denied, res, a.Name, id.By, ep.Reason)
+					case ep.Decision != policy.Unknown:
+						record(&unknown, res, a.Name, "", "IAM may allow it: "+id.Reason+"; "+ep.Reason)
+					default:
+						record(&unknown, res, a.Name, "", ep.Reason)
+					}
 				}
 			}
 		}
 	}
-	return out
+	return denied, unknown
 }
 
-func endpointAllows(doc any, roleArn any, action string, resource any) bool {
-	for _, st := range asList(get(doc, "Statement")) {
-		if get(st, "Effect") != "Allow" || get(st, "Principal") != "*" {
-			continue
+// mayActOn reports whether an S3 action may act on resources matching the
+// pattern: object actions on object ARNs (arn:aws:s3:::bucket/key), bucket
+// actions on bucket ARNs (arn:aws:s3:::bucket), and nothing else on either
+// (Service Authorization Reference, "Actions, resources, and condition keys
+// for Amazon S3", resource types bucket and object). A pattern that may be
+// anything ("*", a symbol for a whole ARN) or another S3 resource type (an
+// access point's ARN has a region and an account) takes every action.
+func mayActOn(a s3actions.Action, pattern string) bool {
+	parts := policy.SplitARN(pattern)
+	if len(parts) != 6 {
+		return true
+	}
+	if service := parts[2]; service != "s3" && !strings.ContainsAny(service, "*?$") {
+		return false
+	}
+	if parts[3] != "" || parts[4] != "" {
+		return true
+	}
+	// A bucket name holds no "/" (S3 User Guide, "General purpose bucket
+	// naming rules"), and neither do the symbolizer's symbols: a "/" makes
+	// an object ARN; a wildcard may stand for either.
+	rest := parts[5]
+	slash := strings.Contains(rest, "/")
+	wild := strings.ContainsAny(rest, "*?")
+	return (a.Takes("object") && (slash || wild)) || (a.Takes("bucket") && !slash)
+}
+
+// symbolizer turns resolved CloudFormation values into the policy
+// package's strings, where "${Name}" is a value unknown at synth: Ref X is
+// ${X}, Fn::GetAtt X.Attr is ${X.Attr}, a bucket's ARN is built the way AWS
+// builds it (arn:${AWS::Partition}:s3:::${Bucket}, so that the resource
+// type of "${Bucket}/*" is known), Fn::Join joins, and anything else is one
+// opaque symbol per distinct value. The same value always gives the same
+// string, which is all that matching a role's ARN against the endpoint's
+// aws:PrincipalArn needs.
+type symbolizer struct {
+	types  map[string]string // logical id: resource type
+	opaque map[string]string // canonical JSON: its symbol
+}
+
+// value converts a policy document, intrinsics to strings.
+func (s *symbolizer) value(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		if isIntrinsic(x) {
+			return s.str(x)
 		}
-		if arns := get(st, "Condition", "ArnEquals", "aws:PrincipalArn"); arns != nil &&
-			!slices.ContainsFunc(asList(arns), func(x any) bool { return canonical(x) == canonical(roleArn) }) {
-			continue
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = s.value(e)
 		}
-		if slices.ContainsFunc(asList(get(st, "Action")), func(x any) bool { return covers(x, action) }) &&
-			slices.ContainsFunc(asList(get(st, "Resource")), func(x any) bool { return covers(x, resource) }) {
-			return true
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = s.value(e)
 		}
+		return out
+	}
+	return v
+}
+
+func isIntrinsic(m map[string]any) bool {
+	if len(m) != 1 {
+		return false
+	}
+	for k := range m {
+		return k == "Ref" || strings.HasPrefix(k, "Fn::")
 	}
 	return false
 }
 
-// covers reports whether the endpoint's value (a pattern or an intrinsic)
-// includes every value the identity's does.
-func covers(pattern, value any) bool {
-	p, pok := pattern.(string)
-	v, vok := value.(string)
-	switch {
-	case pok && vok:
-		return glob(strings.ToLower(p), strings.ToLower(v))
-	case pok:
-		return p == "*"
-	default:
-		return canonical(pattern) == canonical(value)
-	}
-}
-
-// glob matches IAM's wildcards; a * or ? in value is matched only by the
-// same character or a * in pattern, so a wider identity pattern is never
-// taken as covered by a narrower one.
-func glob(pattern, value string) bool {
-	if pattern == "" {
-		return value == ""
-	}
-	switch pattern[0] {
-	case '*':
-		for i := 0; i <= len(value); i++ {
-			if glob(pattern[1:], value[i:]) {
-				return true
+func (s *symbolizer) str(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case map[string]any:
+		if ref, ok := x["Ref"].(string); ok {
+			return "${" + ref + "}"
+		}
+		if att, ok := x["Fn::GetAtt"].([]any); ok && len(att) == 2 {
+			id, _ := att[0].(string)
+			attr, _ := att[1].(string)
+			if s.types[id] == "AWS::S3::Bucket" && attr == "Arn" {
+				return "arn:${AWS::Partition}:s3:::${" + id + "}"
+			}
+			return "${" + id + "." + attr + "}"
+		}
+		if join, ok := x["Fn::Join"].([]any); ok && len(join) == 2 {
+			sep, ok1 := join[0].(string)
+			list, ok2 := join[1].([]any)
+			if ok1 && ok2 {
+				parts := make([]string, len(list))
+				for i, e := range list {
+					parts[i] = s.str(e)
+				}
+				return strings.Join(parts, sep)
 			}
 		}
-		return false
-	case '?':
-		return value != "" && value[0] != '*' && glob(pattern[1:], value[1:])
-	default:
-		return value != "" && value[0] == pattern[0] && glob(pattern[1:], value[1:])
+		if sub, ok := x["Fn::Sub"].(string); ok {
+			return sub // its ${X} are already symbols
+		}
 	}
+	key := canonical(v)
+	if name, ok := s.opaque[key]; ok {
+		return name
+	}
+	name := fmt.Sprintf("${value%d}", len(s.opaque)+1)
+	s.opaque[key] = name
+	return name
 }
 
 // get walks map keys, case-insensitively: a resolved L1 property struct

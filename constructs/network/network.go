@@ -132,7 +132,7 @@ func NewPrivateNetwork(scope constructs.Construct, id *string, props *PrivateNet
 	})
 	n.EndpointId = n.Endpoint.VpcEndpointId()
 	c.Node().AddValidation(&endpointPolicyCheck{endpoint: n.Endpoint})
-	c.Node().AddValidation(&mirroredGrantsCheck{network: n})
+	c.Node().AddValidation(&grantCheck{network: n})
 	return n
 }
 

@@ -113,7 +113,8 @@ func (c Context) SetOneOf(key string, values ...string) {
 
 // SetUnknown records that a key may be absent or hold anything. A key
 // ending in "/*" stands for every key with that prefix, such as
-// aws:PrincipalTag/*.
+// aws:PrincipalTag/*; the key "*" stands for every key not set otherwise,
+// for a caller that knows only a few of the request's keys.
 func (c Context) SetUnknown(key, why string) { c[strings.ToLower(key)] = Entry{Unknown: why} }
 
 // Get returns a key's values and whether the key is present with values.
@@ -128,10 +129,12 @@ func (c Context) entry(key string) (Entry, bool) {
 		return e, true
 	}
 	if i := strings.LastIndexByte(k, '/'); i >= 0 {
-		e, ok := c[k[:i+1]+"*"]
-		return e, ok
+		if e, ok := c[k[:i+1]+"*"]; ok {
+			return e, true
+		}
 	}
-	return Entry{}, false
+	e, ok := c["*"]
+	return e, ok
 }
 
 // eval evaluates the condition against the request context, following

@@ -46,6 +46,14 @@ type Request struct {
 	// allowed when some key is provably allowed, and as denied when every
 	// key is.
 	Resource string
+	// EveryKey makes a Resource ending in "*" stand for every key it
+	// covers instead of some key: the request is allowed only when one
+	// Allow covers them all, and no witness key is tried. A policy that
+	// allows some of them and not provably all gives Unknown, its reason
+	// naming the keys it covers. The constructs' grant check asks this of
+	// the endpoint policy: is every object the role may touch in IAM also
+	// allowed through the endpoint?
+	EveryKey bool
 	Context  Context
 }
 
@@ -186,7 +194,7 @@ func (p *Prepared) Evaluate(action string) Result {
 func (p *Prepared) evaluate(action string) Result {
 	res := p.req.Resource
 	r := p.decide(action, res)
-	if r.Decision != Unknown || !strings.HasSuffix(res, "*") {
+	if r.Decision != Unknown || !strings.HasSuffix(res, "*") || p.req.EveryKey {
 		return r
 	}
 	// "Some key": the wildcard answer could not decide (an Allow on a

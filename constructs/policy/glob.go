@@ -360,6 +360,12 @@ func Equal(a, b string) Truth { return equalTruth(a, b, false) }
 // colon; a symbol that stands for a whole ARN (an imported role ARN)
 // leaves fewer parts, and is compared as text that may hold colons.
 func arnTruth(pattern, arn string) Truth {
+	if pattern == arn {
+		// The same text is the same ARN whatever its symbols hold (a role
+		// ARN known only at deploy, on both sides), and a pattern matches
+		// its own text: "*" and "?" match themselves too.
+		return Yes
+	}
 	pp, ap := SplitARN(pattern), SplitARN(arn)
 	if len(pp) == 6 && len(ap) == 6 {
 		t := Yes
