@@ -7,6 +7,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/privates3/privates3/constructs/internal/problems"
 	"github.com/privates3/privates3/constructs/nagsuppress"
 )
 
@@ -22,15 +23,14 @@ import (
 // off.
 const serverAccessLogsFlag = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
 
-// logTargetProblem says why CDK would enable ACLs on target to deliver
-// logs to it, or "" when it grants delivery by bucket policy. Only a bucket
-// of this app gets either (CDK writes nothing on an imported one).
-func logTargetProblem(prop string, target awss3.IBucket) string {
-	b, ok := target.(awss3.Bucket)
-	if !ok || *awscdk.FeatureFlags_Of(b).IsEnabled(jsii.String(serverAccessLogsFlag)) {
+// logTargetProblem says why CDK would enable ACLs on a log bucket at
+// (the bucket, or the scope it is about to be created in) to deliver logs
+// to it, or "" when it grants delivery by bucket policy.
+func logTargetProblem(prop string, at constructs.IConstruct) string {
+	if *awscdk.FeatureFlags_Of(at).IsEnabled(jsii.String(serverAccessLogsFlag)) {
 		return ""
 	}
-	return prop + ": the feature flag " + serverAccessLogsFlag + " is off where that bucket is, so CDK would let S3 deliver logs to it by turning its ACLs on (LogDeliveryWrite), or fail if it has ACLs off; set the flag to true in cdk.json's context, or on the bucket's scope (Node().SetContext) before creating the bucket"
+	return prop + ": the feature flag " + serverAccessLogsFlag + " is off for that log bucket (cdk.json's context lacks it or sets it false), so CDK would let S3 deliver logs to it by turning its ACLs on (LogDeliveryWrite), or fail where ACLs are off; set the flag to true in cdk.json's context, or on the bucket's scope with Node().SetContext before creating the bucket"
 }
 
 // NewAccessLogsBucket is a target for S3 server access logs, hardened (no
@@ -42,6 +42,11 @@ func logTargetProblem(prop string, target awss3.IBucket) string {
 // It panics when the app leaves @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy
 // off at scope: CDK would then grant delivery by turning ACLs on.
 func NewAccessLogsBucket(scope constructs.Construct, id string) awss3.Bucket {
+	if s := logTargetProblem("scope", scope); s != "" {
+		p := problems.New("NewAccessLogsBucket")
+		p.Add(s)
+		p.Panic()
+	}
 	logs := awss3.NewBucket(scope, jsii.String(id), &awss3.BucketProps{
 		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
 		// S3 User Guide, "Enabling Amazon S3 server access logging": the
@@ -57,9 +62,6 @@ func NewAccessLogsBucket(scope constructs.Construct, id string) awss3.Bucket {
 			NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(30)),
 		}},
 	})
-	if p := logTargetProblem("NewAccessLogsBucket", logs); p != "" {
-		panic(p)
-	}
 	nagsuppress.On(logs, false,
 		nagsuppress.Rule("AwsSolutions-S1", whyLogsNotLogged),
 		nagsuppress.Rule("HIPAA.Security-S3BucketLoggingEnabled", whyLogsNotLogged),

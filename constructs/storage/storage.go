@@ -5,6 +5,7 @@ package storage
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"strings"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/privates3/privates3/constructs/internal/problems"
 	"github.com/privates3/privates3/constructs/internal/token"
 	"github.com/privates3/privates3/lambda/uploader/contract"
 )
@@ -78,9 +80,21 @@ type PrivateBucketProps struct {
 	// caller's identity policy (IAM User Guide, "Cross-account policy
 	// evaluation logic"): this is the bucket's half; with KmsEncryption the
 	// key policy lets them use the key through S3 (kms:GenerateDataKey,
-	// and kms:Decrypt for multipart uploads). Incomplete multipart uploads
-	// are aborted after 7 days. Default: none.
+	// and kms:Decrypt for multipart uploads). Default: none.
 	CrossAccountWriterRoleArns []*string
+	// NoncurrentVersionExpiration is how long S3 keeps a version after it
+	// was overwritten or deleted (versioning is always on). A noncurrent
+	// version is only the way back from a mistaken overwrite or delete:
+	// kept forever, a bucket whose keys are rewritten pays for every
+	// version it ever held. A whole number of days, at least 1.
+	// Default: 90 days, long enough for a quarterly review to notice and
+	// undo a mistake.
+	NoncurrentVersionExpiration awscdk.Duration
+	// KeepNoncurrentVersions keeps noncurrent versions forever, for data
+	// whose retention rules (a legal hold, an audit) forbid expiring them:
+	// that is the data owner's decision, and its cost. Cannot be combined
+	// with NoncurrentVersionExpiration. Default: false (they expire).
+	KeepNoncurrentVersions bool
 	// KmsEncryption encrypts with a customer managed KMS key created here
 	// (rotation on, S3 Bucket Key on). Default: SSE-S3.
 	KmsEncryption bool
@@ -118,45 +132,11 @@ func ValidateBucketName(name string) error {
 	return nil
 }
 
-// NewPrivateBucket creates the bucket and its policy. Invalid props panic
-// with a sentence naming the prop and the fix, as CDK constructs do.
+// NewPrivateBucket creates the bucket and its policy. Invalid props panic,
+// as CDK constructs do, with every problem at once: one line each, naming
+// the prop and the fix.
 func NewPrivateBucket(scope constructs.Construct, id *string, props *PrivateBucketProps) *PrivateBucket {
-	if props == nil {
-		panic("PrivateBucket: props are required: set AllowedEndpointIds to the S3 gateway endpoint ids requests must come through")
-	}
-	mode := props.Mode
-	if mode == "" {
-		mode = DenyAllActions
-	}
-	if mode != DenyAllActions && mode != DenyObjectActions {
-		panic(fmt.Sprintf("PrivateBucket: Mode %q is unknown: use %q (default) or %q", mode, DenyAllActions, DenyObjectActions))
-	}
-	if len(props.AllowedEndpointIds) == 0 {
-		panic("PrivateBucket: AllowedEndpointIds is empty: a bucket policy that allows no endpoint denies every request; pass the S3 gateway endpoint id (vpce-...) the uploader uses")
-	}
-	for _, e := range props.AllowedEndpointIds {
-		if e == nil || (!token.Unresolved(e) && !strings.HasPrefix(*e, "vpce-")) {
-			panic(fmt.Sprintf("PrivateBucket: AllowedEndpointIds contains %q: each must be a VPC endpoint id such as vpce-0123456789abcdef0", deref(e)))
-		}
-	}
-	if props.BucketName != nil && !token.Unresolved(props.BucketName) {
-		if err := ValidateBucketName(*props.BucketName); err != nil {
-			panic("PrivateBucket: " + err.Error())
-		}
-	}
-	if props.AutoDeleteObjects {
-		panic("PrivateBucket: AutoDeleteObjects is refused: its custom resource runs outside the VPC and the bucket policy denies it, so stack deletion would fail; empty the bucket through the endpoint instead (the bucket is retained on delete)")
-	}
-	stack := awscdk.Stack_Of(scope)
-	exempt := props.DeploymentRoleArns
-	if exempt == nil {
-		exempt = []*string{defaultDeploymentRoleArn(stack)}
-	}
-	exempt = append(append([]*string{}, exempt...), props.AdminRoleArns...)
-	if mode == DenyAllActions && len(exempt) == 0 {
-		panic("PrivateBucket: DeploymentRoleArns is empty with Mode \"all-actions\": denying every action with no deployment exception locks CloudFormation out of the bucket policy (only the root user could remove it); leave DeploymentRoleArns nil for the CDK bootstrap role, name your deployment role, or use Mode \"object-actions\"")
-	}
-
+	mode, exempt := validate(scope, props)
 	c := constructs.NewConstruct(scope, id)
 	// Before any child: CDK reads a feature flag from the construct that
 	// asks upwards (FeatureFlags.of(this) is Node.tryGetContext, which
@@ -171,6 +151,7 @@ func NewPrivateBucket(scope constructs.Construct, id *string, props *PrivateBuck
 		Versioned:         jsii.Bool(true),
 		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
 		Encryption:        awss3.BucketEncryption_S3_MANAGED,
+		LifecycleRules:    lifecycleRules(props),
 	}
 	if props.KmsEncryption {
 		pb.Key = awskms.NewKey(c, jsii.String("Key"), &awskms.KeyProps{
@@ -182,11 +163,6 @@ func NewPrivateBucket(scope constructs.Construct, id *string, props *PrivateBuck
 		bp.EncryptionKey = pb.Key
 		// The Bucket Key cuts KMS requests (and cost) per object.
 		bp.BucketKeyEnabled = jsii.Bool(true)
-	}
-	if props.AccessLogsBucket != nil {
-		if p := logTargetProblem("PrivateBucket: AccessLogsBucket", props.AccessLogsBucket); p != "" {
-			panic(p)
-		}
 	}
 	bp.ServerAccessLogsBucket = props.AccessLogsBucket
 	if bp.ServerAccessLogsBucket == nil {
@@ -263,6 +239,69 @@ func NewPrivateBucket(scope constructs.Construct, id *string, props *PrivateBuck
 	return pb
 }
 
+// validate refuses invalid props, all problems at once, and returns the
+// deny mode and the roles exempt from the bucket-level deny.
+func validate(scope constructs.Construct, props *PrivateBucketProps) (DenyMode, []*string) {
+	p := problems.New("PrivateBucket")
+	if props == nil {
+		p.Add("props are required: set AllowedEndpointIds to the S3 gateway endpoint ids requests must come through")
+		p.Panic()
+	}
+	mode := props.Mode
+	if mode == "" {
+		mode = DenyAllActions
+	}
+	if len(props.AllowedEndpointIds) == 0 {
+		p.Add("AllowedEndpointIds is empty: a bucket policy that allows no endpoint denies every request; pass the S3 gateway endpoint id (vpce-...) the uploader uses")
+	}
+	for _, e := range props.AllowedEndpointIds {
+		if e == nil || (!token.Unresolved(e) && !strings.HasPrefix(*e, "vpce-")) {
+			p.Add(fmt.Sprintf("AllowedEndpointIds contains %q: each must be a VPC endpoint id such as vpce-0123456789abcdef0", deref(e)))
+		}
+	}
+	if props.BucketName != nil && !token.Unresolved(props.BucketName) {
+		if err := ValidateBucketName(*props.BucketName); err != nil {
+			p.Add(err.Error() + "; leave it nil for a name CloudFormation generates")
+		}
+	}
+	if mode != DenyAllActions && mode != DenyObjectActions {
+		p.Add(fmt.Sprintf("Mode %q is unknown: use %q (default) or %q", mode, DenyAllActions, DenyObjectActions))
+	}
+	if props.KeepNoncurrentVersions && props.NoncurrentVersionExpiration != nil {
+		p.Add("KeepNoncurrentVersions and NoncurrentVersionExpiration are both set: keep noncurrent versions forever or expire them after a time, not both")
+	}
+	if d := props.NoncurrentVersionExpiration; d != nil && !token.Unresolved(d.ToString()) {
+		if secs := *d.ToSeconds(nil); secs < 86400 || math.Mod(secs, 86400) != 0 {
+			p.Add(fmt.Sprintf("NoncurrentVersionExpiration %s is invalid: S3 counts it in whole days, at least 1 (awscdk.Duration_Days); leave it nil for %d days, or set KeepNoncurrentVersions to keep them forever", *d.ToHumanString(), defaultNoncurrentDays))
+		}
+	}
+	for _, r := range props.CrossAccountWriterRoleArns {
+		if r == nil || (!token.Unresolved(r) && !IsRoleArn(*r)) {
+			p.Add(fmt.Sprintf("CrossAccountWriterRoleArns contains %q: each must be an IAM role ARN such as arn:aws:iam::210987654321:role/Writer", deref(r)))
+		}
+	}
+	// Only a bucket of this app gets either grant (CDK writes nothing on an
+	// imported one).
+	if b, ok := props.AccessLogsBucket.(awss3.Bucket); ok {
+		if s := logTargetProblem("AccessLogsBucket", b); s != "" {
+			p.Add(s)
+		}
+	}
+	if props.AutoDeleteObjects {
+		p.Add("AutoDeleteObjects is refused: its custom resource runs outside the VPC and the bucket policy denies it, so stack deletion would fail; empty the bucket through the endpoint instead (the bucket is retained on delete)")
+	}
+	exempt := props.DeploymentRoleArns
+	if exempt == nil {
+		exempt = []*string{defaultDeploymentRoleArn(awscdk.Stack_Of(scope))}
+	}
+	exempt = append(append([]*string{}, exempt...), props.AdminRoleArns...)
+	if mode == DenyAllActions && len(exempt) == 0 {
+		p.Add("DeploymentRoleArns is empty with Mode \"all-actions\": denying every action with no deployment exception locks CloudFormation out of the bucket policy (only the root user could remove it); leave DeploymentRoleArns nil for the CDK bootstrap role, name your deployment role, or use Mode \"object-actions\"")
+	}
+	p.Panic()
+	return mode, exempt
+}
+
 // noCustomResources refuses CDK features whose custom-resource functions act
 // on the bucket from outside any VPC: the bucket policy denies them and the
 // deployment fails half-way.
@@ -288,9 +327,6 @@ func IsRoleArn(s string) bool { return roleArnRE.MatchString(s) }
 func allowCrossAccountWriters(pb *PrivateBucket, roles []*string) {
 	principals := make([]awsiam.IPrincipal, 0, len(roles))
 	for _, r := range roles {
-		if r == nil || (!token.Unresolved(r) && !IsRoleArn(*r)) {
-			panic(fmt.Sprintf("PrivateBucket: CrossAccountWriterRoleArns contains %q: each must be an IAM role ARN such as arn:aws:iam::210987654321:role/Writer", deref(r)))
-		}
 		principals = append(principals, awsiam.NewArnPrincipal(r))
 	}
 	pb.Bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -300,13 +336,6 @@ func allowCrossAccountWriters(pb *PrivateBucket, roles []*string) {
 		Actions:    jsii.Strings("s3:PutObject", "s3:PutObjectTagging"),
 		Resources:  &[]*string{pb.Bucket.ArnForObjects(jsii.String("*"))},
 	}))
-	// A writer's multipart upload that never completes leaves parts the
-	// bucket's owner pays for and the writer cannot abort (it has no
-	// s3:AbortMultipartUpload): the bucket aborts them after a week.
-	pb.Bucket.AddLifecycleRule(&awss3.LifecycleRule{
-		Id:                                  jsii.String("AbortIncompleteWriterUploads"),
-		AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(7)),
-	})
 	if pb.Key != nil {
 		// kms:GenerateDataKey encrypts each new object; kms:Decrypt is
 		// needed too for a multipart upload, whose encrypted parts S3
@@ -322,6 +351,38 @@ func allowCrossAccountWriters(pb *PrivateBucket, roles []*string) {
 			Conditions: &map[string]interface{}{"StringEquals": map[string]interface{}{"kms:ViaService": awscdk.Fn_Sub(jsii.String("s3.${AWS::Region}.amazonaws.com"), nil)}},
 		}), jsii.Bool(false))
 	}
+}
+
+// defaultNoncurrentDays is PrivateBucketProps.NoncurrentVersionExpiration's
+// default.
+const defaultNoncurrentDays = 90
+
+// lifecycleRules are the bucket's own housekeeping (S3 User Guide,
+// "Lifecycle configuration elements"); an app may add rules of its own.
+// Control Tower's CT.S3.PR.3 and CT.S3.PR.6 ask every bucket, versioned
+// ones above all, for a lifecycle configuration.
+func lifecycleRules(props *PrivateBucketProps) *[]*awss3.LifecycleRule {
+	// A multipart upload that never completes leaves parts the bucket's
+	// owner pays for and no one sees (S3 User Guide, "Configuring a bucket
+	// lifecycle configuration to delete incomplete multipart uploads", whose
+	// example waits 7 days); a cross-account writer has no
+	// s3:AbortMultipartUpload to clean up after itself.
+	rules := []*awss3.LifecycleRule{{
+		Id:                                  jsii.String("AbortIncompleteUploads"),
+		AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(7)),
+	}}
+	if props.KeepNoncurrentVersions {
+		return &rules
+	}
+	keep := props.NoncurrentVersionExpiration
+	if keep == nil {
+		keep = awscdk.Duration_Days(jsii.Number(defaultNoncurrentDays))
+	}
+	rules = append(rules, &awss3.LifecycleRule{
+		Id:                          jsii.String("ExpireNoncurrentVersions"),
+		NoncurrentVersionExpiration: keep,
+	})
+	return &rules
 }
 
 // retain keeps a resource when the stack is deleted or the resource is

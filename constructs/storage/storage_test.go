@@ -14,6 +14,10 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3notifications"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/privates3/privates3/constructs/storage"
@@ -26,7 +30,11 @@ var (
 	// Templates of stacks holding one PrivateBucket each.
 	bare    tmpl // default props, in an app with no context at all
 	withCdk tmpl // default props, in an app with cdk.json's context
+	kms     tmpl // KMS, a cross-account writer, versions kept 30 days
+	forever tmpl // noncurrent versions kept forever
 )
+
+const writer = "arn:aws:iam::210987654321:role/Writer"
 
 func TestMain(m *testing.M) {
 	code, err := run(m)
@@ -53,7 +61,12 @@ func run(m *testing.M) (int, error) {
 	}
 
 	app := newApp(nil)
-	bare = synth(bucketStack(app, "Bare", &storage.PrivateBucketProps{AllowedEndpointIds: *jsii.Strings(endpoint)}))
+	bareStack := bucketStack(app, "Bare", &storage.PrivateBucketProps{AllowedEndpointIds: *jsii.Strings(endpoint)})
+	kmsStack := bucketStack(app, "Kms", &storage.PrivateBucketProps{AllowedEndpointIds: *jsii.Strings(endpoint),
+		KmsEncryption: true, CrossAccountWriterRoleArns: *jsii.Strings(writer), NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(30))})
+	foreverStack := bucketStack(app, "Forever", &storage.PrivateBucketProps{AllowedEndpointIds: *jsii.Strings(endpoint), KeepNoncurrentVersions: true})
+	bare, kms, forever = synth(bareStack), synth(kmsStack), synth(foreverStack)
+	refusals = awscdk.NewStack(newApp(nil), jsii.String("Refusals"), nil)
 
 	app = newApp(cdkJSON)
 	withCdk = synth(bucketStack(app, "CdkJson", &storage.PrivateBucketProps{AllowedEndpointIds: *jsii.Strings(endpoint)}))
@@ -223,5 +236,167 @@ func TestSameSecurityWithoutContext(t *testing.T) {
 	// same resources whatever the app's flags.
 	for _, typ := range []string{"AWS::S3::Bucket", "AWS::S3::BucketPolicy", "AWS::KMS::Key"} {
 		equal(t, typ+" resources, no context vs cdk.json", bare.resources(typ), withCdk.resources(typ))
+	}
+}
+
+// The bucket cleans up after itself whoever uses it: incomplete multipart
+// uploads after 7 days, noncurrent versions after 90 days by default, or
+// the days given, or never when asked. (With a lifecycle configuration
+// the bucket passes Control Tower's CT.S3.PR.3 and CT.S3.PR.6.)
+func TestLifecycle(t *testing.T) {
+	abort := map[string]any{"Id": "AbortIncompleteUploads", "AbortIncompleteMultipartUpload": map[string]any{"DaysAfterInitiation": 7.0}, "Status": "Enabled"}
+	expire := func(days float64) map[string]any {
+		return map[string]any{"Id": "ExpireNoncurrentVersions", "NoncurrentVersionExpiration": map[string]any{"NoncurrentDays": days}, "Status": "Enabled"}
+	}
+	for name, c := range map[string]struct {
+		tp   tmpl
+		want []any
+	}{
+		"default":                      {bare, []any{abort, expire(90)}},
+		"NoncurrentVersionExpiration":  {kms, []any{abort, expire(30)}},
+		"KeepNoncurrentVersions: true": {forever, []any{abort}},
+	} {
+		_, b := c.tp.one(t, "AWS::S3::Bucket", c.tp.bucketID(t))
+		equal(t, name+" lifecycle rules", b["LifecycleConfiguration"], map[string]any{"Rules": c.want})
+	}
+}
+
+// refusal returns the message NewPrivateBucket panics with ("" if none).
+// The props are checked before anything is created, so every refusal
+// shares one stack of an app that is never synthesized.
+func refusal(props *storage.PrivateBucketProps) (msg string) {
+	defer func() {
+		if r := recover(); r != nil {
+			msg = fmt.Sprint(r)
+		}
+	}()
+	storage.NewPrivateBucket(refusals, jsii.String("Storage"), props)
+	return ""
+}
+
+// refusals holds the refusal tests' buckets; its app is never synthesized.
+var refusals awscdk.Stack
+
+func TestRefusals(t *testing.T) {
+	ok := *jsii.Strings(endpoint)
+	tests := []struct {
+		name  string
+		props *storage.PrivateBucketProps
+		// want are substrings the message must hold: the prop, the value
+		// or reason, and the fix.
+		want []string
+	}{
+		{"no props", nil, []string{"props are required", "AllowedEndpointIds"}},
+		{"no endpoint", &storage.PrivateBucketProps{}, []string{"AllowedEndpointIds is empty", "denies every request", "vpce-"}},
+		{"not an endpoint id", &storage.PrivateBucketProps{AllowedEndpointIds: *jsii.Strings("vpc-0123")}, []string{"AllowedEndpointIds contains", `"vpc-0123"`, "vpce-0123456789abcdef0"}},
+		{"nil endpoint id", &storage.PrivateBucketProps{AllowedEndpointIds: []*string{nil}}, []string{"AllowedEndpointIds contains", `"<nil>"`}},
+		{"unknown mode", &storage.PrivateBucketProps{AllowedEndpointIds: ok, Mode: "everything"}, []string{"Mode", `"everything"`, `"all-actions"`, `"object-actions"`}},
+		{"invalid bucket name", &storage.PrivateBucketProps{AllowedEndpointIds: ok, BucketName: jsii.String("My_Bucket")}, []string{"BucketName", `"My_Bucket"`, "lower-case letters", "leave it nil"}},
+		{"no deployment exception", &storage.PrivateBucketProps{AllowedEndpointIds: ok, DeploymentRoleArns: []*string{}}, []string{"DeploymentRoleArns is empty", "locks CloudFormation out", "object-actions"}},
+		{"writer that is a user", &storage.PrivateBucketProps{AllowedEndpointIds: ok, CrossAccountWriterRoleArns: *jsii.Strings("arn:aws:iam::210987654321:user/bob")}, []string{"CrossAccountWriterRoleArns contains", "user/bob", "IAM role ARN"}},
+		{"expiry in hours", &storage.PrivateBucketProps{AllowedEndpointIds: ok, NoncurrentVersionExpiration: awscdk.Duration_Hours(jsii.Number(36))}, []string{"NoncurrentVersionExpiration 1 day 12 hours is invalid", "whole days", "90 days", "KeepNoncurrentVersions"}},
+		{"expiry of zero", &storage.PrivateBucketProps{AllowedEndpointIds: ok, NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(0))}, []string{"NoncurrentVersionExpiration", "at least 1"}},
+		{"keep and expire", &storage.PrivateBucketProps{AllowedEndpointIds: ok, KeepNoncurrentVersions: true, NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(30))}, []string{"KeepNoncurrentVersions and NoncurrentVersionExpiration are both set", "not both"}},
+		{"auto-delete", &storage.PrivateBucketProps{AllowedEndpointIds: ok, AutoDeleteObjects: true}, []string{"AutoDeleteObjects is refused", "outside the VPC", "empty the bucket through the endpoint"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			msg := refusal(tc.props)
+			if msg == "" {
+				t.Fatalf("not refused; want a message holding %q", tc.want)
+			}
+			if !strings.HasPrefix(msg, "PrivateBucket: ") || strings.Contains(msg, "\n") {
+				t.Errorf("message %q, want one line starting PrivateBucket: ", msg)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("message %q\ndoes not hold %q", msg, w)
+				}
+			}
+		})
+	}
+}
+
+// Several bad props are refused together, one line each.
+func TestAllProblemsAtOnce(t *testing.T) {
+	msg := refusal(&storage.PrivateBucketProps{
+		AllowedEndpointIds: *jsii.Strings("vpc-0123"),
+		Mode:               "everything",
+		BucketName:         jsii.String("My_Bucket"),
+		AutoDeleteObjects:  true,
+	})
+	lines := strings.Split(msg, "\n")
+	// In the order of PrivateBucketProps.
+	want := []string{`AllowedEndpointIds contains "vpc-0123"`, `BucketName "My_Bucket" is invalid`, `Mode "everything" is unknown`, "AutoDeleteObjects is refused"}
+	if len(lines) != len(want) {
+		t.Fatalf("message has %d lines, want %d:\n%s", len(lines), len(want), msg)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(lines[i], "PrivateBucket: "+w) {
+			t.Errorf("line %d = %q, want it to start %q", i+1, lines[i], "PrivateBucket: "+w)
+		}
+	}
+}
+
+// Tokens are checked at deploy time, not refused at synth.
+func TestTokensAreNotRefused(t *testing.T) {
+	param := awscdk.NewCfnParameter(refusals, jsii.String("Endpoint"), nil).ValueAsString()
+	days := awscdk.NewCfnParameter(refusals, jsii.String("Days"), &awscdk.CfnParameterProps{Type: jsii.String("Number")}).ValueAsNumber()
+	if msg := refusal(&storage.PrivateBucketProps{AllowedEndpointIds: []*string{param}, BucketName: param,
+		CrossAccountWriterRoleArns: []*string{param}, NoncurrentVersionExpiration: awscdk.Duration_Days(days)}); msg != "" {
+		t.Errorf("props given as tokens refused: %s", msg)
+	}
+}
+
+// A log bucket of the app's own that CDK would open to ACLs (the flag off
+// where it is) is refused with the flag's name; with the flag set on its
+// scope it is used as is.
+func TestAccessLogsBucketNeedsTheFlag(t *testing.T) {
+	app := newApp(nil)
+	st := awscdk.NewStack(app, jsii.String("GivenLogs"), nil)
+	off := awss3.NewBucket(st, jsii.String("LogsFlagOff"), nil)
+	msg := refusal(&storage.PrivateBucketProps{AllowedEndpointIds: *jsii.Strings(endpoint), AccessLogsBucket: off})
+	for _, w := range []string{"PrivateBucket: AccessLogsBucket", "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy", "ACLs on", "cdk.json", "SetContext"} {
+		if !strings.Contains(msg, w) {
+			t.Errorf("message %q\ndoes not hold %q", msg, w)
+		}
+	}
+	if msg := func() (msg string) {
+		defer func() { msg = fmt.Sprint(recover()) }()
+		storage.NewAccessLogsBucket(st, "Logs")
+		return
+	}(); !strings.Contains(msg, "NewAccessLogsBucket: scope: the feature flag @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy is off") {
+		t.Errorf("NewAccessLogsBucket with the flag off: %q, want a refusal naming the flag", msg)
+	}
+
+	scope := constructs.NewConstruct(st, jsii.String("WithFlag"))
+	scope.Node().SetContext(jsii.String("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"), true)
+	logs := storage.NewAccessLogsBucket(scope, "Logs")
+	pb := storage.NewPrivateBucket(st, jsii.String("Storage"), &storage.PrivateBucketProps{AllowedEndpointIds: *jsii.Strings(endpoint), AccessLogsBucket: logs})
+	if pb.AccessLogs != nil {
+		t.Error("AccessLogs created although AccessLogsBucket was given")
+	}
+	tp := synth(st)
+	equal(t, "log buckets", len(tp.resources("AWS::S3::Bucket")), 3) // the flag-off one, the given one, the private bucket
+	_, b := tp.one(t, "AWS::S3::Bucket", "WithFlagLogs")
+	equal(t, "given log bucket AccessControl", b["AccessControl"], nil)
+}
+
+// Bucket notifications are added after construction; the synth refuses
+// them.
+func TestNotificationsRefusedAtSynth(t *testing.T) {
+	app := newApp(nil)
+	st := awscdk.NewStack(app, jsii.String("Notifications"), nil)
+	b := storage.NewPrivateBucket(st, jsii.String("Storage"), &storage.PrivateBucketProps{AllowedEndpointIds: *jsii.Strings(endpoint)})
+	b.Bucket.AddEventNotification(awss3.EventType_OBJECT_CREATED, awss3notifications.NewSnsDestination(awssns.NewTopic(st, jsii.String("Topic"), nil)))
+	msg := func() (msg string) {
+		defer func() { msg = fmt.Sprint(recover()) }()
+		app.Synth(nil)
+		return
+	}()
+	for _, w := range []string{"bucket notifications are refused", "custom resource", "EventBridge"} {
+		if !strings.Contains(msg, w) {
+			t.Errorf("synth error %q\ndoes not hold %q", msg, w)
+		}
 	}
 }
