@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -179,6 +180,15 @@ func TestCouldNotRunExitsTwo(t *testing.T) {
 			if out != "" {
 				t.Errorf("stdout = %q, want nothing when the check could not run", out)
 			}
+			// With --json, before or after the rest, stdout is JSON
+			// whatever the failure.
+			for _, args := range [][]string{append([]string{"--json"}, tc.args...), append(append([]string{}, tc.args...), "-json=true")} {
+				if tc.name == "argument" && args[len(args)-1] == "-json=true" {
+					continue // after an argument, flags are arguments too
+				}
+				code, out, _ := runCmd(args...)
+				checkFailureJSON(t, args, code, out, tc.want)
+			}
 		})
 	}
 }
@@ -203,5 +213,63 @@ func TestHelp(t *testing.T) {
 	code, _, stderr := runCmd("-h")
 	if code != 0 || !strings.Contains(stderr, "usage: postdeploy") || !strings.Contains(stderr, "PrivateS3-dev") {
 		t.Errorf("-h = %d, %q", code, stderr)
+	}
+}
+
+// checkFailureJSON asserts the --json answer of a check that could not
+// run: exit 2 and one JSON object with passed false and the error.
+func checkFailureJSON(t *testing.T, args []string, code int, out, want string) {
+	t.Helper()
+	var got map[string]any
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Errorf("run(%q) stdout is not JSON (%v):\n%s", args, err, out)
+		return
+	}
+	if msg, _ := got["error"].(string); code != 2 || got["passed"] != false || !strings.Contains(msg, want) || len(got) != 2 {
+		t.Errorf("run(%q) = %d, %v; want 2 and {passed: false, error: ...%s...}", args, code, got, want)
+	}
+}
+
+// With no credentials anywhere the SDK's chain ends at the instance
+// metadata service, whose error means nothing to a user on a laptop: the
+// command says there are no credentials and how to give them, and asks
+// AWS nothing. A source that has credentials but fails (here a
+// credential_process that exits 1) is a different sentence.
+func TestNoCredentials(t *testing.T) {
+	s := deployed(t, "PrivateS3-dev", outputs(true), fakeaws.Stores(bucket, "v1"), nil)
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	const sentence = "postdeploy: no AWS credentials (none in the environment, the shared config and credentials files, or an instance role): set AWS_PROFILE to a profile made with aws configure (or aws configure sso), or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, for the stack's account"
+	code, out, stderr := runCmd("--region", "eu-west-1")
+	if code != 2 || stderr != sentence+"\n" || out != "" {
+		t.Errorf("run without credentials = %d, stdout %q, stderr %q; want 2 and only:\n%s", code, out, stderr, sentence)
+	}
+	if code, _, stderr = runCmd(); code != 2 || !strings.Contains(stderr, "for the stack's account, and pass --region or set AWS_REGION") {
+		t.Errorf("run without credentials or region = %d, %q; want both said at once", code, stderr)
+	}
+	code, out, _ = runCmd("--json", "--region", "eu-west-1")
+	checkFailureJSON(t, []string{"--json"}, code, out, "no AWS credentials")
+	if d := s.Describes(); len(d) != 0 {
+		t.Errorf("%d DescribeStacks sent without credentials, want none", len(d))
+	}
+	config := filepath.Join(t.TempDir(), "config")
+	if err := os.WriteFile(config, []byte("[default]\ncredential_process = sh -c 'exit 1'\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_CONFIG_FILE", config)
+	code, _, stderr = runCmd("--region", "eu-west-1")
+	if code != 2 || !strings.Contains(stderr, "postdeploy: AWS credentials could not be loaded (") || !strings.Contains(stderr, "aws sts get-caller-identity") {
+		t.Errorf("run with a failing credential_process = %d, %q; want 2 and the profile's problem", code, stderr)
+	}
+}
+
+func TestJSONAsked(t *testing.T) {
+	for args, want := range map[string]bool{
+		"": false, "--json": true, "-json": true, "-json=true": true, "--json=false": false,
+		"--stack X --json": true, "--json=maybe": false, "-- --json": false, "--jsonx": false,
+	} {
+		if got := jsonAsked(strings.Fields(args)); got != want {
+			t.Errorf("jsonAsked(%q) = %v, want %v", args, got, want)
+		}
 	}
 }

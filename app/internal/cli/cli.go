@@ -26,13 +26,21 @@ func NewFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
 // Parse parses args. When the command must stop (help asked, or a bad
 // flag), ok is false and code is its exit status.
 func Parse(fs *flag.FlagSet, args []string) (code int, ok bool) {
+	code, ok, _ = ParseError(fs, args)
+	return code, ok
+}
+
+// ParseError is Parse that also returns the error the flag set printed
+// (nil after -h), for a command that must also report it in its own
+// output format (postdeploy --json).
+func ParseError(fs *flag.FlagSet, args []string) (code int, ok bool, err error) {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return 0, false
+			return 0, false, nil
 		}
-		return 2, false
+		return 2, false, err
 	}
-	return 0, true
+	return 0, true, nil
 }
 
 // List collects a repeatable flag's values in order.

@@ -50,3 +50,14 @@ func TestPairs(t *testing.T) {
 		}
 	}
 }
+
+func TestParseError(t *testing.T) {
+	var stderr bytes.Buffer
+	fs := NewFlagSet("demo", "demo", &stderr)
+	if code, ok, err := ParseError(fs, []string{"-nope"}); code != 2 || ok || err == nil || err.Error() != "flag provided but not defined: -nope" {
+		t.Errorf("ParseError(-nope) = %d, %v, %v; want 2, false and the flag set's error", code, ok, err)
+	}
+	if code, ok, err := ParseError(fs, []string{"-h"}); code != 0 || ok || err != nil {
+		t.Errorf("ParseError(-h) = %d, %v, %v; want 0, false, nil", code, ok, err)
+	}
+}

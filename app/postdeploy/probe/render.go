@@ -8,11 +8,21 @@ import (
 	"text/tabwriter"
 )
 
-// WriteJSON writes the result as indented JSON, the --json output contract.
-func WriteJSON(w io.Writer, r *Result) error {
+// WriteJSON writes a *Result, or a Failure when the check could not run,
+// as indented JSON: the --json output contract.
+func WriteJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	return enc.Encode(v)
+}
+
+// Failure is the JSON of a check that could not run (no credentials, no
+// stack, bad flags). Passed is false, as in a Result that failed, so a
+// script testing .passed is right either way; Error is the sentence the
+// command also prints on stderr.
+type Failure struct {
+	Passed bool   `json:"passed"`
+	Error  string `json:"error"`
 }
 
 // WriteText writes the observed matrix as a table, then the verdict, then
