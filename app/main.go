@@ -56,7 +56,12 @@ func run() error {
 		// $TMPDIR/cdk.outXXXX for every run.
 		props.Outdir = jsii.String(filepath.Join(root, "cdk.out"))
 	}
-	app := awscdk.NewApp(props)
+	return synthesize(awscdk.NewApp(props), root)
+}
+
+// synthesize composes what the context of app asks for, synthesizes it and
+// checks what was synthesized.
+func synthesize(app awscdk.App, root string) error {
 	all, _ := app.Node().GetAllContext(nil).(map[string]any)
 	set, err := load(root, all)
 	if err != nil {
@@ -80,10 +85,15 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	if len(missing) > 0 {
-		// Lookups pending: the CLI looks them up and runs the app again;
-		// the invariants are checked on that final template.
-		return nil
+	for _, key := range missing {
+		if all[key] == nil {
+			// A lookup pending: the CLI looks it up and runs the app
+			// again; the invariants are checked on that final template.
+			// A lookup the CLI could not answer is missing too, but has
+			// a value (its provider error), which the annotations below
+			// report.
+			return nil
+		}
 	}
 	// A failed lookup, or a construct's failed validation, is recorded in
 	// the assembly and the synth goes on with dummy values; the CLI
