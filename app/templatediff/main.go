@@ -30,8 +30,8 @@ func main() {
 
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := cli.NewFlagSet("templatediff", "templatediff [flags] OLD.template.json NEW.template.json", stderr)
-	oldLabel := fs.String("old-label", "", "name shown for the old template (default: its file name)")
-	newLabel := fs.String("new-label", "", "name shown for the new template (default: its file name)")
+	oldLabel := fs.String("old-label", "", "name shown for the old template (default: its file name, or its path when both files have one name)")
+	newLabel := fs.String("new-label", "", "name shown for the new template (default: its file name, or its path when both files have one name)")
 	failOnSecurity := fs.Bool("fail-on-security", false, "exit 1 when any change is security-relevant (the diff is printed either way; default: exit 0)")
 	if code, ok := cli.Parse(fs, args); !ok {
 		return code
@@ -51,11 +51,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "templatediff: new template: %v\n", err)
 		return 2
 	}
+	// Two synths of one stack write files of one name (cdk.out.main/
+	// PrivateS3-dev.template.json, cdk.out/PrivateS3-dev.template.json):
+	// then only the paths tell them apart.
+	label := filepath.Base
+	if filepath.Base(oldPath) == filepath.Base(newPath) {
+		label = filepath.Clean
+	}
 	if *oldLabel == "" {
-		*oldLabel = filepath.Base(oldPath)
+		*oldLabel = label(oldPath)
 	}
 	if *newLabel == "" {
-		*newLabel = filepath.Base(newPath)
+		*newLabel = label(newPath)
 	}
 	d := cfndiff.Compare(old, new)
 	if err := cfndiff.WriteMarkdown(stdout, *oldLabel, *newLabel, d); err != nil {

@@ -27,6 +27,8 @@ func TestRun(t *testing.T) {
 	}{
 		{"diff", []string{old, new}, 0, string(want), ""},
 		{"labels", []string{"-old-label", "main", "-new-label", "this PR", old, new}, 0, "### Template diff: `main` → `this PR`", ""},
+		{"two files of one name: their paths", []string{old, filepath.Join("cfndiff", ".", "testdata", "old.template.json")}, 0, "### Template diff: `cfndiff/testdata/old.template.json` → `cfndiff/testdata/old.template.json`", ""},
+		{"files of two names: their names", []string{old, new}, 0, "### Template diff: `old.template.json` → `new.template.json`", ""},
 		{"missing old", []string{"nope.json", new}, 2, "", "templatediff: old template: open nope.json"},
 		{"bad new", []string{old, "main.go"}, 2, "", "templatediff: new template: main.go: not valid JSON"},
 		{"one argument", []string{old}, 2, "", "usage: templatediff"},
