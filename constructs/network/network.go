@@ -20,6 +20,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/privates3/privates3/constructs/internal/problems"
 	"github.com/privates3/privates3/constructs/internal/token"
 	"github.com/privates3/privates3/constructs/internal/warn"
 )
@@ -31,7 +32,8 @@ type PrivateNetworkProps struct {
 	// Default: a new VPC with only PRIVATE_ISOLATED subnets, no NAT gateway,
 	// no internet gateway, DNS support and hostnames on.
 	Vpc awsec2.IVpc
-	// MaxAzs is the number of AZs of a new VPC. Default: 2. Ignored with Vpc.
+	// MaxAzs is the number of AZs of a new VPC. Default: 2. Refused with
+	// Vpc, which brings its own AZs.
 	MaxAzs *float64
 	// Subnets selects the subnets the workload runs in.
 	// Default: the VPC's PRIVATE_ISOLATED subnets.
@@ -65,29 +67,34 @@ type PrivateNetwork struct {
 	grants   int // statements added by Grant, for unique Sids
 }
 
-// NewPrivateNetwork creates or imports the network. Invalid props panic with
-// a sentence naming the prop and the fix.
+// NewPrivateNetwork creates or imports the network. Invalid props panic
+// once, with a line per problem naming the prop and the fix.
 func NewPrivateNetwork(scope constructs.Construct, id *string, props *PrivateNetworkProps) *PrivateNetwork {
 	if props == nil {
 		props = &PrivateNetworkProps{}
 	}
+	bad := problems.New("PrivateNetwork")
 	if props.ExistingEndpointId != nil && !token.Unresolved(props.ExistingEndpointId) && !strings.HasPrefix(*props.ExistingEndpointId, "vpce-") {
-		panic(fmt.Sprintf("PrivateNetwork: ExistingEndpointId %q is not a VPC endpoint id: use the S3 gateway endpoint's id, such as vpce-0123456789abcdef0", *props.ExistingEndpointId))
+		bad.Add(fmt.Sprintf("ExistingEndpointId %q is not a VPC endpoint id: use the S3 gateway endpoint's id, such as vpce-0123456789abcdef0", *props.ExistingEndpointId))
 	}
 	if props.ExistingEndpointId != nil && len(props.ExistingEndpointRouteTableIds) == 0 {
-		panic("PrivateNetwork: ExistingEndpointRouteTableIds is empty: name the route tables the existing endpoint is attached to, so the subnets can be checked to use it")
+		bad.Add("ExistingEndpointRouteTableIds is empty: name the route tables the existing endpoint is attached to, so the subnets can be checked to use it")
 	}
 	if props.ExistingEndpointId == nil && len(props.ExistingEndpointRouteTableIds) > 0 {
-		panic("PrivateNetwork: ExistingEndpointRouteTableIds is set without ExistingEndpointId: set both to reuse an endpoint, or neither to create one")
+		bad.Add("ExistingEndpointRouteTableIds is set without ExistingEndpointId: set both to reuse an endpoint, or neither to create one")
+	}
+	maxAzs := props.MaxAzs
+	switch {
+	case maxAzs != nil && props.Vpc != nil:
+		bad.Add("MaxAzs is set with Vpc: it applies only to the VPC PrivateNetwork creates; leave it nil, or leave Vpc nil")
+	case maxAzs != nil && !*awscdk.Token_IsUnresolved(maxAzs) && *maxAzs < 1:
+		bad.Add(fmt.Sprintf("MaxAzs %v is invalid: use 2 or more (at least 1)", *maxAzs))
+		maxAzs = nil // the VPC below is then built only to check the other props
 	}
 
 	c := constructs.NewConstruct(scope, id)
 	n := &PrivateNetwork{Construct: c, Vpc: props.Vpc}
 	if n.Vpc == nil {
-		if props.MaxAzs != nil && *props.MaxAzs < 1 {
-			panic(fmt.Sprintf("PrivateNetwork: MaxAzs %v is invalid: use 2 or more (at least 1)", *props.MaxAzs))
-		}
-		maxAzs := props.MaxAzs
 		if maxAzs == nil {
 			maxAzs = jsii.Number(2)
 		}
@@ -113,14 +120,17 @@ func NewPrivateNetwork(scope constructs.Construct, id *string, props *PrivateNet
 	}
 	n.Subnets = *n.Vpc.SelectSubnets(selection).Subnets
 	if len(n.Subnets) == 0 {
-		panic("PrivateNetwork: Subnets selects no subnet: the VPC needs PRIVATE_ISOLATED subnets, or select the subnets to use explicitly")
+		bad.Add("Subnets selects no subnet: the VPC needs PRIVATE_ISOLATED subnets, or select the subnets to use explicitly")
 	}
-	checkNoOtherPath(n.Vpc, n.Subnets)
+	checkNoOtherPath(bad, n.Vpc, n.Subnets)
+	if props.ExistingEndpointId != nil && len(props.ExistingEndpointRouteTableIds) > 0 {
+		checkEndpointRoutes(bad, n.Subnets, props.ExistingEndpointRouteTableIds)
+	}
+	bad.Panic()
+
 	checkAzs(c, n.Subnets)
 	n.FlowLogs = flowLogs(c, n.Vpc, n.Subnets, props.Vpc == nil)
-
 	if props.ExistingEndpointId != nil {
-		checkEndpointRoutes(n.Subnets, props.ExistingEndpointRouteTableIds)
 		n.EndpointId = props.ExistingEndpointId
 		awscdk.Annotations_Of(c).AddInfo(jsii.String("PrivateNetwork: the existing endpoint's policy is not managed by this stack; keep it least-privilege"))
 		return n
@@ -140,16 +150,22 @@ func NewPrivateNetwork(scope constructs.Construct, id *string, props *PrivateNet
 // internet gateway or NAT: through NAT the request reaches S3 without
 // aws:SourceVpce and is denied; in a public subnet a Lambda function gets no
 // public IP and has no network at all.
-func checkNoOtherPath(vpc awsec2.IVpc, subnets []awsec2.ISubnet) {
+func checkNoOtherPath(bad *problems.List, vpc awsec2.IVpc, subnets []awsec2.ISubnet) {
 	public := subnetIds(*vpc.PublicSubnets())
 	withEgress := subnetIds(*vpc.PrivateSubnets())
 	for _, s := range subnets {
 		sid := *s.SubnetId()
+		name := *s.Node().Path()
+		if !token.Unresolved(s.SubnetId()) {
+			name += " (" + sid + ")"
+		}
 		switch {
 		case slices.Contains(public, sid):
-			panic(fmt.Sprintf("PrivateNetwork: Subnets selects public subnet %s (%s): a Lambda function there gets no public IP, so it has no network at all; select PRIVATE_ISOLATED subnets", *s.Node().Path(), sid))
+			bad.Add(fmt.Sprintf("Subnets selects public subnet %s: a Lambda function there gets no public IP, so it has no network at all; select PRIVATE_ISOLATED subnets", name))
+			continue
 		case slices.Contains(withEgress, sid):
-			panic(fmt.Sprintf("PrivateNetwork: Subnets selects subnet %s (%s) that routes through NAT: requests would reach S3 over the internet, without aws:SourceVpce, and the bucket denies them; select PRIVATE_ISOLATED subnets", *s.Node().Path(), sid))
+			bad.Add(fmt.Sprintf("Subnets selects subnet %s that routes through NAT: requests would reach S3 over the internet, without aws:SourceVpce, and the bucket denies them; select PRIVATE_ISOLATED subnets", name))
+			continue
 		}
 		// Routes added by hand to a CDK subnet count too.
 		for _, child := range *s.Node().Children() {
@@ -158,7 +174,7 @@ func checkNoOtherPath(vpc awsec2.IVpc, subnets []awsec2.ISubnet) {
 				continue
 			}
 			if r.GatewayId() != nil || r.NatGatewayId() != nil {
-				panic(fmt.Sprintf("PrivateNetwork: subnet %s has route %s to an internet gateway or NAT gateway: requests would bypass the S3 endpoint; remove the route or select PRIVATE_ISOLATED subnets", *s.Node().Path(), *r.Node().Path()))
+				bad.Add(fmt.Sprintf("Subnets selects subnet %s, whose route %s goes to an internet gateway or NAT gateway: requests would bypass the S3 endpoint; remove the route or select PRIVATE_ISOLATED subnets", *s.Node().Path(), *r.Node().Path()))
 			}
 		}
 	}
@@ -166,23 +182,39 @@ func checkNoOtherPath(vpc awsec2.IVpc, subnets []awsec2.ISubnet) {
 
 // checkEndpointRoutes refuses an existing endpoint that is not on every
 // selected subnet's route table.
-func checkEndpointRoutes(subnets []awsec2.ISubnet, routeTableIds []*string) {
+func checkEndpointRoutes(bad *problems.List, subnets []awsec2.ISubnet, routeTableIds []*string) {
 	attached := make([]string, 0, len(routeTableIds))
 	for _, id := range routeTableIds {
 		attached = append(attached, *id)
 	}
 	for _, s := range subnets {
-		rt := s.RouteTable()
-		if rt == nil || rt.RouteTableId() == nil {
-			panic(fmt.Sprintf("PrivateNetwork: subnet %s has no known route table: import the VPC with its route table ids so the endpoint can be checked", *s.SubnetId()))
-		}
-		if token.Unresolved(rt.RouteTableId()) {
+		rt := routeTableId(s)
+		if rt == nil {
+			bad.Add(fmt.Sprintf("Vpc: subnet %s has no known route table: import the VPC with its route table ids (Vpc_FromVpcAttributes IsolatedSubnetRouteTableIds) so the existing endpoint can be checked", *s.SubnetId()))
 			continue
 		}
-		if !slices.Contains(attached, *rt.RouteTableId()) {
-			panic(fmt.Sprintf("PrivateNetwork: ExistingEndpointRouteTableIds %v does not include route table %s of subnet %s: that subnet's traffic would not take the endpoint; attach the endpoint to that route table or select other subnets", attached, *rt.RouteTableId(), *s.SubnetId()))
+		if token.Unresolved(rt) {
+			continue
+		}
+		if !slices.Contains(attached, *rt) {
+			bad.Add(fmt.Sprintf("ExistingEndpointRouteTableIds %v does not include route table %s of subnet %s: that subnet's traffic would not take the endpoint; attach the endpoint to that route table or select other subnets", attached, *rt, *s.SubnetId()))
 		}
 	}
+}
+
+// routeTableId returns the subnet's route table id, nil when unknown: a
+// subnet imported without one (Vpc_FromVpcAttributes without
+// IsolatedSubnetRouteTableIds) has a route table whose id jsii cannot read.
+func routeTableId(s awsec2.ISubnet) (id *string) {
+	defer func() {
+		if recover() != nil {
+			id = nil
+		}
+	}()
+	if rt := s.RouteTable(); rt != nil {
+		return rt.RouteTableId()
+	}
+	return nil
 }
 
 // checkAzs warns when the subnets span fewer than two AZs: the function then
