@@ -7,6 +7,15 @@
 // some other way (through NAT) or not at all (public subnets, where a Lambda
 // function gets no public IP), and an existing endpoint that is not on the
 // chosen subnets' route tables.
+//
+// A request from the subnets must be allowed twice: by the caller's IAM
+// policies and by the endpoint policy. Grant, GrantRead and GrantWrite write
+// both (and the bucket key's use through S3), for any awsiam.IGrantable whose
+// principal is a role the stack can name in aws:PrincipalArn. At synth, a
+// check judges every in-subnet function's S3 rights against the endpoint
+// policy with the access matrix's evaluator (package policy): a right the
+// endpoint certainly refuses is an error, one it cannot judge a warning
+// (privates3:grantCheckUnknown).
 package network
 
 import (
