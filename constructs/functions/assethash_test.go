@@ -6,16 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/aws/jsii-runtime-go"
 )
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	// Importing the CDK creates the jsii runtime's temporary folder.
-	jsii.Close()
-	os.Exit(code)
-}
 
 // sourceHash covers only the entry directory: the handler must not import
 // a package of this module from anywhere else.

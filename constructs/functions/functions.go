@@ -12,6 +12,7 @@ package functions
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -29,23 +30,24 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/privates3/privates3/constructs/internal/problems"
 	"github.com/privates3/privates3/constructs/internal/token"
 	"github.com/privates3/privates3/constructs/nagsuppress"
 	"github.com/privates3/privates3/constructs/network"
 	"github.com/privates3/privates3/lambda/uploader/contract"
 )
 
-// WriteActions are the S3 rights of both functions, and all the uploader's
+// writeActions are the S3 rights of both functions, and all the uploader's
 // endpoint policy allows: one PutObject carrying its tags.
-var WriteActions = network.WriteActions
+var writeActions = network.WriteActions
 
 // Defaults of FunctionProps.
 const (
-	DefaultMemorySize     = 256 // MB: the handler holds at most two copies of a 6 MB event
-	DefaultTimeoutSeconds = 15  // a 6 MB put through the endpoint takes well under a second
-	// DefaultReservedConcurrency is enough for an uploader that answers in
+	defaultMemorySize     = 256 // MB: the handler holds at most two copies of a 6 MB event
+	defaultTimeoutSeconds = 15  // a 6 MB put through the endpoint takes well under a second
+	// defaultReservedConcurrency is enough for an uploader that answers in
 	// milliseconds and small enough to fit most accounts' quota.
-	DefaultReservedConcurrency = 10
+	defaultReservedConcurrency = 10
 )
 
 // reservedEnv are the variables FunctionProps.Environment may not set: the
@@ -90,12 +92,14 @@ type FunctionProps struct {
 	// function, so a flood of invocations cannot take the account's whole
 	// Lambda concurrency. In an account whose concurrency quota is at its
 	// minimum of 10 no reservation can be made: set ReservedConcurrency to
-	// -1 for none. Default: DefaultReservedConcurrency.
+	// -1 for none. Default: 10.
 	ReservedConcurrency *float64
-	// MemorySize in MB, 128 to 10240. Default: DefaultMemorySize.
+	// MemorySize in MB, 128 to 10240. Default: 256 (the handler holds at
+	// most two copies of a 6 MB event).
 	MemorySize *float64
 	// Timeout of an invocation, at most 15 minutes.
-	// Default: DefaultTimeoutSeconds.
+	// Default: 15 seconds (a 6 MB put through the endpoint takes well under
+	// one).
 	Timeout awscdk.Duration
 	// Environment adds variables to both functions (for example
 	// AWS_ENDPOINT_URL_S3 or a log level). The handler's own variables and
@@ -119,13 +123,7 @@ type Function struct {
 
 // NewUploader creates the function that writes through the endpoint.
 func NewUploader(scope constructs.Construct, id *string, props *FunctionProps) *Function {
-	checkProps("Uploader", props)
-	if props.Network == nil {
-		panic("Uploader: Network is required: the uploader must run in the PrivateNetwork's subnets to reach the bucket through the endpoint")
-	}
-	if props.PrefixListId != nil && !token.Unresolved(props.PrefixListId) && !strings.HasPrefix(*props.PrefixListId, "pl-") {
-		panic(fmt.Sprintf("Uploader: PrefixListId %q is not a prefix list id: use the S3 managed prefix list of the region (com.amazonaws.<region>.s3), such as pl-63a5400a", *props.PrefixListId))
-	}
+	dir := validate("Uploader", props, true)
 	c := constructs.NewConstruct(scope, id)
 	sg := awsec2.NewSecurityGroup(c, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:              props.Network.Vpc,
@@ -145,7 +143,7 @@ func NewUploader(scope constructs.Construct, id *string, props *FunctionProps) *
 		"Description":             "HTTPS to S3 through the gateway endpoint",
 	}})
 
-	f := newFunction(c, props, "Uploads objects to the private bucket through the S3 gateway endpoint", &awslambda.FunctionProps{
+	f := newFunction(c, props, dir, "Uploads objects to the private bucket through the S3 gateway endpoint", &awslambda.FunctionProps{
 		Vpc:            props.Network.Vpc,
 		VpcSubnets:     &awsec2.SubnetSelection{Subnets: &props.Network.Subnets},
 		SecurityGroups: &[]awsec2.ISecurityGroup{sg},
@@ -154,57 +152,79 @@ func NewUploader(scope constructs.Construct, id *string, props *FunctionProps) *
 	f.PrefixListId = prefixList
 	// The endpoint policy allows exactly what the uploader does, and only to
 	// the uploader's role.
-	props.Network.AllowThroughEndpoint(network.EndpointStatement("UploaderWrites", []*string{f.Role.RoleArn()}, WriteActions, []*string{objectArns(props)}))
+	props.Network.AllowThroughEndpoint(network.EndpointStatement("UploaderWrites", []*string{f.Role.RoleArn()}, writeActions, []*string{objectArns(props)}))
 	return f
 }
 
 // NewControl creates the function that runs outside any VPC with the
 // uploader's code and rights. Its writes must be denied.
 func NewControl(scope constructs.Construct, id *string, props *FunctionProps) *Function {
-	checkProps("Control", props)
-	if props.Network != nil {
-		panic("Control: Network is set, but the control must run outside any VPC: its denied write is the proof that the bucket refuses requests not made through the endpoint; pass the same props without Network")
-	}
+	dir := validate("Control", props, false)
 	c := constructs.NewConstruct(scope, id)
-	f := newFunction(c, props, "CONTROL: same code and rights as the uploader, outside any VPC; its writes MUST be denied (AccessDenied), or the bucket is not private", &awslambda.FunctionProps{})
+	f := newFunction(c, props, dir, "CONTROL: same code and rights as the uploader, outside any VPC; its writes MUST be denied (AccessDenied), or the bucket is not private", &awslambda.FunctionProps{})
 	awscdk.Tags_Of(c).Add(jsii.String("privates3:role"), jsii.String("control-must-be-denied"), nil)
 	return f
 }
 
-func checkProps(kind string, props *FunctionProps) {
+// validate refuses invalid props, all problems at once, and returns the
+// handler directory. uploader tells which function the props are for: the
+// uploader runs in the network, the control outside any.
+func validate(kind string, props *FunctionProps, uploader bool) string {
+	p := problems.New(kind)
 	if props == nil {
-		panic(kind + ": props are required: set Entry (the handler directory) and Bucket")
-	}
-	if props.Entry != nil && *props.Entry == "" {
-		panic(kind + ": Entry is empty: leave it nil for this module's handler, or set it to the directory of a handler's main package")
+		p.Add("props are required: set Bucket to the PrivateBucket's Bucket, and Network for the uploader")
+		p.Panic()
 	}
 	dir, err := entry(props)
-	if err != nil {
-		panic(kind + ": " + err.Error())
-	}
-	if st, err := os.Stat(filepath.Join(dir, "main.go")); err != nil || st.IsDir() {
-		panic(fmt.Sprintf("%s: Entry %q has no main.go: set it to the directory of a handler's main package (a relative path is taken from the current directory), or leave it nil for this module's handler", kind, dir))
-	}
-	if props.Bucket == nil {
-		panic(kind + ": Bucket is required: pass the PrivateBucket's Bucket")
-	}
-	if p := props.KeyPrefix; p != nil && (*p == "" || strings.HasPrefix(*p, "/") || strings.Contains(*p, "*") || strings.Contains(*p, "..")) {
-		panic(fmt.Sprintf("%s: KeyPrefix %q is invalid: use a non-empty prefix such as \"uploads/\" without a leading slash, \"*\" or \"..\"", kind, *p))
-	}
-	if r := props.ReservedConcurrency; r != nil && ((*r < 1 && *r != -1) || *r != float64(int(*r))) {
-		panic(fmt.Sprintf("%s: ReservedConcurrency %v is invalid: use a whole number of 1 or more, or -1 for no reservation (0 would throttle every invocation); leave it nil for %d", kind, *r, DefaultReservedConcurrency))
-	}
-	if m := props.MemorySize; m != nil && (*m < 128 || *m > 10240 || *m != float64(int(*m))) {
-		panic(fmt.Sprintf("%s: MemorySize %v is invalid: Lambda takes a whole number of MB from 128 to 10240; leave it nil for %d", kind, *m, DefaultMemorySize))
-	}
-	if t := props.Timeout; t != nil && !token.Unresolved(t.ToString()) && (*t.ToSeconds(nil) < 1 || *t.ToSeconds(nil) > 900) {
-		panic(fmt.Sprintf("%s: Timeout %s is invalid: Lambda takes 1 second to 15 minutes; leave it nil for %d seconds", kind, *t.ToHumanString(), DefaultTimeoutSeconds))
-	}
-	for k := range props.Environment {
-		if slices.Contains(reservedEnv, k) {
-			panic(fmt.Sprintf("%s: Environment sets %s, which is reserved (by the handler, or by Lambda): remove it; the bucket and key prefix come from Bucket and KeyPrefix", kind, k))
+	switch {
+	case props.Entry != nil && *props.Entry == "":
+		p.Add("Entry is empty: set it to the directory of a handler's main package, or leave it nil for this module's handler")
+	case err != nil:
+		p.Add(err.Error())
+	default:
+		if st, err := os.Stat(filepath.Join(dir, "main.go")); err != nil || st.IsDir() {
+			p.Add(fmt.Sprintf("Entry %q has no main.go: set it to the directory of a handler's main package (a relative path is taken from the current directory), or leave it nil for this module's handler", dir))
 		}
 	}
+	if props.Bucket == nil {
+		p.Add("Bucket is required: pass the PrivateBucket's Bucket")
+	}
+	if k := props.KeyPrefix; k != nil && !token.Unresolved(k) && (*k == "" || strings.HasPrefix(*k, "/") || strings.Contains(*k, "*") || strings.Contains(*k, "..")) {
+		p.Add(fmt.Sprintf("KeyPrefix %q is invalid: use a non-empty prefix such as \"uploads/\" without a leading slash, \"*\" or \"..\"", *k))
+	}
+	switch {
+	case uploader && props.Network == nil:
+		p.Add("Network is required: the uploader must run in the PrivateNetwork's subnets to reach the bucket through the endpoint")
+	case !uploader && props.Network != nil:
+		p.Add("Network is set, but the control must run outside any VPC: its denied write is the proof that the bucket refuses requests not made through the endpoint; pass the same props without Network")
+	}
+	if uploader && props.PrefixListId != nil && !token.Unresolved(props.PrefixListId) && !strings.HasPrefix(*props.PrefixListId, "pl-") {
+		p.Add(fmt.Sprintf("PrefixListId %q is not a prefix list id: use the S3 managed prefix list of the region (com.amazonaws.<region>.s3), such as pl-63a5400a", *props.PrefixListId))
+	}
+	if r := props.ReservedConcurrency; r != nil && ((*r < 1 && *r != -1) || *r != float64(int(*r))) {
+		p.Add(fmt.Sprintf("ReservedConcurrency %v is invalid: use a whole number of 1 or more, or -1 for no reservation (0 would throttle every invocation); leave it nil for %d", *r, defaultReservedConcurrency))
+	}
+	if m := props.MemorySize; m != nil && (*m < 128 || *m > 10240 || *m != float64(int(*m))) {
+		p.Add(fmt.Sprintf("MemorySize %v is invalid: Lambda takes a whole number of MB from 128 to 10240; leave it nil for %d", *m, defaultMemorySize))
+	}
+	if t := props.Timeout; t != nil && !token.Unresolved(t.ToString()) {
+		// Not integral: CDK's own conversion would throw on a fraction.
+		if secs := *t.ToSeconds(&awscdk.TimeConversionOptions{Integral: jsii.Bool(false)}); secs < 1 || secs > 900 || secs != math.Trunc(secs) {
+			p.Add(fmt.Sprintf("Timeout %s is invalid: Lambda takes whole seconds, 1 second to 15 minutes; leave it nil for %d seconds", *t.ToHumanString(), defaultTimeoutSeconds))
+		}
+	}
+	var keys []string
+	for k := range props.Environment {
+		if slices.Contains(reservedEnv, k) {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys) // one message whatever the map's order
+	for _, k := range keys {
+		p.Add(fmt.Sprintf("Environment sets %s, which is reserved (by the handler, or by Lambda): remove it; the bucket and key prefix come from Bucket and KeyPrefix", k))
+	}
+	p.Panic()
+	return dir
 }
 
 // entry is the handler directory: the one given, or this module's own
@@ -218,7 +238,7 @@ func entry(props *FunctionProps) (string, error) {
 
 // newFunction is the one code path both functions take: same code, same
 // environment, same S3 statements. Only the network differs.
-func newFunction(c constructs.Construct, props *FunctionProps, description string, fp *awslambda.FunctionProps) *Function {
+func newFunction(c constructs.Construct, props *FunctionProps, dir, description string, fp *awslambda.FunctionProps) *Function {
 	retention := props.LogRetention
 	if retention == "" {
 		retention = awslogs.RetentionDays_ONE_MONTH
@@ -232,17 +252,16 @@ func newFunction(c constructs.Construct, props *FunctionProps, description strin
 	if props.KeyPrefix != nil {
 		env[contract.EnvKeyPrefix] = props.KeyPrefix
 	}
-	dir, _ := entry(props) // checkProps found it
 	fp.Description = jsii.String(description)
 	fp.Runtime = awslambda.Runtime_PROVIDED_AL2023()
 	fp.Architecture = awslambda.Architecture_ARM_64()
 	fp.MemorySize = props.MemorySize
 	if fp.MemorySize == nil {
-		fp.MemorySize = jsii.Number(DefaultMemorySize)
+		fp.MemorySize = jsii.Number(defaultMemorySize)
 	}
 	fp.Timeout = props.Timeout
 	if fp.Timeout == nil {
-		fp.Timeout = awscdk.Duration_Seconds(jsii.Number(DefaultTimeoutSeconds))
+		fp.Timeout = awscdk.Duration_Seconds(jsii.Number(defaultTimeoutSeconds))
 	}
 	fp.Environment = &env
 	fp.LogGroup = logs
@@ -268,7 +287,7 @@ func newFunction(c constructs.Construct, props *FunctionProps, description strin
 	// and PCI packs of cdk-nag ask.
 	role := awsiam.NewRole(c, jsii.String("FunctionServiceRole"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-		Description: jsii.String("Execution role: its log group, and " + strings.Join(WriteActions, ", ") + " on the bucket"),
+		Description: jsii.String("Execution role: its log group, and " + strings.Join(writeActions, ", ") + " on the bucket"),
 	})
 	rights := awsiam.NewManagedPolicy(c, jsii.String("Rights"), &awsiam.ManagedPolicyProps{
 		Roles: &[]awsiam.IRole{role},
@@ -280,7 +299,7 @@ func newFunction(c constructs.Construct, props *FunctionProps, description strin
 			}),
 			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 				Sid:       jsii.String("WriteObjects"),
-				Actions:   jsii.Strings(WriteActions...),
+				Actions:   jsii.Strings(writeActions...),
 				Resources: &[]*string{objectArns(props)},
 			}),
 		},
@@ -308,7 +327,7 @@ func newFunction(c constructs.Construct, props *FunctionProps, description strin
 	fp.Role = role
 	switch r := props.ReservedConcurrency; {
 	case r == nil:
-		fp.ReservedConcurrentExecutions = jsii.Number(DefaultReservedConcurrency)
+		fp.ReservedConcurrentExecutions = jsii.Number(defaultReservedConcurrency)
 	case *r > 0:
 		fp.ReservedConcurrentExecutions = r
 	}

@@ -271,7 +271,8 @@ func validate(scope constructs.Construct, props *PrivateBucketProps) (DenyMode, 
 		p.Add("KeepNoncurrentVersions and NoncurrentVersionExpiration are both set: keep noncurrent versions forever or expire them after a time, not both")
 	}
 	if d := props.NoncurrentVersionExpiration; d != nil && !token.Unresolved(d.ToString()) {
-		if secs := *d.ToSeconds(nil); secs < 86400 || math.Mod(secs, 86400) != 0 {
+		// Not integral: CDK's own conversion would throw on a fraction.
+		if secs := *d.ToSeconds(&awscdk.TimeConversionOptions{Integral: jsii.Bool(false)}); secs < 86400 || math.Mod(secs, 86400) != 0 {
 			p.Add(fmt.Sprintf("NoncurrentVersionExpiration %s is invalid: S3 counts it in whole days, at least 1 (awscdk.Duration_Days); leave it nil for %d days, or set KeepNoncurrentVersions to keep them forever", *d.ToHumanString(), defaultNoncurrentDays))
 		}
 	}

@@ -1,0 +1,466 @@
+package functions
+
+// One jsii start-up for the package (about a second): TestMain synthesizes
+// the stacks every test reads, and the refusals panic before they create
+// anything, so they share one stack that is never synthesized. The
+// examples run in the same process.
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/privates3/privates3/constructs/network"
+	"github.com/privates3/privates3/constructs/storage"
+)
+
+var (
+	outdir string
+	// A network, a bucket, the uploader and the control:
+	plain   tmpl // SSE-S3, default props, no context (the prefix list looked up at deploy)
+	withCdk tmpl // plain's stack in an app with cdk.json's context
+	kms     tmpl // KMS, KeyPrefix "uploads/", a given prefix list, sizing
+
+	refusals  awscdk.Stack // the refusals' stack, never synthesized
+	refNet    *network.PrivateNetwork
+	refBucket *storage.PrivateBucket
+)
+
+func TestMain(m *testing.M) {
+	code, err := run(m)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		code = 1
+	}
+	os.Exit(code)
+}
+
+func run(m *testing.M) (int, error) {
+	if os.Getenv("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION") == "" {
+		os.Setenv("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "14,16,18,19,20,21,23")
+	}
+	// Importing the CDK creates the jsii runtime's temporary folder.
+	defer jsii.Close()
+	var err error
+	if outdir, err = os.MkdirTemp("", "privates3-functions-test-"); err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(outdir)
+	// Examples create apps of their own: they write below outdir too.
+	os.Setenv("CDK_OUTDIR", outdir)
+	cdkJSON, err := cdkJSONContext()
+	if err != nil {
+		return 0, err
+	}
+
+	app := newApp(nil)
+	plainStack := workload(app, "Plain", false, nil)
+	kmsStack := workload(app, "Kms", true, func(p *FunctionProps) {
+		p.KeyPrefix = jsii.String("uploads/")
+		p.PrefixListId = jsii.String("pl-63a5400a")
+		p.MemorySize = jsii.Number(512)
+		p.Timeout = awscdk.Duration_Seconds(jsii.Number(30))
+		p.ReservedConcurrency = jsii.Number(-1)
+		p.Environment = map[string]*string{"LOG_LEVEL": jsii.String("debug")}
+	})
+	plain, kms = synth(plainStack), synth(kmsStack)
+	withCdk = synth(workload(newApp(cdkJSON), "Plain", false, nil))
+
+	refusals = awscdk.NewStack(newApp(nil), jsii.String("Refusals"), nil)
+	refNet = network.NewPrivateNetwork(refusals, jsii.String("Net"), nil)
+	refBucket = storage.NewPrivateBucket(refusals, jsii.String("Storage"), &storage.PrivateBucketProps{AllowedEndpointIds: []*string{refNet.EndpointId}})
+	return m.Run(), nil
+}
+
+// workload is the composition a user writes: a network, a bucket, and the
+// two functions from one FunctionProps value.
+func workload(app awscdk.App, id string, kms bool, edit func(*FunctionProps)) awscdk.Stack {
+	st := awscdk.NewStack(app, jsii.String(id), nil)
+	net := network.NewPrivateNetwork(st, jsii.String("Net"), nil)
+	b := storage.NewPrivateBucket(st, jsii.String("Storage"), &storage.PrivateBucketProps{AllowedEndpointIds: []*string{net.EndpointId}, KmsEncryption: kms})
+	p := &FunctionProps{Bucket: b.Bucket, Network: net}
+	if b.Key != nil {
+		p.Key = b.Key
+	}
+	if edit != nil {
+		edit(p)
+	}
+	NewUploader(st, jsii.String("Uploader"), p)
+	control := *p
+	control.Network = nil
+	NewControl(st, jsii.String("Control"), &control)
+	return st
+}
+
+func cdkJSONContext() (map[string]any, error) {
+	b, err := os.ReadFile("../../cdk.json")
+	if err != nil {
+		return nil, err
+	}
+	var f struct{ Context map[string]any }
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, fmt.Errorf("cdk.json: %w", err)
+	}
+	if len(f.Context) == 0 {
+		return nil, fmt.Errorf("cdk.json has no context")
+	}
+	return f.Context, nil
+}
+
+func newApp(ctx map[string]any) awscdk.App {
+	if ctx == nil {
+		ctx = map[string]any{}
+	}
+	dir, err := os.MkdirTemp(outdir, "app-")
+	if err != nil {
+		panic(err)
+	}
+	return awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(dir)})
+}
+
+// tmpl is a template as CDK's assertions module reads it, kept as JSON for
+// checks in Go (a failed jsii assertion panics and ends the test binary).
+type tmpl struct {
+	assertions.Template
+	json map[string]any
+}
+
+func synth(st awscdk.Stack) tmpl {
+	tp := assertions.Template_FromStack(st, nil)
+	return tmpl{Template: tp, json: *tp.ToJSON()}
+}
+
+func (tp tmpl) resources(typ string) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for id, r := range tp.json["Resources"].(map[string]any) {
+		if r := r.(map[string]any); r["Type"] == typ {
+			out[id] = r
+		}
+	}
+	return out
+}
+
+// one returns the logical id and properties of the only resource of a type
+// whose logical id starts with prefix.
+func (tp tmpl) one(t *testing.T, typ, prefix string) (string, map[string]any) {
+	t.Helper()
+	var id string
+	var props map[string]any
+	n := 0
+	for k, r := range tp.resources(typ) {
+		if strings.HasPrefix(k, prefix) {
+			id, n = k, n+1
+			props, _ = r["Properties"].(map[string]any)
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d %s resources with logical id prefix %q, want 1", n, typ, prefix)
+	}
+	return id, props
+}
+
+// statements returns the statements of the managed policy whose logical
+// id starts with prefix, by Sid.
+func (tp tmpl) statements(t *testing.T, prefix string) map[string]any {
+	t.Helper()
+	_, p := tp.one(t, "AWS::IAM::ManagedPolicy", prefix)
+	out := map[string]any{}
+	for _, s := range p["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+		out[s.(map[string]any)["Sid"].(string)] = s
+	}
+	return out
+}
+
+func (tp tmpl) bucketID(t *testing.T) string {
+	t.Helper()
+	for id := range tp.resources("AWS::S3::Bucket") {
+		if strings.HasPrefix(id, "Storage") && !strings.HasPrefix(id, "StorageAccessLogs") {
+			return id
+		}
+	}
+	t.Fatal("no private bucket")
+	return ""
+}
+
+func equal(t *testing.T, what string, got, want any) {
+	t.Helper()
+	if !reflect.DeepEqual(got, want) {
+		g, _ := json.Marshal(got)
+		w, _ := json.Marshal(want)
+		t.Errorf("%s = %s, want %s", what, g, w)
+	}
+}
+
+func js(s string) any {
+	var v any
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// Both functions get the same S3 rights, on the bucket's objects (under
+// KeyPrefix), and with a key kms:GenerateDataKey through S3 only.
+func TestSameRightsForBoth(t *testing.T) {
+	for name, c := range map[string]struct {
+		tp     tmpl
+		suffix string
+		kms    bool
+	}{"SSE-S3": {plain, "/*", false}, "KMS with KeyPrefix": {kms, "/uploads/*", true}} {
+		bucket := c.tp.bucketID(t)
+		for _, fn := range []string{"Uploader", "Control"} {
+			sts := c.tp.statements(t, fn+"Rights")
+			equal(t, name+" "+fn+" WriteObjects", sts["WriteObjects"], map[string]any{"Sid": "WriteObjects", "Effect": "Allow",
+				"Action":   []any{"s3:PutObject", "s3:PutObjectTagging"},
+				"Resource": js(`{"Fn::Join":["",[{"Fn::GetAtt":["` + bucket + `","Arn"]},"` + c.suffix + `"]]}`)})
+			if !c.kms {
+				equal(t, name+" "+fn+" EncryptThroughS3", sts["EncryptThroughS3"], nil)
+				continue
+			}
+			keyID, _ := c.tp.one(t, "AWS::KMS::Key", "StorageKey")
+			equal(t, name+" "+fn+" EncryptThroughS3", sts["EncryptThroughS3"], map[string]any{"Sid": "EncryptThroughS3", "Effect": "Allow",
+				"Action": "kms:GenerateDataKey", "Resource": js(`{"Fn::GetAtt":["` + keyID + `","Arn"]}`),
+				"Condition": js(`{"StringEquals":{"kms:ViaService":{"Fn::Sub":"s3.${AWS::Region}.amazonaws.com"}}}`)})
+		}
+		// Only the uploader has network interfaces to manage.
+		if _, ok := c.tp.statements(t, "UploaderRights")["ManageNetworkInterfaces"]; !ok {
+			t.Errorf("%s: the uploader's rights lack ManageNetworkInterfaces", name)
+		}
+		if _, ok := c.tp.statements(t, "ControlRights")["ManageNetworkInterfaces"]; ok {
+			t.Errorf("%s: the control's rights hold ManageNetworkInterfaces, outside any VPC", name)
+		}
+	}
+}
+
+// The endpoint policy allows the uploader's role, and only its writes.
+func TestEndpointAllowsOnlyTheUploader(t *testing.T) {
+	tp := plain
+	role, _ := tp.one(t, "AWS::IAM::Role", "UploaderFunctionServiceRole")
+	check(t, "endpoint policy", func() {
+		tp.HasResourceProperties(jsii.String("AWS::EC2::VPCEndpoint"), assertions.Match_ObjectLike(&map[string]any{
+			"PolicyDocument": map[string]any{"Statement": []any{map[string]any{
+				"Sid": "UploaderWrites", "Effect": "Allow", "Principal": "*",
+				"Action":    []any{"s3:PutObject", "s3:PutObjectTagging"},
+				"Condition": map[string]any{"ArnEquals": map[string]any{"aws:PrincipalArn": []any{map[string]any{"Fn::GetAtt": []any{role, "Arn"}}}}},
+				"Resource":  map[string]any{"Fn::Join": []any{"", []any{map[string]any{"Fn::GetAtt": []any{tp.bucketID(t), "Arn"}}, "/*"}}},
+			}}},
+		}))
+	})
+}
+
+// check runs a jsii assertion, turning its panic into a test error.
+func check(t *testing.T, what string, f func()) {
+	t.Helper()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Errorf("%s: %v", what, r)
+		}
+	}()
+	f()
+}
+
+// Defaults as FunctionProps documents them, and the props that change them.
+func TestSizing(t *testing.T) {
+	for name, c := range map[string]struct {
+		tp                       tmpl
+		memory, timeout, reserve any
+		logLevel                 any
+	}{
+		"defaults": {plain, 256.0, 15.0, 10.0, nil},
+		"given":    {kms, 512.0, 30.0, nil, "debug"}, // ReservedConcurrency -1: no reservation
+	} {
+		for _, fn := range []string{"UploaderFunction", "ControlFunction"} {
+			_, f := c.tp.one(t, "AWS::Lambda::Function", fn)
+			equal(t, name+" "+fn+" MemorySize", f["MemorySize"], c.memory)
+			equal(t, name+" "+fn+" Timeout", f["Timeout"], c.timeout)
+			equal(t, name+" "+fn+" ReservedConcurrentExecutions", f["ReservedConcurrentExecutions"], c.reserve)
+			equal(t, name+" "+fn+" Runtime", f["Runtime"], "provided.al2023")
+			equal(t, name+" "+fn+" Architectures", f["Architectures"], []any{"arm64"})
+			vars := f["Environment"].(map[string]any)["Variables"].(map[string]any)
+			equal(t, name+" "+fn+" LOG_LEVEL", vars["LOG_LEVEL"], c.logLevel)
+		}
+		for id, lg := range c.tp.resources("AWS::Logs::LogGroup") {
+			if strings.HasPrefix(id, "UploaderLogs") || strings.HasPrefix(id, "ControlLogs") {
+				equal(t, name+" "+id+" RetentionInDays", lg["Properties"].(map[string]any)["RetentionInDays"], 30.0)
+			}
+		}
+	}
+}
+
+// The uploader is in the network with HTTPS to S3 only; the control is
+// outside any VPC and tagged as the function that must be denied.
+func TestPlacement(t *testing.T) {
+	for name, c := range map[string]struct {
+		tp         tmpl
+		prefixList string // "": looked up at deploy
+	}{
+		"looked up at deploy": {plain, ""},
+		"given":               {kms, "pl-63a5400a"},
+	} {
+		_, sg := c.tp.one(t, "AWS::EC2::SecurityGroup", "UploaderSecurityGroup")
+		egress := sg["SecurityGroupEgress"].([]any)
+		if len(egress) != 1 {
+			t.Fatalf("%s: uploader egress %v, want one rule", name, egress)
+		}
+		e := egress[0].(map[string]any)
+		equal(t, name+" egress port", []any{e["IpProtocol"], e["FromPort"], e["ToPort"]}, []any{"tcp", 443.0, 443.0})
+		if c.prefixList != "" {
+			equal(t, name+" egress prefix list", e["DestinationPrefixListId"], c.prefixList)
+		} else if got, _ := json.Marshal(e["DestinationPrefixListId"]); !strings.Contains(string(got), "UploaderS3PrefixListLookup") {
+			t.Errorf("%s: egress prefix list %s, want the deploy-time lookup's", name, got)
+		}
+		equal(t, name+" ingress", sg["SecurityGroupIngress"], nil)
+		_, up := c.tp.one(t, "AWS::Lambda::Function", "UploaderFunction")
+		if up["VpcConfig"] == nil {
+			t.Errorf("%s: the uploader has no VpcConfig", name)
+		}
+		_, ctl := c.tp.one(t, "AWS::Lambda::Function", "ControlFunction")
+		equal(t, name+" control VpcConfig", ctl["VpcConfig"], nil)
+		equal(t, name+" control tag", ctl["Tags"], []any{map[string]any{"Key": "privates3:role", "Value": "control-must-be-denied"}})
+	}
+}
+
+// The functions' own resources are the same whatever the app's feature
+// flags: they set what they rely on (their log group, their role). Only the
+// order of a statement's actions may differ (@aws-cdk/aws-iam:minimizePolicies
+// sorts them), which IAM ignores.
+func TestSameFunctionsWithoutContext(t *testing.T) {
+	for _, typ := range []string{"AWS::Lambda::Function", "AWS::IAM::Role", "AWS::IAM::ManagedPolicy", "AWS::EC2::SecurityGroup"} {
+		bare, cdk := map[string]any{}, map[string]any{}
+		for id, r := range plain.resources(typ) {
+			if strings.HasPrefix(id, "Uploader") || strings.HasPrefix(id, "Control") {
+				bare[id] = sortActions(r)
+			}
+		}
+		for id, r := range withCdk.resources(typ) {
+			if strings.HasPrefix(id, "Uploader") || strings.HasPrefix(id, "Control") {
+				cdk[id] = sortActions(r)
+			}
+		}
+		if len(bare) == 0 {
+			t.Errorf("no %s of the functions", typ)
+		}
+		equal(t, typ+" of the functions, no context vs cdk.json", bare, cdk)
+	}
+}
+
+// refusal returns the message NewUploader (or NewControl) panics with.
+func refusal(control bool, edit func(*FunctionProps)) (msg string) {
+	defer func() {
+		if r := recover(); r != nil {
+			msg = fmt.Sprint(r)
+		}
+	}()
+	p := &FunctionProps{Bucket: refBucket.Bucket, Network: refNet, PrefixListId: jsii.String("pl-63a5400a")}
+	if control {
+		p.Network = nil
+	}
+	if edit != nil {
+		edit(p)
+	}
+	if control {
+		NewControl(refusals, jsii.String("Control"), p)
+	} else {
+		NewUploader(refusals, jsii.String("Uploader"), p)
+	}
+	return ""
+}
+
+func TestRefusals(t *testing.T) {
+	tests := []struct {
+		name    string
+		control bool
+		edit    func(*FunctionProps)
+		want    []string
+	}{
+		{"no props", false, func(p *FunctionProps) { *p = FunctionProps{} }, []string{"Uploader: ", "Bucket is required", "Network is required"}},
+		{"empty Entry", false, func(p *FunctionProps) { p.Entry = jsii.String("") }, []string{"Entry is empty", "leave it nil"}},
+		{"Entry without main.go", false, func(p *FunctionProps) { p.Entry = jsii.String("../../lambda") }, []string{`Entry "../../lambda" has no main.go`, "leave it nil"}},
+		{"no bucket", false, func(p *FunctionProps) { p.Bucket = nil }, []string{"Bucket is required", "PrivateBucket's Bucket"}},
+		{"uploader without a network", false, func(p *FunctionProps) { p.Network = nil }, []string{"Uploader: Network is required", "subnets"}},
+		{"control in a network", true, func(p *FunctionProps) { p.Network = refNet }, []string{"Control: Network is set", "outside any VPC", "without Network"}},
+		{"bad key prefix", false, func(p *FunctionProps) { p.KeyPrefix = jsii.String("/abs/*") }, []string{`KeyPrefix "/abs/*" is invalid`, "uploads/"}},
+		{"empty key prefix", true, func(p *FunctionProps) { p.KeyPrefix = jsii.String("") }, []string{`Control: KeyPrefix "" is invalid`}},
+		{"bad prefix list id", false, func(p *FunctionProps) { p.PrefixListId = jsii.String("sg-123") }, []string{`PrefixListId "sg-123" is not a prefix list id`, "com.amazonaws.<region>.s3"}},
+		{"zero reserved concurrency", false, func(p *FunctionProps) { p.ReservedConcurrency = jsii.Number(0) }, []string{"ReservedConcurrency 0 is invalid", "-1 for no reservation", "nil for 10"}},
+		{"fractional reserved concurrency", true, func(p *FunctionProps) { p.ReservedConcurrency = jsii.Number(2.5) }, []string{"ReservedConcurrency 2.5 is invalid"}},
+		{"memory below 128", false, func(p *FunctionProps) { p.MemorySize = jsii.Number(64) }, []string{"MemorySize 64 is invalid", "128 to 10240", "nil for 256"}},
+		{"memory above 10240", true, func(p *FunctionProps) { p.MemorySize = jsii.Number(20000) }, []string{"MemorySize 20000 is invalid"}},
+		{"timeout over 15 minutes", false, func(p *FunctionProps) { p.Timeout = awscdk.Duration_Minutes(jsii.Number(20)) }, []string{"Timeout 20 minutes is invalid", "1 second to 15 minutes", "nil for 15 seconds"}},
+		{"timeout under a second", true, func(p *FunctionProps) { p.Timeout = awscdk.Duration_Millis(jsii.Number(500)) }, []string{"Timeout 500 millis is invalid", "whole seconds"}},
+		{"timeout not whole seconds", false, func(p *FunctionProps) { p.Timeout = awscdk.Duration_Millis(jsii.Number(1500)) }, []string{"Timeout 1 second 500 millis is invalid", "whole seconds"}},
+		{"environment overriding the bucket", true, func(p *FunctionProps) { p.Environment = map[string]*string{"BUCKET_NAME": jsii.String("x")} }, []string{"Control: Environment sets BUCKET_NAME, which is reserved", "Bucket and KeyPrefix"}},
+		{"environment setting a Lambda variable", false, func(p *FunctionProps) { p.Environment = map[string]*string{"AWS_REGION": jsii.String("x")} }, []string{"Environment sets AWS_REGION, which is reserved"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			msg := refusal(tc.control, tc.edit)
+			if msg == "" {
+				t.Fatalf("not refused; want a message holding %q", tc.want)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("message %q\ndoes not hold %q", msg, w)
+				}
+			}
+		})
+	}
+}
+
+// Every problem at once, one line each, in the order of FunctionProps.
+func TestAllProblemsAtOnce(t *testing.T) {
+	msg := refusal(false, func(p *FunctionProps) {
+		p.Bucket, p.Network = nil, nil
+		p.MemorySize = jsii.Number(64)
+		p.Environment = map[string]*string{"AWS_REGION": jsii.String("x"), "BUCKET_NAME": jsii.String("x")}
+	})
+	want := []string{"Bucket is required", "Network is required", "MemorySize 64 is invalid", "Environment sets AWS_REGION", "Environment sets BUCKET_NAME"}
+	lines := strings.Split(msg, "\n")
+	if len(lines) != len(want) {
+		t.Fatalf("message has %d lines, want %d:\n%s", len(lines), len(want), msg)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(lines[i], "Uploader: "+w) {
+			t.Errorf("line %d = %q, want it to start %q", i+1, lines[i], "Uploader: "+w)
+		}
+	}
+}
+
+// sortActions returns v with every "Action" list sorted.
+func sortActions(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, x := range v {
+			out[k] = sortActions(x)
+			if a, ok := x.([]any); ok && k == "Action" {
+				s := make([]string, len(a))
+				for i, e := range a {
+					s[i] = fmt.Sprint(e)
+				}
+				slices.Sort(s)
+				sorted := make([]any, len(s))
+				for i, e := range s {
+					sorted[i] = e
+				}
+				out[k] = sorted
+			}
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = sortActions(x)
+		}
+		return out
+	}
+	return v
+}
