@@ -1,6 +1,13 @@
-// Package config reads the app's settings from CDK context (cdk.json, or
-// `cdk synth -c key=value`) and checks them before any construct exists, so
-// a bad value is one sentence naming the key, not a jsii stack trace.
+// Package config is the app's one settings model. Config is everything a
+// stack can be told; ReadSettings reads and checks the settings of one
+// stack (SettingKeys) from any source of key/value pairs: CDK context
+// (cdk.json, `cdk synth -c key=value`) through Parse, which adds the keys
+// only context has (stage, vpcId, environments), and each environment of
+// an environments file through package environments. Both sources match
+// keys exactly, take the same values and refuse a bad one with the same
+// sentence (a Problem), before any construct exists, so a bad value is one
+// line naming the key, or the file, entry and field, never a construct's
+// panic.
 package config
 
 import (

@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -162,5 +163,31 @@ func TestUnknownKeys(t *testing.T) {
 	err := UnknownKeys([]string{"a1", "b2"})
 	if err == nil || strings.Count(err.Error(), "is not a key") != 2 {
 		t.Errorf("UnknownKeys(two unknown) = %v, want both named", err)
+	}
+}
+
+// An environment takes exactly the settings ReadSettings reads; the keys
+// only context has are the three of README's Configuration table that an
+// environment has in another form (name, vpc) or not at all.
+func TestSettingKeysAreWhatReadSettingsReads(t *testing.T) {
+	asked := map[string]bool{}
+	ReadSettings(func(k string) any { asked[k] = true; return nil })
+	for _, k := range SettingKeys {
+		if !asked[k] {
+			t.Errorf("SettingKeys lists %q, which ReadSettings never reads", k)
+		}
+		delete(asked, k)
+	}
+	for k := range asked {
+		t.Errorf("ReadSettings reads %q, which SettingKeys does not list", k)
+	}
+	var contextOnly []string
+	for _, k := range Keys {
+		if !slices.Contains(SettingKeys, k) {
+			contextOnly = append(contextOnly, k)
+		}
+	}
+	if want := []string{"stage", "vpcId", "environments"}; !slices.Equal(contextOnly, want) {
+		t.Errorf("context-only keys = %q, want %q", contextOnly, want)
 	}
 }
