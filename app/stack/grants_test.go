@@ -146,8 +146,8 @@ func TestFunctionSizingAndEnvironment(t *testing.T) {
 	equal(t, "uploader Timeout", props(up)["Timeout"], 30.0)
 	equal(t, "uploader LOG_LEVEL", get(props(up), "Environment", "Variables", "LOG_LEVEL"), "debug")
 	_, ctl := tp.one(t, "AWS::Lambda::Function", "ControlFunction")
-	equal(t, "control default MemorySize", props(ctl)["MemorySize"], float64(functions.DefaultMemorySize))
-	equal(t, "control default Timeout", props(ctl)["Timeout"], float64(functions.DefaultTimeoutSeconds))
+	equal(t, "control default MemorySize", props(ctl)["MemorySize"], 256.0)
+	equal(t, "control default Timeout", props(ctl)["Timeout"], 15.0)
 	equal(t, "control LOG_LEVEL", get(props(ctl), "Environment", "Variables", "LOG_LEVEL"), "debug")
 }
 

@@ -5,9 +5,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-
-	"github.com/privates3/privates3/constructs/functions"
-	"github.com/privates3/privates3/constructs/storage"
 )
 
 // defaults is the configuration `cdk synth` uses with no -c flags.
@@ -197,7 +194,7 @@ func TestEndpointPolicyIsLeastPrivilege(t *testing.T) {
 			"Effect":    "Allow",
 			"Principal": "*",
 			"Condition": map[string]any{"ArnEquals": map[string]any{"aws:PrincipalArn": []any{getAtt(roleID, "Arn")}}},
-			"Action":    toAny(functions.WriteActions),
+			"Action":    []any{"s3:PutObject", "s3:PutObjectTagging"},
 			"Resource":  objectsOf(bucketID),
 		}},
 	})
@@ -237,7 +234,7 @@ func TestFunctionsShareCodeAndRights(t *testing.T) {
 
 	// Rights: one customer managed policy each (least privilege, not
 	// inline, no AWS managed policy), the same S3 statement in both.
-	want := map[string]any{"Sid": "WriteObjects", "Effect": "Allow", "Action": toAny(functions.WriteActions), "Resource": objectsOf(bucketID)}
+	want := map[string]any{"Sid": "WriteObjects", "Effect": "Allow", "Action": []any{"s3:PutObject", "s3:PutObjectTagging"}, "Resource": objectsOf(bucketID)}
 	up0, ctl0 := policyOf(t, tp, "UploaderFunctionServiceRole"), policyOf(t, tp, "ControlFunctionServiceRole")
 	equal(t, "uploader S3 statement", up0["WriteObjects"], want)
 	equal(t, "control S3 statement", ctl0["WriteObjects"], want)
@@ -327,11 +324,11 @@ func TestCrossAccountWriter(t *testing.T) {
 	_, b := tp.one(t, "AWS::S3::Bucket", privateBucketID)
 	var abort any
 	for _, r := range get(props(b), "LifecycleConfiguration", "Rules").([]any) {
-		if get(r, "Id") == "AbortIncompleteWriterUploads" {
+		if get(r, "Id") == "AbortIncompleteUploads" {
 			abort = r
 		}
 	}
-	equal(t, "abort rule", abort, js(`{"Id":"AbortIncompleteWriterUploads","AbortIncompleteMultipartUpload":{"DaysAfterInitiation":7},"Status":"Enabled"}`))
+	equal(t, "abort rule", abort, js(`{"Id":"AbortIncompleteUploads","AbortIncompleteMultipartUpload":{"DaysAfterInitiation":7},"Status":"Enabled"}`))
 }
 
 func TestKmsEncryptionIsWired(t *testing.T) {
@@ -349,7 +346,7 @@ func TestKmsEncryptionIsWired(t *testing.T) {
 	prefixed := js(`{"Fn::Join":["",[{"Fn::GetAtt":["` + bucketID + `","Arn"]},"/uploads/*"]]}`)
 	for _, role := range []string{"UploaderFunctionServiceRole", "ControlFunctionServiceRole"} {
 		sts := policyOf(t, tp, role)
-		equal(t, role+" writes with a key prefix", sts["WriteObjects"], map[string]any{"Sid": "WriteObjects", "Effect": "Allow", "Action": toAny(functions.WriteActions), "Resource": prefixed})
+		equal(t, role+" writes with a key prefix", sts["WriteObjects"], map[string]any{"Sid": "WriteObjects", "Effect": "Allow", "Action": []any{"s3:PutObject", "s3:PutObjectTagging"}, "Resource": prefixed})
 		equal(t, role+" KMS through S3 only", sts["EncryptThroughS3"], map[string]any{"Sid": "EncryptThroughS3", "Effect": "Allow", "Action": "kms:GenerateDataKey", "Resource": getAtt(keyID, "Arn"),
 			"Condition": js(`{"StringEquals":{"kms:ViaService":{"Fn::Sub":"s3.${AWS::Region}.amazonaws.com"}}}`)})
 	}
@@ -391,7 +388,7 @@ func TestWithoutControlAndObjectMode(t *testing.T) {
 	if !ok {
 		t.Fatalf("object-actions policy statements = %v, want DenyObjectAccessOutsideEndpoint", keys(st))
 	}
-	sameSet(t, "object deny Action", obj["Action"], storage.ObjectDataActions)
+	sameSet(t, "object deny Action", obj["Action"], []string{"s3:GetObject*", "s3:PutObject*", "s3:DeleteObject*", "s3:RestoreObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"})
 	equal(t, "object deny Resource", obj["Resource"], objectsOf(bucketID))
 	if _, ok := st["DenyBucketOutsideEndpointExceptDeployment"]; ok {
 		t.Error("object-actions mode still has the bucket deny")
