@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -52,16 +53,57 @@ func (a *runtimeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// hostBootstrap builds the bootstrap once for both tests below: the
+// deployed flags, for this machine's OS and architecture so it runs, less
+// -trimpath. -trimpath changes no behaviour (it rewrites file paths in the
+// binary, which build_test.go checks for the deployed build) but compiles
+// every dependency apart from the test binary's own: a clean run would
+// compile the AWS SDK for this machine twice.
+var hostBootstrap = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "uploader-bootstrap-")
+	if err != nil {
+		return "", err
+	}
+	hostBootstrapDir = dir
+	bin := filepath.Join(dir, "bootstrap")
+	var flags []string
+	for _, f := range contract.BuildFlags {
+		if f != "-trimpath" {
+			flags = append(flags, f)
+		}
+	}
+	build := exec.Command("go", append(append([]string{"build"}, flags...), "-o", bin, ".")...)
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+// hostBootstrapDir is the folder hostBootstrap made, removed by TestMain.
+var hostBootstrapDir string
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if hostBootstrapDir != "" {
+		os.RemoveAll(hostBootstrapDir)
+	}
+	os.Exit(code)
+}
+
+func mustHostBootstrap(t *testing.T) string {
+	t.Helper()
+	bin, err := hostBootstrap()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
 // The built bootstrap, driven through the Runtime API as Lambda drives it:
 // the errorType Lambda reports is the contract's, not a Go type name.
 func TestBootstrapReportsContractErrorTypes(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "bootstrap")
-	// The deployed flags, for this machine's OS and architecture so it runs.
-	build := exec.Command("go", append(append([]string{"build"}, contract.BuildFlags...), "-o", bin, ".")...)
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := mustHostBootstrap(t)
 	closed, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +147,7 @@ func TestBootstrapReportsContractErrorTypes(t *testing.T) {
 // Missing configuration stops the function at init with one line, before it
 // ever polls for an event.
 func TestBootstrapFailsAtInitWithOneLine(t *testing.T) {
-	cmd := exec.Command("go", "run", "-tags", "lambda.norpc", ".")
+	cmd := exec.Command(mustHostBootstrap(t))
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, contract.EnvBucketName+"=") {
 			cmd.Env = append(cmd.Env, kv)
