@@ -54,7 +54,8 @@ func run(m *testing.M) (int, error) {
 		return 0, err
 	}
 	defer os.RemoveAll(outdir)
-	// Examples create apps of their own: they write below outdir too.
+	// The examples' apps, which name no folder, write below outdir too:
+	// CDK takes CDK_OUTDIR from the jsii process, started after this.
 	os.Setenv("CDK_OUTDIR", outdir)
 	cdkJSON, err := cdkJSONContext()
 	if err != nil {

@@ -2,7 +2,8 @@ package storage_test
 
 // One jsii start-up for the package (about a second): every test reads the
 // templates synthesized once in TestMain, and the refusals panic before
-// they create anything, so they share one stack too.
+// they create anything, so they share one stack too. The example runs in
+// the same process.
 
 import (
 	"encoding/json"
@@ -55,6 +56,9 @@ func run(m *testing.M) (int, error) {
 		return 0, err
 	}
 	defer os.RemoveAll(outdir)
+	// The examples' apps, which name no folder, write below outdir too:
+	// CDK takes CDK_OUTDIR from the jsii process, started after this.
+	os.Setenv("CDK_OUTDIR", outdir)
 	cdkJSON, err := cdkJSONContext()
 	if err != nil {
 		return 0, err
