@@ -1,6 +1,15 @@
 // Package storage provides PrivateBucket: an S3 bucket that can be used only
 // through S3 gateway VPC endpoints, hardened by default, whose bucket policy
 // never locks out the deployment that manages it.
+//
+// The result does not depend on the app's feature flags. The one flag CDK's
+// S3 module consults that changes security here,
+// @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy (log delivery by bucket
+// policy, not by ACLs), is set on the PrivateBucket's own node; a log
+// bucket given in AccessLogsBucket, or made by NewAccessLogsBucket, is
+// refused where the app leaves it off. @aws-cdk/aws-s3:publicAccessBlockedByDefault
+// changes nothing (all four blocks are set explicitly), and
+// @aws-cdk/aws-iam:minimizePolicies only reorders or merges statements.
 package storage
 
 import (
@@ -102,7 +111,9 @@ type PrivateBucketProps struct {
 	// "access/". It must not carry an endpoint-only deny: S3 delivers the
 	// logs as the logging.s3.amazonaws.com service, from outside any VPC,
 	// granted by the target's bucket policy (which CDK writes for a bucket
-	// of this stack, not for an imported one). Default: a log bucket
+	// of this stack, not for an imported one, and only where
+	// @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy is on: refused
+	// otherwise). Default: a log bucket
 	// created here (SSE-S3, the only default encryption a log target may
 	// have; TLS only; versioned; logs kept a year; retained like the bucket).
 	AccessLogsBucket awss3.IBucket
