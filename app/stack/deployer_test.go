@@ -10,7 +10,7 @@ import (
 
 	"github.com/privates3/privates3/app/accessmatrix/cfn"
 	"github.com/privates3/privates3/app/accessmatrix/matrix"
-	"github.com/privates3/privates3/app/accessmatrix/s3actions"
+	"github.com/privates3/privates3/constructs/s3actions"
 )
 
 // handlerPermissions reads testdata/cfn-handler-permissions.json: the s3:

@@ -13,9 +13,9 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/privates3/privates3/app/accessmatrix/s3actions"
 	"github.com/privates3/privates3/constructs/internal/warn"
 	"github.com/privates3/privates3/constructs/policy"
+	"github.com/privates3/privates3/constructs/s3actions"
 )
 
 // grantCheck runs when the tree is complete: a function in the network's

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/privates3/privates3/app/accessmatrix/s3actions"
 	"github.com/privates3/privates3/constructs/policy"
+	"github.com/privates3/privates3/constructs/s3actions"
 )
 
 // Values as the grant check sees them once the template's intrinsics are

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/privates3/privates3/app/accessmatrix/s3actions"
+	"github.com/privates3/privates3/constructs/s3actions"
 )
 
 // checkAction refuses a name that is not an S3 action, with the closest

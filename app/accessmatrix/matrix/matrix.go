@@ -21,8 +21,8 @@ import (
 
 	"github.com/privates3/privates3/app/accessmatrix/cfn"
 	"github.com/privates3/privates3/app/accessmatrix/network"
-	"github.com/privates3/privates3/app/accessmatrix/s3actions"
 	"github.com/privates3/privates3/constructs/policy"
+	"github.com/privates3/privates3/constructs/s3actions"
 )
 
 // Decision values of Row.Decision.

