@@ -6,7 +6,9 @@
 //
 //	go run ./app/guardcheck [flags] [TEMPLATE.json ...]
 //
-// With no template arguments it reads cdk.out/*.template.json. Run
+// With no template arguments it reads the templates of cdk.out's manifest:
+// the stages' alone when there are stages (an environments file's; the
+// pipeline's own stack beside them is cdk-nag's). Run
 // `npm ci` first: cfn-guard and the Control Tower rules come from
 // node_modules.
 //
@@ -21,6 +23,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/privates3/privates3/app/guard"
 	"github.com/privates3/privates3/app/internal/cdkout"
@@ -32,7 +35,7 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	fs := cli.NewFlagSet("guardcheck", "guardcheck [flags] [TEMPLATE.json ...]  (default: cdk.out/*.template.json)", stderr)
+	fs := cli.NewFlagSet("guardcheck", "guardcheck [flags] [TEMPLATE.json ...]  (default: the stacks of cdk.out, its stages alone when it has stages)", stderr)
 	exemptions := fs.String("exemptions", "", "exemptions file (default: app/guard/exemptions.json in the project)")
 	allowUnused := fs.Bool("allow-unused", false, "do not fail on stale exemptions (those that cover nothing and name no setting that explains it, unusedWhen): for templates the exemptions file was not written for")
 	if code, ok := cli.Parse(fs, args); !ok {
@@ -42,6 +45,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "guardcheck: %v\n", err)
 		return 2
+	}
+	if len(fs.Args()) == 0 {
+		files = stagesIfAny(files)
 	}
 	report, err := guard.Check(guard.Options{Exemptions: *exemptions}, files...)
 	if err != nil {
@@ -56,4 +62,23 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// stagesIfAny keeps, of cdk.out's templates, those of the stages (nested
+// assemblies, cdk.out/assembly-*/) when there are any: beside an
+// environments file's stages the root assembly holds only the pipeline's
+// own stack, which these rules (about the private bucket) do not describe
+// and cdk-nag checks; the pipeline's synth step checks the stages alone
+// too (pipeline.SynthCommands).
+func stagesIfAny(files []string) []string {
+	var stages []string
+	for _, f := range files {
+		if filepath.Dir(f) != "cdk.out" {
+			stages = append(stages, f)
+		}
+	}
+	if len(stages) == 0 {
+		return files
+	}
+	return stages
 }

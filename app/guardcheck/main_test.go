@@ -56,3 +56,17 @@ func TestRun(t *testing.T) {
 		})
 	}
 }
+
+// Beside an environments file's stages, cdk.out's root holds only the
+// pipeline's stack: the checks read the stages; without stages, the root's.
+func TestStagesIfAny(t *testing.T) {
+	root := []string{filepath.Join("cdk.out", "PrivateS3-Pipeline.template.json")}
+	stages := []string{filepath.Join("cdk.out", "assembly-dev", "devPrivateS3dev.template.json"), filepath.Join("cdk.out", "assembly-prod", "prodPrivateS3prod.template.json")}
+	if got := stagesIfAny(append(root, stages...)); strings.Join(got, " ") != strings.Join(stages, " ") {
+		t.Errorf("stagesIfAny(pipeline and stages) = %q, want the stages %q", got, stages)
+	}
+	def := []string{filepath.Join("cdk.out", "PrivateS3-dev.template.json")}
+	if got := stagesIfAny(def); strings.Join(got, " ") != def[0] {
+		t.Errorf("stagesIfAny(default stack) = %q, want it kept", got)
+	}
+}
