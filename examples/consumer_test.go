@@ -217,3 +217,19 @@ func write(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+// TestReadmeShowsTheConsumer keeps constructs/README.md's complete main.go
+// the one this test builds.
+func TestReadmeShowsTheConsumer(t *testing.T) {
+	main, err := os.ReadFile(filepath.Join("consumer", "main.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile(filepath.Join("..", "constructs", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "```go\n"+string(main)+"```\n") {
+		t.Error("constructs/README.md does not show examples/consumer/main.go as it is: copy the file into its ```go block")
+	}
+}
