@@ -474,7 +474,7 @@ func init() {
 func TestPipelineOtherRegion(t *testing.T) {
 	f := synthPipeline(t).file
 	envs := slices.Clone(f.Environments)
-	envs[1].Region, envs[1].PrefixListId = "eu-central-1", "pl-6ea54007"
+	envs[1].Region, envs[1].Settings.PrefixListId = "eu-central-1", "pl-6ea54007"
 	app := newApp(map[string]any{
 		"availability-zones:account=111111111111:region=eu-west-1":    []any{"eu-west-1a", "eu-west-1b"},
 		"availability-zones:account=222222222222:region=eu-central-1": []any{"eu-central-1a", "eu-central-1b"},
