@@ -144,24 +144,24 @@ func (c Context) entry(key string) (Entry, bool) {
 // needs one request value to match, ForAllValues needs all to and is true
 // when the key is absent. An unknown key, or one of several possible
 // values that disagree, gives Maybe.
-func (c Condition) eval(ctx Context) Truth {
+func (c Condition) eval(ctx Context, d *distinct) Truth {
 	e, present := ctx.entry(c.Key)
 	switch {
 	case present && e.Unknown != "":
 		return Maybe
 	case present && len(e.OneOf) > 0:
-		t := c.evalValues([]string{e.OneOf[0]}, true)
+		t := c.evalValues([]string{e.OneOf[0]}, true, d)
 		for _, v := range e.OneOf[1:] {
-			if c.evalValues([]string{v}, true) != t {
+			if c.evalValues([]string{v}, true, d) != t {
 				return Maybe
 			}
 		}
 		return t
 	}
-	return c.evalValues(e.Values, present && len(e.Values) > 0)
+	return c.evalValues(e.Values, present && len(e.Values) > 0, d)
 }
 
-func (c Condition) evalValues(reqVals []string, present bool) Truth {
+func (c Condition) evalValues(reqVals []string, present bool, d *distinct) Truth {
 	if c.base == "Null" {
 		// "true (the key doesn't exist — it is null) or false (the key
 		// exists and its value is not null)"; several values are ORed.
@@ -184,7 +184,7 @@ func (c Condition) evalValues(reqVals []string, present bool) Truth {
 	anyPolicyValue := func(r string) Truth {
 		t := No
 		for _, p := range c.Values {
-			if t = or(t, match(c.base, r, p)); t == Yes {
+			if t = or(t, match(d, c.base, r, p)); t == Yes {
 				break
 			}
 		}
@@ -224,18 +224,18 @@ func (c Condition) evalValues(reqVals []string, present bool) Truth {
 
 // match is the positive form of each operator family; negation is applied
 // by eval. A value with a symbol is compared as the symbol allows.
-func match(base, req, pol string) Truth {
+func match(d *distinct, base, req, pol string) Truth {
 	switch base {
 	case "StringEquals", "StringNotEquals", "BinaryEquals":
-		return equalTruth(req, pol, false)
+		return d.equal(req, pol, false)
 	case "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", "Bool":
-		return equalTruth(req, pol, true)
+		return d.equal(req, pol, true)
 	case "StringLike", "StringNotLike":
-		return globTruth(pol, req, false)
+		return d.glob(pol, req, false)
 	case "ArnEquals", "ArnNotEquals", "ArnLike", "ArnNotLike":
 		// "The ArnEquals and ArnLike condition operators behave
 		// identically."
-		return arnTruth(pol, req)
+		return d.arn(pol, req)
 	case "IpAddress", "NotIpAddress":
 		return ipMatch(req, pol)
 	}

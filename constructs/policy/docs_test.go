@@ -242,7 +242,7 @@ func TestDocConditionOperators(t *testing.T) {
 		p := mustParse(t, tt.section, `{"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":`+tt.cond+`}}`)
 		got := Yes
 		for _, c := range p.Statements[0].Conditions {
-			got = and(got, c.eval(tt.c))
+			got = and(got, c.eval(tt.c, nil))
 		}
 		if got != tt.want {
 			t.Errorf("%s: %s with %v = %s, want %s", tt.section, tt.cond, tt.c, got, tt.want)
@@ -279,7 +279,7 @@ func TestDocMultivaluedKeys(t *testing.T) {
 		if tt.tagKeys != "-" {
 			c = ctx("aws:TagKeys", tt.tagKeys)
 		}
-		if got := p.Statements[0].Conditions[0].eval(c); got != tt.want {
+		if got := p.Statements[0].Conditions[0].eval(c, nil); got != tt.want {
 			t.Errorf("%s: %s with aws:TagKeys %s = %s, want %s", tt.example, tt.cond, tt.tagKeys, got, tt.want)
 		}
 	}
@@ -303,7 +303,7 @@ func TestDocConditionKeysAreCaseInsensitive(t *testing.T) {
 	}
 	for _, tt := range tests {
 		p := mustParse(t, tt.cond, `{"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":`+tt.cond+`}}`)
-		if got := p.Statements[0].Conditions[0].eval(tt.c); got != tt.want {
+		if got := p.Statements[0].Conditions[0].eval(tt.c, nil); got != tt.want {
 			t.Errorf("%s with %v = %s, want %s", tt.cond, tt.c, got, tt.want)
 		}
 	}
@@ -327,7 +327,7 @@ func TestDocWildcardsInARNs(t *testing.T) {
 		{"arn:aws:s3:::my_corporate_bucket/report-?.csv", "arn:aws:s3:::my_corporate_bucket/report-10.csv", No},
 	}
 	for _, tt := range tests {
-		if got := globTruth(tt.pattern, tt.arn, false); got != tt.want {
+		if got := (*distinct)(nil).glob(tt.pattern, tt.arn, false); got != tt.want {
 			t.Errorf("Resource %q on %q = %s, want %s", tt.pattern, tt.arn, got, tt.want)
 		}
 	}
@@ -478,5 +478,75 @@ func TestDocKMSKeyPolicies(t *testing.T) {
 				t.Errorf("reason %q cites neither rule", got.Reason)
 			}
 		})
+	}
+}
+
+// Amazon EC2 User Guide, "Resource IDs": "When resources are created, we
+// assign each resource a unique resource ID"; IAM API Reference,
+// CreateRole: "IAM user, group, role, and policy names must be unique
+// within the account. Names are not distinguished by case"; IAM User
+// Guide, "IAM identifiers", Unique identifiers (a role's RoleId is "the
+// stable and unique string identifying the role"). So two VPC endpoints,
+// two VPCs or two roles of one template, whose ids CloudFormation gives
+// only at deploy, never share one (Input.Distinct). The bucket policy is
+// the S3 User Guide's "Restricting access to a specific VPC endpoint"
+// (Sid Access-to-specific-VPCE-only) with the template's endpoint in place
+// of vpce-1a2b3c4d. A literal id is no resource of the template: it may be
+// a pinned id of an earlier deploy, so it may equal one.
+func TestDocResourceIDsAreUnique(t *testing.T) {
+	const (
+		role   = "arn:aws:iam::123456789012:role/${RoleA}"
+		other  = "arn:aws:iam::123456789012:role/${RoleB}"
+		object = "arn:aws:s3:::amzn-s3-demo-bucket/*"
+	)
+	onlyVpce := func(id string) string {
+		return `{"Version":"2012-10-17","Id":"Policy1415115909152","Statement":[{"Sid":"Access-to-specific-VPCE-only","Principal":"*","Action":"s3:*","Effect":"Deny",
+			"Resource":["arn:aws:s3:::amzn-s3-demo-bucket","arn:aws:s3:::amzn-s3-demo-bucket/*"],"Condition":{"StringNotEquals":{"aws:SourceVpce":"` + id + `"}}}]}`
+	}
+	const onlyVpc = `{"Statement":[{"Sid":"Access-to-specific-VPC-only","Principal":"*","Action":"s3:*","Effect":"Deny",
+		"Resource":["arn:aws:s3:::amzn-s3-demo-bucket","arn:aws:s3:::amzn-s3-demo-bucket/*"],"Condition":{"StringNotEquals":{"aws:SourceVpc":"${VpcA}"}}}]}`
+	const allow = `{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`
+	forRole := func(op, key, value string) string {
+		return `{"Statement":[{"Sid":"OnlyRoleA","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"` + object + `",
+			"Condition":{"` + op + `":{"` + key + `":"` + value + `"}}}]}`
+	}
+	through := func(arn, vpce, vpc string) Request {
+		r := roleSession(arn, "${Session}", "aws:SourceVpce", vpce, "aws:SourceVpc", vpc)
+		name := arn[strings.LastIndex(arn, "/")+1:]
+		r.Context.Set("aws:userid", strings.Replace(name, "}", ".RoleId}", 1)+":${Session}")
+		return r.on("s3:GetObject", object)
+	}
+	template := [][]string{{"${EpA}", "${EpB}"}, {"${VpcA}", "${VpcB}"}, {"${RoleA}", "${RoleB}"}, {"${RoleA.RoleId}", "${RoleB.RoleId}"}}
+	tests := []struct {
+		name     string
+		req      Request
+		bucket   string
+		endpoint string
+		distinct [][]string
+		want     Decision
+	}{
+		{"the endpoint of the policy", through(role, "${EpA}", "${VpcA}"), onlyVpce("${EpA}"), "", template, Allowed},
+		{"another endpoint of the template", through(role, "${EpB}", "${VpcA}"), onlyVpce("${EpA}"), "", template, ExplicitDeny},
+		{"two ids not known to be distinct", through(role, "${EpB}", "${VpcA}"), onlyVpce("${EpA}"), "", nil, Unknown},
+		{"a literal id may be the template's endpoint", through(role, "${EpB}", "${VpcA}"), onlyVpce("vpce-1a2b3c4d"), "", template, Unknown},
+		{"another VPC of the template", through(role, "${EpB}", "${VpcB}"), onlyVpc, "", template, ExplicitDeny},
+		{"ArnEquals aws:PrincipalArn of the role", through(role, "${EpA}", "${VpcA}"), "", forRole("ArnEquals", "aws:PrincipalArn", role), template, Allowed},
+		{"ArnEquals aws:PrincipalArn of another role", through(other, "${EpA}", "${VpcA}"), "", forRole("ArnEquals", "aws:PrincipalArn", role), template, ImplicitDeny},
+		{"ArnLike with a role name that is a prefix", through(other, "${EpA}", "${VpcA}"), "", forRole("ArnLike", "aws:PrincipalArn", role+"*"), template, Unknown},
+		{"aws:userid of another role's unique id", through(other, "${EpA}", "${VpcA}"), "", forRole("StringLike", "aws:userid", "${RoleA.RoleId}:*"), template, ImplicitDeny},
+		{"aws:userid of the role's unique id", through(role, "${EpA}", "${VpcA}"), "", forRole("StringLike", "aws:userid", "${RoleA.RoleId}:*"), template, Allowed},
+	}
+	for _, tt := range tests {
+		in := Input{Identity: []Policy{mustParse(t, "identity policy", allow)}, Distinct: tt.distinct}
+		if tt.bucket != "" {
+			in.Resource = []Policy{mustParse(t, "bucket policy", tt.bucket)}
+		}
+		if tt.endpoint != "" {
+			p := mustParse(t, "endpoint policy", tt.endpoint)
+			in.Endpoint = &p
+		}
+		if got := Evaluate(tt.req, in); got.Decision != tt.want {
+			t.Errorf("%s: Evaluate = %s (%s), want %s", tt.name, got.Decision, got.Reason, tt.want)
+		}
 	}
 }

@@ -71,13 +71,15 @@ type Input struct {
 	// CloudFormation generates"), for the reasons of unknown decisions.
 	// It may be nil.
 	Origin func(symbol string) string
-	// Buckets are names, symbols included, of distinct buckets: two of
-	// them are never the same value, because "Bucket names must be unique
-	// across all AWS accounts in all the AWS Regions within a partition"
-	// (S3 User Guide, "General purpose bucket naming rules"). A Resource
-	// pattern naming one of them never matches an ARN of another (see
-	// otherBucket).
-	Buckets []string
+	// Distinct holds groups of values, symbols included, that are
+	// pairwise different: in one group, the names or ids of different
+	// resources of one kind (every bucket's name; in one template, the
+	// ids of its VPC endpoints, of its VPCs, the names of its roles, the
+	// RoleIds of its roles). A comparison whose two sides first differ
+	// where each holds a different value of one group is false (see
+	// distinct.go). Leave out a value that may be another group member's
+	// (a literal id of an earlier deploy may be the template's resource).
+	Distinct [][]string
 	// KeyPolicy says Resource is a KMS key's policy, which rules alone
 	// (rule 5 of Evaluate) instead of adding to the identity policies.
 	KeyPolicy bool
@@ -163,6 +165,7 @@ type Prepared struct {
 	checked string
 	// labels caches statementName of the statements that decided.
 	labels map[decider]string
+	d      *distinct
 }
 
 // decider is a statement in its policy.
@@ -179,7 +182,7 @@ type part struct{ rest, principal, delegated judgement }
 
 // Prepare readies req (its Action is ignored) and in for Evaluate.
 func Prepare(req Request, in Input) *Prepared {
-	return &Prepared{req: req, in: in, kinded: in.policies(), parts: map[string][][]part{}}
+	return &Prepared{req: req, in: in, kinded: in.policies(), parts: map[string][][]part{}, d: newDistinct(in.Distinct)}
 }
 
 // Evaluate evaluates the prepared request for one action.
@@ -226,10 +229,10 @@ func (p *Prepared) partsFor(resource string) [][]part {
 		ps[i] = make([]part, len(k.p.Statements))
 		for j := range k.p.Statements {
 			st := &k.p.Statements[j]
-			pt := part{rest: st.restJ(resource, p.req.Context, p.in.Buckets), principal: st.principalJ(p.req, k.kind)}
+			pt := part{rest: st.restJ(resource, p.req.Context, p.d), principal: st.principalJ(p.req, k.kind, p.d)}
 			pt.delegated = pt.principal
 			if k.kind == resourcePolicy {
-				pt.delegated = st.delegatedJ(p.req, pt.principal)
+				pt.delegated = st.delegatedJ(p.req, pt.principal, p.d)
 			}
 			ps[i][j] = pt
 		}
@@ -598,13 +601,13 @@ func (st *Statement) applies(action string, pt part) judgement {
 
 // restJ judges the statement's resource and conditions, which do not
 // depend on the action.
-func (st *Statement) restJ(resource string, ctx Context, buckets []string) judgement {
-	j := st.resourceJ(resource, buckets)
+func (st *Statement) restJ(resource string, ctx Context, d *distinct) judgement {
+	j := st.resourceJ(resource, d)
 	for _, c := range st.Conditions {
 		if j.t == No {
 			return j
 		}
-		t := c.eval(ctx)
+		t := c.eval(ctx, d)
 		why := ""
 		if t == Maybe {
 			why = c.Describe(ctx) + ": unknown"
@@ -622,7 +625,7 @@ func (st *Statement) actionJ(action string) judgement {
 	t := No
 	var maybe string
 	for _, p := range patterns {
-		pt := globTruth(p, action, true)
+		pt := (*distinct)(nil).glob(p, action, true)
 		if pt == Maybe && maybe == "" {
 			maybe = p
 		}
@@ -638,7 +641,7 @@ func (st *Statement) actionJ(action string) judgement {
 
 // resourceJ matches Resource or NotResource. With "bucket/*" (some key) a
 // pattern that covers every key is Yes, one that covers some keys Maybe.
-func (st *Statement) resourceJ(res string, buckets []string) judgement {
+func (st *Statement) resourceJ(res string, d *distinct) judgement {
 	if !st.HasResource {
 		// Resource may be omitted only where the resource is implied (a
 		// bucket policy's bucket is not); treat as matching.
@@ -658,11 +661,11 @@ func (st *Statement) resourceJ(res string, buckets []string) judgement {
 	for _, p := range patterns {
 		var pt Truth
 		if set {
-			pt = matchElems(compile(p, true, false), resElems)
+			pt = d.matchElems(compile(p, true, false), resElems)
 		} else {
-			pt = globTruth(p, res, false)
+			pt = d.glob(p, res, false)
 		}
-		if pt == Maybe && otherBucket(p, res, buckets) {
+		if pt == Maybe && otherBucket(p, res, d) {
 			pt = No
 		}
 		if pt == Maybe && maybe == "" {

@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -212,14 +211,14 @@ func overlaps(p, q []elem) bool {
 }
 
 // matchElems is the three-valued match of compiled sides.
-func matchElems(p, q []elem) Truth {
+func (d *distinct) matchElems(p, q []elem) Truth {
 	switch {
 	case covers(p, q):
 		return Yes
-	case mayOverlap(p, q):
-		return Maybe
+	case d.apart(p, q) || !mayOverlap(p, q):
+		return No
 	}
-	return No
+	return Maybe
 }
 
 // mayOverlap is overlaps after dropping what both sides start and end
@@ -230,21 +229,18 @@ func matchElems(p, q []elem) Truth {
 // which is so for the values of a request: the names and ids of real
 // buckets, roles, accounts and endpoints.
 func mayOverlap(p, q []elem) bool {
-	same := func(a, b elem) bool {
-		return (a.kind == lit && b.kind == lit && a.r == b.r) || (a.kind == sym && b.kind == sym && a.name == b.name)
-	}
-	for len(p) > 0 && len(q) > 0 && same(p[0], q[0]) {
+	for len(p) > 0 && len(q) > 0 && sameElem(p[0], q[0]) {
 		p, q = p[1:], q[1:]
 	}
-	for len(p) > 0 && len(q) > 0 && same(p[len(p)-1], q[len(q)-1]) {
+	for len(p) > 0 && len(q) > 0 && sameElem(p[len(p)-1], q[len(q)-1]) {
 		p, q = p[:len(p)-1], q[:len(q)-1]
 	}
 	return overlaps(p, q)
 }
 
-// globTruth matches a pattern against a value that has no wildcards of its
+// glob matches a pattern against a value that has no wildcards of its
 // own (an action, a concrete ARN, a condition value). fold ignores case.
-func globTruth(pattern, value string, fold bool) Truth {
+func (d *distinct) glob(pattern, value string, fold bool) Truth {
 	if !hasSymbol(pattern) && !hasSymbol(value) {
 		// Most comparisons: plain text, decided without compiling.
 		if fold {
@@ -255,7 +251,7 @@ func globTruth(pattern, value string, fold bool) Truth {
 		}
 		return truthOf(globText(pattern, value))
 	}
-	return matchElems(compile(pattern, true, fold), compile(value, false, fold))
+	return d.matchElems(compile(pattern, true, fold), compile(value, false, fold))
 }
 
 // globText is the classic glob on plain text: "*" any run, "?" any one
@@ -332,25 +328,25 @@ func lowerASCII(c byte) byte {
 	return c
 }
 
-// equalTruth compares two values that have no wildcards: StringEquals and
+// equal compares two values that have no wildcards: StringEquals and
 // its kin. The same text, symbols included, is equal; different text
 // without symbols is not; the rest may be.
-func equalTruth(a, b string, fold bool) Truth {
+func (d *distinct) equal(a, b string, fold bool) Truth {
 	if a == b || (fold && strings.EqualFold(a, b)) {
 		return Yes
 	}
 	if !hasSymbol(a) && !hasSymbol(b) {
 		return No
 	}
-	return matchElems(compile(a, false, fold), compile(b, false, fold))
+	return d.matchElems(compile(a, false, fold), compile(b, false, fold))
 }
 
 // Equal compares two values, symbols included, in three values: the same
 // text is equal, different text without symbols is not, and the rest may
 // be (a bucket policy's Bucket against a bucket's generated name).
-func Equal(a, b string) Truth { return equalTruth(a, b, false) }
+func Equal(a, b string) Truth { return (*distinct)(nil).equal(a, b, false) }
 
-// arnTruth matches an ARN against a pattern component by component, as the
+// arn matches an ARN against a pattern component by component, as the
 // Arn condition operators do: "Each of the six colon-delimited components
 // of the ARN is checked separately and each can include multi-character
 // match wildcards (*) or single-character match wildcards (?)" (IAM User
@@ -359,7 +355,7 @@ func Equal(a, b string) Truth { return equalTruth(a, b, false) }
 // is one component's value (an account id, a role name) and holds no
 // colon; a symbol that stands for a whole ARN (an imported role ARN)
 // leaves fewer parts, and is compared as text that may hold colons.
-func arnTruth(pattern, arn string) Truth {
+func (d *distinct) arn(pattern, arn string) Truth {
 	if pattern == arn {
 		// The same text is the same ARN whatever its symbols hold (a role
 		// ARN known only at deploy, on both sides), and a pattern matches
@@ -370,7 +366,7 @@ func arnTruth(pattern, arn string) Truth {
 	if len(pp) == 6 && len(ap) == 6 {
 		t := Yes
 		for i := range pp {
-			if t = and(t, globTruth(pp[i], ap[i], false)); t == No {
+			if t = and(t, d.glob(pp[i], ap[i], false)); t == No {
 				return No
 			}
 		}
@@ -380,10 +376,8 @@ func arnTruth(pattern, arn string) Truth {
 		// Not an ARN on both sides: text matches only text.
 		return truthOf(len(pp) < 6 && len(ap) < 6 && covers(compile(pattern, true, false), compile(arn, false, false)))
 	}
-	if mayOverlap(compile(pattern, true, false), compile(arn, false, false)) {
-		return Maybe
-	}
-	return No
+	// A "*" there may not span the colons it would have to: at best Maybe.
+	return min(Maybe, d.matchElems(compile(pattern, true, false), compile(arn, false, false)))
 }
 
 // SplitARN splits an ARN into at most six components at the colons outside
@@ -423,27 +417,22 @@ func symbols(ss ...string) []string {
 }
 
 // otherBucket reports whether pattern and arn are S3 ARNs of two different
-// buckets of names, so that the pattern never matches: "Bucket names must
-// be unique across all AWS accounts in all the AWS Regions within a
-// partition" (S3 User Guide, "General purpose bucket naming rules"), and
-// a bucket name holds no "/", ":" or wildcard ("Bucket names can consist
-// only of lowercase letters, numbers, periods (.), and hyphens (-)"). Both
-// sides must have exactly six components, so that each side's bucket is
-// the text of the sixth up to the first "/": the pattern's, with no
-// wildcard, must then equal the request's, and two names of names differ.
-func otherBucket(pattern, arn string, names []string) bool {
-	if len(names) < 2 {
-		return false
-	}
+// buckets of one group of d (Input.Distinct: bucket names are globally
+// unique), so that the pattern never matches. A bucket name holds no "/",
+// ":" or wildcard ("Bucket names can consist only of lowercase letters,
+// numbers, periods (.), and hyphens (-)", S3 User Guide, "General purpose
+// bucket naming rules"). Both sides must have exactly six components, so
+// that each side's bucket is the text of the sixth up to the first "/":
+// the pattern's, with no wildcard, must then equal the request's. Unlike
+// apart, this holds whatever wildcards the pattern has in its other
+// components (arn:*:s3:::${Data}).
+func otherBucket(pattern, arn string, d *distinct) bool {
 	pb, ok := s3Bucket(pattern)
 	if !ok {
 		return false
 	}
 	ab, ok := s3Bucket(arn)
-	if !ok || pb == ab {
-		return false
-	}
-	return slices.Contains(names, pb) && slices.Contains(names, ab)
+	return ok && d.sameGroup(pb, ab)
 }
 
 // s3Bucket returns the bucket of arn:PARTITION:s3:::BUCKET[/KEY].

@@ -195,7 +195,7 @@ func TestConditionOperators(t *testing.T) {
 		vals, _ := json.Marshal(tt.values)
 		doc := `{"Statement":{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"` + tt.op + `":{"` + tt.key + `":` + string(vals) + `}}}}`
 		p := mustParse(t, tt.op, doc)
-		if got := p.Statements[0].Conditions[0].eval(tt.ctx); got != tt.want {
+		if got := p.Statements[0].Conditions[0].eval(tt.ctx, nil); got != tt.want {
 			t.Errorf("%s %s %v with %v = %v, want %v", tt.op, tt.key, tt.values, tt.ctx, got, tt.want)
 		}
 	}
@@ -239,7 +239,7 @@ func TestResourceSets(t *testing.T) {
 		{"arn:aws:s3:::${Data}/*", "arn:aws:s3:::${Data}", No},
 	}
 	for _, tt := range tests {
-		if got := matchElems(compile(tt.p, true, false), compile(tt.q, true, false)); got != tt.want {
+		if got := (*distinct)(nil).matchElems(compile(tt.p, true, false), compile(tt.q, true, false)); got != tt.want {
 			t.Errorf("match(%q, every key of %q) = %s, want %s", tt.p, tt.q, got, tt.want)
 		}
 	}
@@ -269,7 +269,7 @@ func TestProvable(t *testing.T) {
 		{"${dev#AWS::Region}", "EU_WEST", No},
 	}
 	for _, tt := range eq {
-		if got := equalTruth(tt.a, tt.b, false); got != tt.want {
+		if got := (*distinct)(nil).equal(tt.a, tt.b, false); got != tt.want {
 			t.Errorf("equal(%q, %q) = %s, want %s", tt.a, tt.b, got, tt.want)
 		}
 	}
@@ -292,7 +292,7 @@ func TestProvable(t *testing.T) {
 		{"${Fn::ImportValue:AdminRoleArn}", "arn:aws:iam::${AWS::AccountId}:role/${UploaderRole}", Maybe},
 	}
 	for _, tt := range arn {
-		if got := arnTruth(tt.pattern, tt.arn); got != tt.want {
+		if got := (*distinct)(nil).arn(tt.pattern, tt.arn); got != tt.want {
 			t.Errorf("arnLike(%q, %q) = %s, want %s", tt.pattern, tt.arn, got, tt.want)
 		}
 	}
@@ -308,7 +308,7 @@ func TestProvable(t *testing.T) {
 		{"s3:${Action}", "s3:GetObject", Maybe},
 	}
 	for _, tt := range glob {
-		if got := globTruth(tt.pattern, tt.value, false); got != tt.want {
+		if got := (*distinct)(nil).glob(tt.pattern, tt.value, false); got != tt.want {
 			t.Errorf("glob(%q, %q) = %s, want %s", tt.pattern, tt.value, got, tt.want)
 		}
 	}
@@ -399,16 +399,16 @@ func TestDistinctBuckets(t *testing.T) {
 		want     Decision
 		contains string
 	}{
-		{"another bucket's objects", req("s3:PutObject", logs+"/*"), Input{Identity: []Policy{allowData}, Buckets: []string{"${Data}", "${Logs}"}}, ImplicitDeny, "no statement allows s3:PutObject"},
-		{"another bucket", req("s3:ListBucket", logs), Input{Identity: []Policy{allowData}, Buckets: []string{"${Data}", "${Logs}"}}, ImplicitDeny, ""},
-		{"the bucket itself", req("s3:PutObject", data+"/*"), Input{Identity: []Policy{allowData}, Buckets: []string{"${Data}", "${Logs}"}}, Allowed, ""},
+		{"another bucket's objects", req("s3:PutObject", logs+"/*"), Input{Identity: []Policy{allowData}, Distinct: [][]string{{"${Data}", "${Logs}"}}}, ImplicitDeny, "no statement allows s3:PutObject"},
+		{"another bucket", req("s3:ListBucket", logs), Input{Identity: []Policy{allowData}, Distinct: [][]string{{"${Data}", "${Logs}"}}}, ImplicitDeny, ""},
+		{"the bucket itself", req("s3:PutObject", data+"/*"), Input{Identity: []Policy{allowData}, Distinct: [][]string{{"${Data}", "${Logs}"}}}, Allowed, ""},
 		{"not known to be distinct", req("s3:PutObject", logs+"/*"), Input{Identity: []Policy{allowData}}, Unknown, "compared with arn:aws:s3:::${Logs}/"},
 		// A literal name of a bucket of the templates against a generated
 		// one: two buckets, so two names.
-		{"a literal name and a generated one", req("s3:GetObject", data+"/*"), Input{Identity: []Policy{mustParse(t, "admin", `{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)}, Resource: []Policy{denyNamed}, Buckets: []string{"${Data}", "acme-logs"}}, Allowed, ""},
+		{"a literal name and a generated one", req("s3:GetObject", data+"/*"), Input{Identity: []Policy{mustParse(t, "admin", `{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)}, Resource: []Policy{denyNamed}, Distinct: [][]string{{"${Data}", "acme-logs"}}}, Allowed, ""},
 		// A literal that is no bucket of the templates may be the
 		// generated name.
-		{"a literal of no bucket of the templates", req("s3:GetObject", data+"/*"), Input{Identity: []Policy{mustParse(t, "admin", `{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)}, Resource: []Policy{denyNamed}, Buckets: []string{"${Data}", "${Logs}"}}, Unknown, `"DenyNamed" may deny it`},
+		{"a literal of no bucket of the templates", req("s3:GetObject", data+"/*"), Input{Identity: []Policy{mustParse(t, "admin", `{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)}, Resource: []Policy{denyNamed}, Distinct: [][]string{{"${Data}", "${Logs}"}}}, Unknown, `"DenyNamed" may deny it`},
 	}
 	for _, tt := range tests {
 		got := Evaluate(tt.req, tt.in)
@@ -427,7 +427,7 @@ func TestDistinctBuckets(t *testing.T) {
 		{"arn:aws:s3:*:*:${Data}/*", "arn:aws:s3:::${Logs}/x", false},
 		{"arn:aws:s3:::${Other}/*", "arn:aws:s3:::${Logs}/x", false},
 	} {
-		if got := otherBucket(tt.pattern, tt.arn, []string{"${Data}", "${Logs}"}); got != tt.want {
+		if got := otherBucket(tt.pattern, tt.arn, newDistinct([][]string{{"${Data}", "${Logs}"}})); got != tt.want {
 			t.Errorf("otherBucket(%q, %q) = %v, want %v", tt.pattern, tt.arn, got, tt.want)
 		}
 	}
@@ -485,8 +485,8 @@ func TestGlobFold(t *testing.T) {
 		{"s3:Ø*", "S3:øBJECT", Yes},
 		{"s3:ø", "s3:o", No},
 	} {
-		if got := globTruth(tt.pattern, tt.value, true); got != tt.want {
-			t.Errorf("globTruth(%q, %q, fold) = %s, want %s", tt.pattern, tt.value, got, tt.want)
+		if got := (*distinct)(nil).glob(tt.pattern, tt.value, true); got != tt.want {
+			t.Errorf("(*distinct)(nil).glob(%q, %q, fold) = %s, want %s", tt.pattern, tt.value, got, tt.want)
 		}
 	}
 }

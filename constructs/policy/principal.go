@@ -11,16 +11,16 @@ import (
 // when an entry or the caller's ARN holds a symbol.
 type listed struct{ session, principal, account judgement }
 
-func (p *Principals) list(req Request) listed {
+func (p *Principals) list(req Request, d *distinct) listed {
 	l := listed{}
 	for _, a := range p.AWS {
 		if a == "*" {
 			continue
 		}
 		if req.Session != "" {
-			l.session = orJ(l.session, compared("Principal", a, req.Session, equalTruth(a, req.Session, false)))
+			l.session = orJ(l.session, compared("Principal", a, req.Session, d.equal(a, req.Session, false)))
 		}
-		l.principal = orJ(l.principal, compared("Principal", a, req.PrincipalARN, equalTruth(a, req.PrincipalARN, false)))
+		l.principal = orJ(l.principal, compared("Principal", a, req.PrincipalARN, d.equal(a, req.PrincipalARN, false)))
 		l.account = orJ(l.account, compared("Principal", a, "account "+req.Account, accountTruth(a, req.Account)))
 	}
 	return l
@@ -31,18 +31,18 @@ func (p *Principals) list(req Request) listed {
 // Guide, "AWS JSON policy elements: Principal", AWS account principals).
 func accountTruth(entry, account string) Truth {
 	if !strings.HasPrefix(entry, "arn:") {
-		return equalTruth(entry, account, false)
+		return Equal(entry, account)
 	}
 	parts := SplitARN(entry)
 	if len(parts) == 6 && parts[2] == "iam" && parts[5] == "root" {
-		return equalTruth(parts[4], account, false)
+		return Equal(parts[4], account)
 	}
 	return No
 }
 
 // principalJ judges whether the statement's Principal or NotPrincipal
 // applies to the caller, by the rules of the policy's kind.
-func (st *Statement) principalJ(req Request, kind policyKind) judgement {
+func (st *Statement) principalJ(req Request, kind policyKind, d *distinct) judgement {
 	switch kind {
 	case identityPolicy:
 		return judgement{t: Yes} // the principal is the identity the policy is attached to
@@ -51,9 +51,9 @@ func (st *Statement) principalJ(req Request, kind policyKind) judgement {
 	}
 	if st.NotPrincipal != nil {
 		if st.Allow {
-			return st.notPrincipalAllowJ(req)
+			return st.notPrincipalAllowJ(req, d)
 		}
-		e := st.NotPrincipal.exempt(req)
+		e := st.NotPrincipal.exempt(req, d)
 		return judgement{not(e.t), e.why}
 	}
 	if st.Principal == nil {
@@ -62,7 +62,7 @@ func (st *Statement) principalJ(req Request, kind policyKind) judgement {
 	if st.Principal.Any {
 		return judgement{t: Yes}
 	}
-	l := st.Principal.list(req)
+	l := st.Principal.list(req, d)
 	named := orJ(l.session, l.principal)
 	if st.Allow {
 		// Naming only the account "delegates authority to the account"
@@ -82,11 +82,11 @@ func (st *Statement) principalJ(req Request, kind policyKind) judgement {
 // other (IAM User Guide, "Cross-account policy evaluation logic": the
 // resource-based policy may "specify the entire account").
 // j is the statement's principalJ, which it widens.
-func (st *Statement) delegatedJ(req Request, j judgement) judgement {
+func (st *Statement) delegatedJ(req Request, j judgement, d *distinct) judgement {
 	if !st.Allow || st.Principal == nil || st.Principal.Any || st.NotPrincipal != nil {
 		return j
 	}
-	return orJ(j, st.Principal.list(req).account)
+	return orJ(j, st.Principal.list(req, d).account)
 }
 
 // exempt judges whether a NotPrincipal element spares the caller. "When you
@@ -98,11 +98,11 @@ func (st *Statement) delegatedJ(req Request, j judgement) judgement {
 // role) must be listed; the account and, for a session, the role must be
 // too, or the Deny may still catch it. AWS's own example lists the
 // session, the role and the account.
-func (p *Principals) exempt(req Request) judgement {
+func (p *Principals) exempt(req Request, d *distinct) judgement {
 	if p.Any {
 		return judgement{t: Yes}
 	}
-	l := p.list(req)
+	l := p.list(req, d)
 	mayCheck := judgement{Maybe, fmt.Sprintf("NotPrincipal [%s] does not list all of %s: AWS may check each of them (IAM User Guide, \"AWS JSON policy elements: NotPrincipal\")", strings.Join(p.AWS, ","), strings.Join(callerIdentities(req), ", "))}
 	if req.Session == "" {
 		// An IAM user: the user and its account.
@@ -126,8 +126,8 @@ func callerIdentities(req Request) []string {
 // Using it with "Effect":"Allow" is not supported." Such a statement
 // allows the caller only when none of its identities is listed, and may
 // otherwise.
-func (st *Statement) notPrincipalAllowJ(req Request) judgement {
-	l := st.NotPrincipal.list(req)
+func (st *Statement) notPrincipalAllowJ(req Request, d *distinct) judgement {
+	l := st.NotPrincipal.list(req, d)
 	if st.NotPrincipal.Any || orJ(orJ(l.session, l.principal), l.account).t != No {
 		return judgement{Maybe, fmt.Sprintf("statement %s uses NotPrincipal with Allow, which AWS does not support (IAM User Guide, \"AWS JSON policy elements: NotPrincipal\")", st.Label())}
 	}

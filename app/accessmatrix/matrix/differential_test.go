@@ -335,7 +335,10 @@ func makeCase(template string, c caller, req policy.Request, in policy.Input, ac
 			vars[name] = vals
 		}
 	}
-	cin := policy.Input{Buckets: cz.all(in.Buckets)}
+	cin := policy.Input{}
+	for _, g := range in.Distinct {
+		cin.Distinct = append(cin.Distinct, cz.all(g))
+	}
 	for _, p := range in.Identity {
 		cin.Identity = append(cin.Identity, cz.policy(p))
 	}

@@ -166,8 +166,10 @@ type builder struct {
 	net     *network.Network
 	roles   []*role
 	buckets []*bucket
-	// bucketNames are the buckets' names (Ref), pairwise distinct.
-	bucketNames []string
+	// distinct are the groups of pairwise different ids (policy.Input's
+	// Distinct): the buckets' names, and each template's endpoint ids,
+	// VPC ids, role names and role unique ids.
+	distinct [][]string
 	// object tells, for each of opts.Actions, whether it acts on an
 	// object (else on the bucket).
 	object []bool
@@ -282,13 +284,60 @@ func (b *builder) loadBuckets() error {
 		}
 		b.buckets = append(b.buckets, bk)
 	}
-	b.bucketNames = names
+	b.distinct = [][]string{names}
+	for _, t := range b.r.Templates() {
+		groups, err := b.templateIDs(t)
+		if err != nil {
+			return err
+		}
+		b.distinct = append(b.distinct, groups...)
+	}
 	for _, pc := range policies {
 		if err := b.attach(pc, names); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// templateIDs are the ids of t's resources that t itself tells apart:
+// different resources of one type in one template are different
+// resources, and AWS gives each its own id (Amazon EC2 User Guide,
+// "Resource IDs"; IAM API Reference, CreateRole, RoleName; IAM User Guide,
+// "IAM identifiers", Unique identifiers). Each group holds one spelling
+// per resource: its Ref, and for a role its RoleId too, as the policies
+// read them.
+func (b *builder) templateIDs(t *cfn.Template) ([][]string, error) {
+	var out [][]string
+	for _, typ := range []string{"AWS::EC2::VPCEndpoint", "AWS::EC2::VPC", "AWS::IAM::Role"} {
+		var refs, ids []string
+		for _, res := range t.ResourcesOfType(typ) {
+			ok, err := b.r.Exists(t, res)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				continue
+			}
+			v, err := b.r.Ref(t, res.LogicalID)
+			if err != nil {
+				return nil, err
+			}
+			refs = append(refs, fmt.Sprint(v))
+			if typ == "AWS::IAM::Role" {
+				id, err := b.r.Resolve(t, map[string]any{"Fn::GetAtt": []any{res.LogicalID, "RoleId"}})
+				if err != nil {
+					return nil, err
+				}
+				ids = append(ids, fmt.Sprint(id))
+			}
+		}
+		out = append(out, refs)
+		if ids != nil {
+			out = append(out, ids)
+		}
+	}
+	return out, nil
 }
 
 // aclsEnabled says why the bucket's access control lists may grant access,
@@ -575,7 +624,7 @@ func decide(path network.Path, p *policy.Prepared, action string) (decision, rea
 }
 
 func (b *builder) input(c caller, bk *bucket) policy.Input {
-	in := policy.Input{Identity: c.identity, Resource: bk.policies, Origin: b.origin, Buckets: b.bucketNames}
+	in := policy.Input{Identity: c.identity, Resource: bk.policies, Origin: b.origin, Distinct: b.distinct}
 	ep := c.path.Endpoint
 	if ep == nil {
 		return in

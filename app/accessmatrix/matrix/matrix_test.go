@@ -449,6 +449,38 @@ func TestGatewayEndpointPrincipals(t *testing.T) {
 	}
 }
 
+// Amazon EC2 User Guide, "Resource IDs", and IAM API Reference,
+// CreateRole (see policy.TestDocResourceIDsAreUnique): another endpoint,
+// VPC or role of the template has another id, so a policy naming it
+// decides instead of leaving the row unknown.
+func TestDocResourceIDsAreUniqueInATemplate(t *testing.T) {
+	const others = `"OtherVpc": {"Type": "AWS::EC2::VPC"},
+	  "OtherEndpoint": {"Type": "AWS::EC2::VPCEndpoint", "Properties": {"VpcId": {"Ref": "OtherVpc"}, "ServiceName": "com.amazonaws.eu-west-1.s3", "RouteTableIds": []}},
+	  "Other": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {}}},
+	  "Fn": {`
+	const put = `"Action": "s3:PutObject", "Resource": {"Fn::Sub": "${Data.Arn}/*"}`
+	onlyVia := func(key, ref string) string {
+		return `"DataPolicy": {"Type": "AWS::S3::BucketPolicy", "Properties": {"Bucket": {"Ref": "Data"}, "PolicyDocument": {"Statement": [
+	    {"Sid": "OnlyVia", "Effect": "Deny", "Principal": "*", ` + put + `, "Condition": {"StringNotEquals": {"` + key + `": {"Ref": "` + ref + `"}}}}]}}},
+	  ` + others
+	}
+	allowAll := `{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}`
+	for _, tt := range []struct {
+		name, statement, extra, want string
+	}{
+		{"an endpoint statement for another role", `{"Effect": "Allow", "Principal": "*", ` + put + `, "Condition": {"ArnEquals": {"aws:PrincipalArn": {"Fn::GetAtt": ["Other", "Arn"]}}}}`, others, ImplicitDeny},
+		{"a bucket policy for another endpoint", allowAll, onlyVia("aws:SourceVpce", "OtherEndpoint"), ExplicitDeny},
+		{"a bucket policy for another VPC", allowAll, onlyVia("aws:SourceVpc", "OtherVpc"), ExplicitDeny},
+		{"a bucket policy for the function's endpoint", allowAll, onlyVia("aws:SourceVpce", "Endpoint"), Allowed},
+	} {
+		doc := strings.Replace(fmt.Sprintf(gatewayTemplate, tt.statement), `"Fn": {`, tt.extra, 1)
+		r := rowOf(t, buildInline(t, doc, Options{NoProbes: true, Actions: []string{"s3:PutObject"}}), "Fn", "s3:PutObject")
+		if r.Decision != tt.want {
+			t.Errorf("%s: Fn s3:PutObject = %s (%s), want %s", tt.name, r.Decision, r.Reason, tt.want)
+		}
+	}
+}
+
 // A bucket policy for a literal bucket name may be the policy of a bucket
 // whose name CloudFormation generates, or not: what it says may apply.
 func TestBucketPolicyForALiteralName(t *testing.T) {
