@@ -61,6 +61,16 @@ func (b *builder) request(c caller, bk *bucket) policy.Request {
 	ctx.Set("s3:signatureversion", "AWS4-HMAC-SHA256")
 	ctx.Set("s3:authType", "REST-HEADER")
 	setPrincipal(ctx, c, account, bucketAccount, b.pseudo(bk.t, "AWS::Region"), "bucket")
+	// Every request to a bucket or an object carries the bucket owner's
+	// account: s3:ResourceAccount "filters access by the resource owner's
+	// AWS account ID" (Service Authorization Reference, "Condition keys
+	// for Amazon S3"; S3 User Guide, "Bucket policy examples using
+	// condition keys"), and AWS's own endpoint policy example
+	// "Access-to-bucket-in-specific-account-only" (AWS PrivateLink guide,
+	// "Gateway endpoints for Amazon S3", endpoint policies) denies with
+	// StringNotEquals on it, which would deny every request were it ever
+	// absent.
+	ctx.Set("s3:ResourceAccount", bucketAccount)
 	ctx.Set("aws:ViaAWSService", "false")
 	ctx.Set("aws:CurrentTime", cfn.Symbol("CurrentTime"))
 	ctx.Set("aws:EpochTime", cfn.Symbol("EpochTime"))

@@ -481,6 +481,36 @@ func TestDocResourceIDsAreUniqueInATemplate(t *testing.T) {
 	}
 }
 
+// Service Authorization Reference, "Condition keys for Amazon S3":
+// s3:ResourceAccount, the bucket owner's account, is in every request to a
+// bucket or an object. AWS PrivateLink guide, "Gateway endpoints for
+// Amazon S3", endpoint policies: the example
+// "Access-to-bucket-in-specific-account-only" denies s3:GetObject and
+// s3:PutObject on every bucket whose owner is not 111122223333. Read as
+// absent, it denied everyone (a false explicit deny).
+func TestDocS3ResourceAccount(t *testing.T) {
+	const onlyAccount = `{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
+	  {"Sid": "Access-to-bucket-in-specific-account-only", "Principal": "*", "Action": ["s3:GetObject", "s3:PutObject"], "Effect": "Deny",
+	   "Resource": "arn:aws:s3:::*", "Condition": {"StringNotEquals": {"s3:ResourceAccount": "111122223333"}}}`
+	for _, tt := range []struct {
+		name, account, want string
+	}{
+		{"the bucket is in the account", "111122223333", Allowed},
+		{"the bucket is in another account", "444455556666", ExplicitDeny},
+		// The template's account unknown: it may or may not be 111122223333.
+		{"the bucket's account unknown", "", Unknown},
+	} {
+		opts := Options{NoProbes: true, Actions: []string{"s3:PutObject"}}
+		if tt.account != "" {
+			opts.Values = map[string]string{"AWS::AccountId": tt.account}
+		}
+		r := rowOf(t, buildInline(t, fmt.Sprintf(gatewayTemplate, onlyAccount), opts), "Fn", "s3:PutObject")
+		if r.Decision != tt.want {
+			t.Errorf("%s: Fn s3:PutObject = %s (%s), want %s", tt.name, r.Decision, r.Reason, tt.want)
+		}
+	}
+}
+
 // A bucket policy for a literal bucket name may be the policy of a bucket
 // whose name CloudFormation generates, or not: what it says may apply.
 func TestBucketPolicyForALiteralName(t *testing.T) {
