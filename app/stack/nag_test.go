@@ -1,6 +1,10 @@
 package stack_test
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -8,7 +12,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/privates3/privates3/app/environments"
 	"github.com/privates3/privates3/app/stack"
+	"github.com/privates3/privates3/constructs/nagsuppress"
 )
 
 // cdk-nag's five packs run on every synth of the stack: no configuration
@@ -81,5 +87,166 @@ func TestNagSuppressionsHaveReasons(t *testing.T) {
 	}
 	if n == 0 {
 		t.Fatal("no cdk-nag suppressions in the template: is the metadata still written?")
+	}
+}
+
+// The same packs over the synthesized templates, as a reviewer or a
+// pipeline that has only the templates runs them, where every resource is
+// its L1 class (CDK's own custom-resource providers included): no
+// unsuppressed error or warning for any configuration, the environments of
+// examples/environments.json (their lookups answered by the committed
+// cdk.context.json, as the CLI answers them) or the pipeline of
+// examples/pipeline.json with its stages.
+func TestNagPacksOverTheTemplatesFindNothingUnsuppressed(t *testing.T) {
+	for name, ctx := range configurations {
+		t.Run(name, func(t *testing.T) {
+			noTemplateFindings(t, map[string][]byte{name: synth(t, ctx).raw})
+		})
+	}
+	t.Run("environments", func(t *testing.T) {
+		envs, err := environments.Load(filepath.Join(root, "examples", "environments.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		app := newApp(committedLookups(t))
+		stack.NewEnvironments(app, envs, root)
+		// Read right after the synth: the next app of this binary writes
+		// to the same folder.
+		if err := stack.CheckAssembly(*app.Synth(nil).Directory()); err != nil {
+			t.Error(err)
+		}
+	})
+	t.Run("pipeline", func(t *testing.T) {
+		p := synthPipeline(t)
+		templates := map[string][]byte{}
+		for name, raw := range p.raw {
+			templates[name] = raw
+		}
+		b, err := json.Marshal(p.template)
+		if err != nil {
+			t.Fatal(err)
+		}
+		templates["pipeline"] = b
+		noTemplateFindings(t, templates)
+	})
+}
+
+func noTemplateFindings(t *testing.T, templates map[string][]byte) {
+	t.Helper()
+	f, err := stack.CheckTemplates(templates)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range append(f.Errors, f.Warnings...) {
+		t.Errorf("cdk-nag over the template: %s", m)
+	}
+}
+
+// committedLookups is cdk.context.json, which answers the lookups of the
+// example environments (prod's existing VPC).
+func committedLookups(t *testing.T) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(root, "cdk.context.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ctx map[string]any
+	if err := json.Unmarshal(b, &ctx); err != nil {
+		t.Fatalf("cdk.context.json: %v", err)
+	}
+	return ctx
+}
+
+// A Lambda function and a role written as plain CfnResources (as CDK
+// writes every CustomResourceProvider's), which the packs in process pass
+// unchecked, are checked over the template; a suppression written on the
+// original resource reaches the template's copy, and only the rule it
+// names is suppressed.
+func TestNagTemplatesCheckCfnResourceTypedFunctionsAndRoles(t *testing.T) {
+	app := newApp(map[string]any{"@aws-cdk/core:annotationsInValidationReport": false})
+	st := awscdk.NewStack(app, jsii.String("Plain"), nil)
+	role := awscdk.NewCfnResource(st, jsii.String("PlainRole"), &awscdk.CfnResourceProps{
+		Type: jsii.String("AWS::IAM::Role"),
+		Properties: &map[string]any{
+			"AssumeRolePolicyDocument": js(`{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}`),
+			"Policies":                 js(`[{"PolicyName": "Inline", "PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ec2:DescribeVpcs", "Resource": "*"}]}}]`),
+		},
+	})
+	fn := awscdk.NewCfnResource(st, jsii.String("PlainFunction"), &awscdk.CfnResourceProps{
+		Type: jsii.String("AWS::Lambda::Function"),
+		Properties: &map[string]any{
+			"Code":    js(`{"ZipFile": "exports.handler = async () => {}"}`),
+			"Handler": "index.handler",
+			"Runtime": "nodejs22.x",
+			"Role":    role.GetAtt(jsii.String("Arn"), awscdk.ResolutionTypeHint_STRING),
+		},
+	})
+	nagsuppress.On(fn, false, nagsuppress.Rule("Serverless-LambdaDLQ", "A test's reason: this suppression, written on the original resource, must reach the template's copy."))
+	stack.ApplyNagPacks(st)
+	dir := *app.Synth(nil).Directory()
+	raw, err := os.ReadFile(filepath.Join(dir, "Plain.template.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := stack.CheckTemplates(map[string][]byte{"Plain": raw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(append(f.Errors, f.Warnings...), "\n")
+	for _, want := range []string{
+		"/Plain/Template/PlainFunction: HIPAA.Security-LambdaDLQ:",
+		"/Plain/Template/PlainFunction: PCI.DSS.321-LambdaInsideVPC:",
+		"/Plain/Template/PlainFunction: NIST.800.53.R5-LambdaConcurrency:",
+		"/Plain/Template/PlainRole: HIPAA.Security-IAMNoInlinePolicy:",
+		"/Plain/Template/PlainRole: AwsSolutions-IAM5",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("CheckTemplates of a plain CfnResource function and role did not report %q; got:\n%.3000s", want, got)
+		}
+	}
+	if strings.Contains(got, "PlainFunction: Serverless-LambdaDLQ") {
+		t.Error("CheckTemplates reported Serverless-LambdaDLQ, suppressed on the original resource: the suppression did not reach the template's copy")
+	}
+}
+
+// The VPC's VPCDefaultSecurityGroupClosed suppression says a resource of
+// the template closes the default group: every configuration that creates
+// a VPC has a Custom::VpcRestrictDefaultSG on that VPC's default group.
+func TestNagDefaultGroupSuppressionHasItsCustomResource(t *testing.T) {
+	for name, ctx := range configurations {
+		tp := synth(t, ctx).template
+		for id, vpc := range tp.resources("AWS::EC2::VPC") {
+			suppressed := false
+			list, _ := get(vpc, "Metadata", "cdk_nag", "rules_to_suppress").([]any)
+			for _, s := range list {
+				suppressed = suppressed || strings.HasSuffix(get(s, "id").(string), "-VPCDefaultSecurityGroupClosed")
+			}
+			if !suppressed {
+				t.Errorf("%s: VPC %s has no VPCDefaultSecurityGroupClosed suppression", name, id)
+				continue
+			}
+			n := 0
+			for _, cr := range tp.resources("Custom::VpcRestrictDefaultSG") {
+				if reflect.DeepEqual(props(cr)["DefaultSecurityGroupId"], getAtt(id, "DefaultSecurityGroup")) {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Errorf("%s: %d Custom::VpcRestrictDefaultSG resources close VPC %s's default group, want 1: its VPCDefaultSecurityGroupClosed suppression claims one does", name, n, id)
+			}
+		}
+	}
+}
+
+// BenchmarkNagOverTemplate is what CheckTemplates adds to a synth of the
+// default stack: a throwaway app, the template included, the packs, one
+// synth into a temporary folder.
+func BenchmarkNagOverTemplate(b *testing.B) {
+	raw := synth(&testing.T{}, nil).raw
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := stack.CheckTemplates(map[string][]byte{"PrivateS3": raw}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

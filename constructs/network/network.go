@@ -32,6 +32,7 @@ import (
 	"github.com/privates3/privates3/constructs/internal/problems"
 	"github.com/privates3/privates3/constructs/internal/token"
 	"github.com/privates3/privates3/constructs/internal/warn"
+	"github.com/privates3/privates3/constructs/nagsuppress"
 )
 
 // PrivateNetworkProps configures a PrivateNetwork. nil props create a new
@@ -122,6 +123,7 @@ func NewPrivateNetwork(scope constructs.Construct, id *string, props *PrivateNet
 				CidrMask:   jsii.Number(24),
 			}},
 		})
+		nagsuppress.RestrictDefaultSG(n.Vpc)
 	}
 	selection := props.Subnets
 	if selection == nil {
