@@ -220,3 +220,57 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// CloudFormation User Guide, "AWS::NetworkFirewall::Firewall", return
+// value EndpointIds: "The unique IDs of the firewall endpoints for all of
+// the subnets that you attached to the firewall", each written
+// "us-west-2c:vpce-111122223333", and AWS's Network Firewall samples take
+// its endpoint id with Fn::Select [1, Fn::Split [":", ...]]. Such a value
+// is known at deploy only; so is how many parts it splits into (the
+// "Fn::Split" page: "Fn::Split returns a list of string values"). A Select
+// of it is an unknown value, never "index out of range". A split whose
+// symbols cannot hold the delimiter (an account id, a bucket name, a
+// role name) still splits offline.
+func TestDocFnSplitOfAValueKnownAtDeploy(t *testing.T) {
+	const doc = `{"Parameters": {"Endpoint": {"Type": "String"}},
+	  "Resources": {
+	    "Firewall": {"Type": "AWS::NetworkFirewall::Firewall"},
+	    "Data": {"Type": "AWS::S3::Bucket"},
+	    "Role": {"Type": "AWS::IAM::Role"},
+	    "Vpc": {"Type": "AWS::EC2::VPC"}}}`
+	tmpl, err := Parse("fw.json", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewResolver(Options{}, tmpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, expr string
+		want       any
+	}{
+		{"the sample's endpoint id", `{"Fn::Select": [1, {"Fn::Split": [":", {"Fn::Select": [0, {"Fn::GetAtt": ["Firewall", "EndpointIds"]}]}]}]}`,
+			`${Fn::Split ":" of ${Firewall.EndpointIds[0]}[1]}`},
+		{"a parameter without a default", `{"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "Endpoint"}]}]}`, `${Fn::Split "/" of ${Endpoint}[2]}`},
+		{"a literal brace is kept apart from the symbol", `{"Fn::Split": ["}", {"Fn::Sub": "{${Endpoint}}"}]}`, `${Fn::Split "\x7d" of \x7b${Endpoint}\x7d}`},
+		{"a role's name", `{"Fn::Select": [1, {"Fn::Split": ["/", {"Fn::GetAtt": ["Role", "Arn"]}]}]}`, "${Role}"},
+		{"a bucket's ARN", `{"Fn::Select": [5, {"Fn::Split": [":", {"Fn::GetAtt": ["Data", "Arn"]}]}]}`, "${Data}"},
+		{"a VPC id", `{"Fn::Split": [":", {"Fn::Sub": "${AWS::Region}:${Vpc}"}]}`, []any{"${AWS::Region}", "${Vpc}"}},
+		{"a hyphen may be in a region", `{"Fn::Split": ["-", {"Fn::Sub": "${AWS::Region}-x"}]}`, `${Fn::Split "-" of ${AWS::Region}-x}`},
+	}
+	for _, tt := range tests {
+		var v any
+		if err := json.Unmarshal([]byte(tt.expr), &v); err != nil {
+			t.Fatal(err)
+		}
+		got, err := r.Resolve(tmpl, v)
+		if err != nil || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s: Resolve(%s) = %#v, %v, want %#v", tt.name, tt.expr, got, err, tt.want)
+		}
+	}
+	// A known list is still checked: CloudFormation refuses the index.
+	if _, err := r.Resolve(tmpl, map[string]any{"Fn::Select": []any{5.0, map[string]any{"Fn::Split": []any{":", "a:b"}}}}); err == nil || !strings.Contains(err.Error(), "out of range") {
+		t.Errorf("Select 5 of a:b: error %v, want out of range", err)
+	}
+}

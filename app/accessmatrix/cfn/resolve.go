@@ -428,6 +428,14 @@ func (r *Resolver) intrinsic(t *Template, fn string, arg any, path string) (any,
 		if !ok {
 			return nil, errors.New("Fn::Split source must resolve to a string")
 		}
+		if r.mayHold(s, delim) {
+			// A value known only at deploy may hold the delimiter: how
+			// many parts there are, and which, is known then only. AWS's
+			// Network Firewall samples take Fn::Select [1, Fn::Split [":",
+			// endpoint]] of an attribute: an unknown list, whose elements
+			// Fn::Select names, never an index out of range.
+			return Symbol("Fn::Split " + escapeBraces(strconv.Quote(delim)) + " of " + escapeBraces(s)), nil
+		}
 		var out []any
 		for _, p := range splitOutsideSymbols(s, delim) {
 			out = append(out, p)
@@ -983,6 +991,123 @@ func scalarString(v any) (string, bool) {
 		return strconv.FormatBool(x), true
 	}
 	return "", false
+}
+
+// mayHold reports whether a symbol of s may hold a character of delim,
+// so that splitting s on delim outside its symbols may miss parts. A
+// symbol's characters are known for the pseudo parameters and for the
+// names and ids CloudFormation generates for a few resource types (see
+// symbolClass); any other symbol may hold anything.
+func (r *Resolver) mayHold(s, delim string) bool {
+	for _, sym := range topSymbols(s) {
+		class := r.symbolClass(sym)
+		if class == nil || strings.ContainsFunc(delim, class) {
+			return true
+		}
+	}
+	return false
+}
+
+// refClasses are the characters of the Ref of a resource type:
+// "Bucket names can consist only of lowercase letters, numbers, periods
+// (.), and hyphens (-)" (S3 User Guide, "General purpose bucket naming
+// rules"); a role name matches [\w+=,.@-]+ (IAM API Reference,
+// CreateRole, RoleName); an EC2 resource id is "a resource identifier
+// (such as snap for a snapshot) followed by a hyphen and a unique
+// combination of letters and numbers" (Amazon EC2 User Guide, "Resource
+// IDs").
+var refClasses = map[string]func(rune) bool{
+	"AWS::S3::Bucket": func(c rune) bool {
+		return ('a' <= c && c <= 'z') || ('0' <= c && c <= '9') || c == '.' || c == '-'
+	},
+	"AWS::IAM::Role": func(c rune) bool {
+		return ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9') || strings.ContainsRune("_+=,.@-", c)
+	},
+	"AWS::EC2::VPC":             ec2ID,
+	"AWS::EC2::VPCEndpoint":     ec2ID,
+	"AWS::EC2::Subnet":          ec2ID,
+	"AWS::EC2::SecurityGroup":   ec2ID,
+	"AWS::EC2::RouteTable":      ec2ID,
+	"AWS::EC2::NatGateway":      ec2ID,
+	"AWS::EC2::InternetGateway": ec2ID,
+}
+
+func ec2ID(c rune) bool { return ('a' <= c && c <= 'z') || ('0' <= c && c <= '9') || c == '-' }
+
+// symbolClass is the set of characters a symbol's value is made of, nil
+// when it may hold any: an account id is "a 12-digit number" (AWS Account
+// Management guide, "View AWS account identifiers"), a region or a
+// partition name lower-case letters, digits and hyphens, and a resource's
+// Ref as refClasses says.
+func (r *Resolver) symbolClass(sym string) func(rune) bool {
+	scope, name := r.Scope(sym)
+	switch name {
+	case "AWS::AccountId":
+		return func(c rune) bool { return '0' <= c && c <= '9' }
+	case "AWS::Region", "AWS::Partition":
+		return ec2ID
+	}
+	templates := r.templates
+	if scope != nil {
+		templates = []*Template{scope}
+	}
+	for _, t := range templates {
+		if res, ok := t.Resources[name]; ok {
+			return refClasses[res.Type]
+		}
+	}
+	return nil
+}
+
+// topSymbols lists the outermost symbols of s.
+func topSymbols(s string) []string {
+	var out []string
+	for i := strings.Index(s, "${"); i >= 0; i = strings.Index(s, "${") {
+		depth, end := 0, -1
+		for j := i; j < len(s) && end < 0; j++ {
+			switch {
+			case strings.HasPrefix(s[j:], "${"):
+				depth++
+				j++
+			case s[j] == '}':
+				if depth--; depth == 0 {
+					end = j + 1
+				}
+			}
+		}
+		if end < 0 {
+			return out
+		}
+		out = append(out, s[i:end])
+		s = s[end:]
+	}
+	return out
+}
+
+// escapeBraces writes the braces of s that are outside its symbols as
+// \x7b and \x7d, so that s can be part of a symbol's name without
+// closing it early.
+func escapeBraces(s string) string {
+	var b strings.Builder
+	depth := 0
+	for i := 0; i < len(s); i++ {
+		switch {
+		case strings.HasPrefix(s[i:], "${"):
+			depth++
+			b.WriteString("${")
+			i++
+		case s[i] == '}' && depth > 0:
+			depth--
+			b.WriteByte('}')
+		case s[i] == '{':
+			b.WriteString(`\x7b`)
+		case s[i] == '}':
+			b.WriteString(`\x7d`)
+		default:
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
 }
 
 // splitOutsideSymbols splits s on delim except inside ${...}, because

@@ -142,7 +142,8 @@ func (b *builder) origin(symbol string) string {
 	case strings.HasPrefix(name, "Fn::ImportValue:"):
 		return "imported (Fn::ImportValue) from a stack outside the templates"
 	case strings.HasPrefix(name, "Fn::"):
-		return "computed at deploy (" + name[:strings.IndexAny(name+":", ":.")] + ")"
+		fn := strings.TrimPrefix(name, "Fn::")
+		return "computed at deploy (Fn::" + fn[:strings.IndexAny(fn+" ", " :.[")] + ")"
 	case strings.HasSuffix(name, sessionSuffix):
 		return "the name of the role session Lambda opens for the function"
 	case name == "SourceIp":

@@ -511,6 +511,23 @@ func TestDocS3ResourceAccount(t *testing.T) {
 	}
 }
 
+// CloudFormation User Guide, "AWS::NetworkFirewall::Firewall" (see
+// cfn.TestDocFnSplitOfAValueKnownAtDeploy): a bucket policy that names an
+// endpoint id taken apart from an attribute known at deploy builds the
+// matrix, the row unknown, instead of refusing the template.
+func TestDocFnSplitOfAValueKnownAtDeploy(t *testing.T) {
+	const policy = `"DataPolicy": {"Type": "AWS::S3::BucketPolicy", "Properties": {"Bucket": {"Ref": "Data"}, "PolicyDocument": {"Statement": [
+	    {"Sid": "OnlyFirewallEndpoint", "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": {"Fn::Sub": "${Data.Arn}/*"},
+	     "Condition": {"StringNotEquals": {"aws:SourceVpce": {"Fn::Select": [1, {"Fn::Split": [":", {"Fn::Select": [0, {"Fn::GetAtt": ["Firewall", "EndpointIds"]}]}]}]}}}}]}}},
+	  "Firewall": {"Type": "AWS::NetworkFirewall::Firewall"},
+	  "Fn": {`
+	doc := strings.Replace(fmt.Sprintf(gatewayTemplate, `{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}`), `"Fn": {`, policy, 1)
+	r := rowOf(t, buildInline(t, doc, Options{NoProbes: true, Actions: []string{"s3:PutObject"}}), "Fn", "s3:PutObject")
+	if r.Decision != Unknown || !strings.Contains(r.Reason, "is computed at deploy (Fn::Split)") {
+		t.Errorf("Fn s3:PutObject = %s (%s), want unknown naming the Fn::Split", r.Decision, r.Reason)
+	}
+}
+
 // A bucket policy for a literal bucket name may be the policy of a bucket
 // whose name CloudFormation generates, or not: what it says may apply.
 func TestBucketPolicyForALiteralName(t *testing.T) {
