@@ -23,6 +23,7 @@ import (
 
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/privates3/privates3/constructs/functions"
 	"github.com/privates3/privates3/constructs/storage"
 	"github.com/privates3/privates3/lambda/uploader/contract"
 )
@@ -239,12 +240,7 @@ func ReadSettings(get Context) (Config, []Problem) {
 		return nil
 	})
 	r.boolean("kms", &c.Kms)
-	r.str("keyPrefix", &c.KeyPrefix, func(s string) error {
-		if s == "" || strings.HasPrefix(s, "/") || strings.Contains(s, "*") || strings.Contains(s, "..") {
-			return errors.New("use a non-empty prefix such as uploads/ without a leading slash, * or ..")
-		}
-		return nil
-	})
+	r.str("keyPrefix", &c.KeyPrefix, functions.CheckKeyPrefix)
 	r.boolean("includeControl", &c.IncludeControl)
 	var mode string
 	r.str("denyMode", &mode, func(s string) error {
@@ -260,14 +256,19 @@ func ReadSettings(get Context) (Config, []Problem) {
 	switch v := get("reservedConcurrency").(type) {
 	case nil:
 	case float64, string:
-		n, err := strconv.Atoi(fmt.Sprint(v))
-		if err != nil || (n < 1 && n != -1) || n > 1000 {
-			r.bad("reservedConcurrency", ValueText(v), "want a whole number from 1 to 1000, or -1 for no reservation (an account at the minimum concurrency quota of 10 cannot reserve any)")
+		n, err := strconv.ParseFloat(fmt.Sprint(v), 64)
+		if err != nil {
+			err = errors.New("want a number: a whole number of 1 or more, or -1 for no reservation")
 		} else {
-			c.ReservedConcurrency = n
+			err = functions.CheckReservedConcurrency(n)
+		}
+		if err != nil {
+			r.bad("reservedConcurrency", ValueText(v), err.Error())
+		} else {
+			c.ReservedConcurrency = int(n)
 		}
 	default:
-		r.bad("reservedConcurrency", ValueText(v), "want a whole number from 1 to 1000, or -1 for no reservation")
+		r.bad("reservedConcurrency", ValueText(v), "want a number: a whole number of 1 or more, or -1 for no reservation")
 	}
 	if (c.EndpointId == "") != (len(c.EndpointRouteTableIds) == 0) {
 		r.bad("endpointRouteTableIds", "", `goes together with "endpointId": set both to reuse an endpoint, or neither to create one`)

@@ -69,7 +69,10 @@ func TestParseRefusals(t *testing.T) {
 		{map[string]any{"keyPrefix": "/abs"}, []string{`"keyPrefix" = "/abs"`, "without a leading slash"}},
 		{map[string]any{"denyMode": "some"}, []string{`"denyMode" = "some"`, "all-actions or object-actions"}},
 		{map[string]any{"bucketName": "Bad_Name"}, []string{`"bucketName" = "Bad_Name"`, "lower-case letters"}},
-		{map[string]any{"reservedConcurrency": "0"}, []string{`context "reservedConcurrency" = "0"`, "1 to 1000", "-1 for no reservation"}},
+		{map[string]any{"reservedConcurrency": "0"}, []string{`context "reservedConcurrency" = "0"`, "whole number of 1 or more", "-1 for no reservation"}},
+		{map[string]any{"reservedConcurrency": 2.5}, []string{`context "reservedConcurrency" = 2.5`, "whole number of 1 or more"}},
+		{map[string]any{"reservedConcurrency": "many"}, []string{`context "reservedConcurrency" = "many"`, "want a number"}},
+		{map[string]any{"keyPrefix": "/up"}, []string{`context "keyPrefix" = "/up"`, "without a leading slash"}},
 		{map[string]any{"reservedConcurrency": 2.5}, []string{`"reservedConcurrency" = 2.5`, "whole number"}},
 		{map[string]any{"reservedConcurrency": true}, []string{`"reservedConcurrency" = true`, "whole number"}},
 	}

@@ -11,6 +11,7 @@
 package functions
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -189,8 +190,10 @@ func validate(kind string, props *FunctionProps, uploader bool) string {
 	if props.Bucket == nil {
 		p.Add("Bucket is required: pass the PrivateBucket's Bucket")
 	}
-	if k := props.KeyPrefix; k != nil && !token.Unresolved(k) && (*k == "" || strings.HasPrefix(*k, "/") || strings.Contains(*k, "*") || strings.Contains(*k, "..")) {
-		p.Add(fmt.Sprintf("KeyPrefix %q is invalid: use a non-empty prefix such as \"uploads/\" without a leading slash, \"*\" or \"..\"", *k))
+	if k := props.KeyPrefix; k != nil && !token.Unresolved(k) {
+		if err := CheckKeyPrefix(*k); err != nil {
+			p.Add(fmt.Sprintf("KeyPrefix %q is invalid: %v", *k, err))
+		}
 	}
 	switch {
 	case uploader && props.Network == nil:
@@ -201,8 +204,10 @@ func validate(kind string, props *FunctionProps, uploader bool) string {
 	if uploader && props.PrefixListId != nil && !token.Unresolved(props.PrefixListId) && !strings.HasPrefix(*props.PrefixListId, "pl-") {
 		p.Add(fmt.Sprintf("PrefixListId %q is not a prefix list id: use the S3 managed prefix list of the region (com.amazonaws.<region>.s3), such as pl-63a5400a", *props.PrefixListId))
 	}
-	if r := props.ReservedConcurrency; r != nil && ((*r < 1 && *r != -1) || *r != float64(int(*r))) {
-		p.Add(fmt.Sprintf("ReservedConcurrency %v is invalid: use a whole number of 1 or more, or -1 for no reservation (0 would throttle every invocation); leave it nil for %d", *r, defaultReservedConcurrency))
+	if r := props.ReservedConcurrency; r != nil {
+		if err := CheckReservedConcurrency(*r); err != nil {
+			p.Add(fmt.Sprintf("ReservedConcurrency %v is invalid: %v; leave it nil for %d", *r, err, defaultReservedConcurrency))
+		}
 	}
 	if m := props.MemorySize; m != nil && (*m < 128 || *m > 10240 || *m != float64(int(*m))) {
 		p.Add(fmt.Sprintf("MemorySize %v is invalid: Lambda takes a whole number of MB from 128 to 10240; leave it nil for %d", *m, defaultMemorySize))
@@ -225,6 +230,24 @@ func validate(kind string, props *FunctionProps, uploader bool) string {
 	}
 	p.Panic()
 	return dir
+}
+
+// CheckKeyPrefix returns why prefix cannot be a KeyPrefix, or nil: the
+// handler prepends it to every key, and the grants end it with "*".
+func CheckKeyPrefix(prefix string) error {
+	if prefix == "" || strings.HasPrefix(prefix, "/") || strings.Contains(prefix, "*") || strings.Contains(prefix, "..") {
+		return errors.New(`use a non-empty prefix such as "uploads/" without a leading slash, "*" or ".."`)
+	}
+	return nil
+}
+
+// CheckReservedConcurrency returns why n cannot be a ReservedConcurrency,
+// or nil.
+func CheckReservedConcurrency(n float64) error {
+	if (n < 1 && n != -1) || n != math.Trunc(n) {
+		return errors.New("use a whole number of 1 or more, or -1 for no reservation (0 would throttle every invocation; an account at the minimum concurrency quota of 10 cannot reserve any)")
+	}
+	return nil
 }
 
 // entry is the handler directory: the one given, or this module's own
@@ -336,7 +359,7 @@ func newFunction(c constructs.Construct, props *FunctionProps, dir, description 
 	// without the network-interface rights), and deleted before them, so
 	// Lambda can still remove its network interfaces.
 	fn.Node().AddDependency(rights)
-	suppressFunctionFindings(fn, rights, fp.Vpc != nil)
+	suppressFunctionFindings(fn, rights, fp.Vpc != nil, fp.ReservedConcurrentExecutions == nil)
 	return &Function{Construct: c, Function: fn, Role: role, LogGroup: logs}
 }
 
