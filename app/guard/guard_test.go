@@ -291,3 +291,46 @@ func writeJSON(t *testing.T, v any) string {
 	}
 	return path
 }
+
+// A bucket policy that denies only object actions outside the endpoint
+// fails PRIVATES3.S3.1, unless its Metadata declares the object-actions
+// deny mode (denyMode=object-actions), which leaves the bucket-level
+// actions to IAM by design; another value declares nothing.
+func TestObjectActionsModeIsDeclared(t *testing.T) {
+	const rule = "privates3_bucket_policy_denies_outside_endpoint"
+	objectsOnly := func(metadata map[string]any) string {
+		tmpl := readJSON(t, filepath.Join("testdata", "rules", "bucket_policy_denies_outside_endpoint", "pass.json"))
+		policy := tmpl["Resources"].(map[string]any)["BucketPolicy"].(map[string]any)
+		for _, s := range policy["Properties"].(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+			st := s.(map[string]any)
+			if st["Sid"] == "DenyOutsideEndpoint" {
+				st["Resource"] = st["Resource"].([]any)[1:] // the objects alone
+			}
+		}
+		if metadata != nil {
+			policy["Metadata"] = metadata
+		}
+		return writeJSON(t, tmpl)
+	}
+	for name, c := range map[string]struct {
+		metadata map[string]any
+		fails    bool
+	}{
+		"no metadata":         {nil, true},
+		"other metadata":      {map[string]any{"cdk_nag": map[string]any{}}, true},
+		"another mode":        {map[string]any{"privates3:denyMode": "all-actions"}, true},
+		"object-actions mode": {map[string]any{"privates3:denyMode": "object-actions"}, false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := objectsOnly(c.metadata)
+			r, err := guard.Check(guard.Options{NoExemptions: true, Rules: []string{filepath.Join("rules", "bucket_policy_denies_outside_endpoint.guard")}}, path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			failed := slices.ContainsFunc(r.Failures(), func(f guard.Finding) bool { return f.Rule == rule && f.Resource == "BucketPolicy" })
+			if failed != c.fails {
+				t.Errorf("fails = %v, want %v (failures: %+v)", failed, c.fails, r.Failures())
+			}
+		})
+	}
+}

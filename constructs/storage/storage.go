@@ -244,6 +244,12 @@ func NewPrivateBucket(scope constructs.Construct, id *string, props *PrivateBuck
 	// The policy stays with the bucket: a retained bucket without it would be
 	// governed by IAM alone, reachable from anywhere.
 	retain(pb.Bucket.Policy())
+	if mode == DenyObjectActions {
+		// Declared in the template, so a reviewer sees the weaker mode and
+		// the project's Guard rule (PRIVATES3.S3.1) requires the
+		// bucket-level deny of every other bucket policy.
+		pb.Bucket.Policy().Node().DefaultChild().(awscdk.CfnResource).AddMetadata(jsii.String("privates3:denyMode"), string(DenyObjectActions))
+	}
 	// Bucket notifications are added after construction, so they can only be
 	// caught when the tree is complete.
 	c.Node().AddValidation(&noCustomResources{bucket: pb.Bucket})

@@ -33,6 +33,7 @@ var (
 	withCdk tmpl // default props, in an app with cdk.json's context
 	kms     tmpl // KMS, a cross-account writer, versions kept 30 days
 	forever tmpl // noncurrent versions kept forever
+	objects tmpl // Mode DenyObjectActions
 )
 
 const writer = "arn:aws:iam::210987654321:role/Writer"
@@ -69,7 +70,8 @@ func run(m *testing.M) (int, error) {
 	kmsStack := bucketStack(app, "Kms", &storage.PrivateBucketProps{AllowedEndpointIds: *jsii.Strings(endpoint),
 		KmsEncryption: true, CrossAccountWriterRoleArns: *jsii.Strings(writer), NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(30))})
 	foreverStack := bucketStack(app, "Forever", &storage.PrivateBucketProps{AllowedEndpointIds: *jsii.Strings(endpoint), KeepNoncurrentVersions: true})
-	bare, kms, forever = synth(bareStack), synth(kmsStack), synth(foreverStack)
+	objectsStack := bucketStack(app, "Objects", &storage.PrivateBucketProps{AllowedEndpointIds: *jsii.Strings(endpoint), Mode: storage.DenyObjectActions})
+	bare, kms, forever, objects = synth(bareStack), synth(kmsStack), synth(foreverStack), synth(objectsStack)
 	refusals = awscdk.NewStack(newApp(nil), jsii.String("Refusals"), nil)
 
 	app = newApp(cdkJSON)
@@ -403,5 +405,28 @@ func TestNotificationsRefusedAtSynth(t *testing.T) {
 		if !strings.Contains(msg, w) {
 			t.Errorf("synth error %q\ndoes not hold %q", msg, w)
 		}
+	}
+}
+
+// The object-actions mode is declared on the bucket policy, where the
+// project's Guard rule PRIVATES3.S3.1 reads it (app/guard/rules): only that
+// policy may leave bucket-level actions to IAM. The default mode declares
+// nothing.
+func TestObjectActionsModeIsDeclared(t *testing.T) {
+	metadata := func(tp tmpl) any {
+		for _, r := range tp.json["Resources"].(map[string]any) {
+			if r := r.(map[string]any); r["Type"] == "AWS::S3::BucketPolicy" {
+				if m, ok := r["Metadata"].(map[string]any); ok && m["privates3:denyMode"] != nil {
+					return m["privates3:denyMode"]
+				}
+			}
+		}
+		return nil
+	}
+	if got := metadata(objects); got != "object-actions" {
+		t.Errorf("object-actions bucket policy Metadata privates3:denyMode = %v, want object-actions", got)
+	}
+	if got := metadata(bare); got != nil {
+		t.Errorf("default bucket policy declares privates3:denyMode = %v, want none", got)
 	}
 }
