@@ -39,7 +39,7 @@ func load(root string, all map[string]any) (settings, error) {
 	s := settings{cfg: cfg, pipeline: withPipeline}
 	if cfg.Environments == "" {
 		if withPipeline {
-			return settings{}, fmt.Errorf("context %q needs \"environments\": the pipeline deploys the environments of a file, and reads its own account, region and source from the file's \"pipeline\" object (see README, Pipeline)", pipeline.ContextKey)
+			return settings{}, fmt.Errorf("context %q needs \"environments\": the pipeline deploys the environments of a file, and reads its own account, region and source from the file's \"pipeline\" object (see app/README.md, Pipeline)", pipeline.ContextKey)
 		}
 		return s, nil
 	}
@@ -55,7 +55,7 @@ func load(root string, all map[string]any) (settings, error) {
 	}
 	f, err := environments.LoadFile(s.path)
 	if err == nil && withPipeline && f.Pipeline == nil {
-		err = fmt.Errorf("%s: no \"pipeline\" object: give the pipeline's account, region, repository, branch and connectionArn (see README, Pipeline)", s.given)
+		err = fmt.Errorf("%s: no \"pipeline\" object: give the pipeline's account, region, repository, branch and connectionArn (see app/README.md, Pipeline)", s.given)
 	}
 	if err = errors.Join(append(errs, err)...); err != nil {
 		return settings{}, err

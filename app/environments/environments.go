@@ -107,7 +107,7 @@ func ParseFile(path string, data []byte) (File, error) {
 	var errs []error
 	for _, k := range slices.Sorted(maps.Keys(top)) {
 		if k != "environments" && k != "pipeline" {
-			errs = append(errs, fmt.Errorf("%s: %s", path, unknownField(k, []string{"environments", "pipeline"}, "see README, Environments, for the document")))
+			errs = append(errs, fmt.Errorf("%s: %s", path, unknownField(k, []string{"environments", "pipeline"}, "see app/README.md, Environments, for the document")))
 		}
 	}
 	var entries []json.RawMessage
@@ -181,7 +181,7 @@ func parseEnv(path string, i int, raw json.RawMessage) (Env, []error) {
 		case otherName[k] != "":
 			errs = append(errs, fmt.Errorf("%s: unknown field %q: an environment's %s is its %q", who(path, i, e.Name), k, k, otherName[k]))
 		default:
-			errs = append(errs, fmt.Errorf("%s: %s", who(path, i, e.Name), unknownField(k, known, "see README, Environments, for the fields")))
+			errs = append(errs, fmt.Errorf("%s: %s", who(path, i, e.Name), unknownField(k, known, "see app/README.md, Environments, for the fields")))
 		}
 	}
 	// A field of the wrong type is one problem: its value is not checked

@@ -54,7 +54,7 @@ func parsePipeline(path string, raw json.RawMessage) (*Pipeline, []error) {
 	var errs []error
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if !slices.Contains(pipelineFields, k) {
-			errs = append(errs, fmt.Errorf("%s: pipeline: %s", path, unknownField(k, pipelineFields, "see README, Pipeline, for the fields")))
+			errs = append(errs, fmt.Errorf("%s: pipeline: %s", path, unknownField(k, pipelineFields, "see app/README.md, Pipeline, for the fields")))
 		}
 	}
 	p := &Pipeline{}
