@@ -17,7 +17,7 @@ import (
 var configurations = map[string]map[string]any{
 	"default": nil,
 	"full":    full,
-	"minimal": {"includeControl": "false", "denyMode": "object-actions"},
+	"minimal": {"includeControl": "false", "denyMode": "object-actions", "reservedConcurrency": "-1"},
 }
 
 func TestInvariantsHoldForEveryConfiguration(t *testing.T) {
