@@ -20,13 +20,20 @@ const (
 	whyObjectWildcard = "Object keys are the caller's choice, so the grant covers every key under the bucket (or KEY_PREFIX); the actions are only PutObject and PutObjectTagging, and the endpoint policy and bucket policy narrow them further."
 	whyENIWildcard    = "Lambda manages the function's network interfaces with these EC2 actions (Lambda Developer Guide, execution role permissions for a VPC); EC2's Describe actions support no resource-level permissions, so the resource must be \"*\"."
 	whyProvider       = "CDK's AwsCustomResource provider, run once per deploy to read the region's S3 prefix list id with ec2:DescribeManagedPrefixLists (which takes no resource) and nothing else, no S3 rights; CDK sets its runtime, memory, role and network. Pass prefixListId and it is not created at all."
+	whyNoReservation  = "ReservedConcurrency is -1 by the app's choice: Lambda lets a function reserve only what leaves 100 of the account's concurrency unreserved (Lambda Developer Guide, \"Configuring reserved concurrency for a function\": \"You can reserve up to the Unreserved account concurrency value that is shown, minus 100\"), so an account whose quota is below that, such as a new account at 10, cannot reserve any and the deploy would fail."
 	whyOutsideVPC     = "The control function runs outside any VPC on purpose: its write must be denied by the bucket policy, which is the living proof that the bucket refuses requests not made through the endpoint. It can be left out with includeControl=false."
 )
 
 // objectWildcard is how cdk-nag spells the bucket's objects (under a prefix).
 const objectWildcard = `/^Resource::<[A-Za-z0-9]+\.Arn>\/.*\*$/`
 
-func suppressFunctionFindings(fn awslambda.Function, rights awsiam.ManagedPolicy, inVpc bool) {
+func suppressFunctionFindings(fn awslambda.Function, rights awsiam.ManagedPolicy, inVpc, noReservation bool) {
+	if noReservation {
+		nagsuppress.On(fn, false,
+			nagsuppress.Rule("HIPAA.Security-LambdaConcurrency", whyNoReservation),
+			nagsuppress.Rule("NIST.800.53.R5-LambdaConcurrency", whyNoReservation),
+		)
+	}
 	nagsuppress.On(fn, false,
 		nagsuppress.Rule("HIPAA.Security-LambdaDLQ", whyNoDLQ),
 		nagsuppress.Rule("NIST.800.53.R5-LambdaDLQ", whyNoDLQ),
