@@ -550,3 +550,44 @@ func TestDocResourceIDsAreUnique(t *testing.T) {
 		}
 	}
 }
+
+// S3 User Guide, "Access control list (ACL) overview": an ACL "defines
+// which AWS accounts or groups are granted access"; "Blocking public
+// access to your Amazon S3 storage": IgnorePublicAcls "causes Amazon S3 to
+// ignore all public ACLs on a bucket and any objects that it contains".
+// What is left grants accounts only, and a grant to an account, like a
+// bucket policy's Allow naming the account, "delegates authority to the
+// account" (IAM User Guide, "AWS JSON policy elements: Principal"): it
+// allows no role of the bucket's own account by itself, and across
+// accounts it may be the resource's half (IAM User Guide, "Cross-account
+// policy evaluation logic").
+func TestDocACLsGrantAccountsAndGroups(t *testing.T) {
+	const object = "arn:aws:s3:::amzn-s3-demo-bucket/x"
+	acl := func(accountsOnly bool) Policy {
+		return Policy{Name: "the bucket's ACLs", Unknown: "ACLs are enabled", GrantsOnly: true, AccountsOnly: accountsOnly}
+	}
+	reads := mustParse(t, "identity policy", `{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`)
+	own := roleSession("arn:aws:iam::111122223333:role/Reader", "s").on("s3:GetObject", object)
+	own.ResourceAccount = "111122223333"
+	other := roleSession("arn:aws:iam::444455556666:role/Reader", "s").on("s3:GetObject", object)
+	other.ResourceAccount = "111122223333"
+	tests := []struct {
+		name     string
+		req      Request
+		identity []Policy
+		acl      Policy
+		want     Decision
+	}{
+		{"a public grant may reach a role of the account", own, nil, acl(false), Unknown},
+		{"a grant to the account reaches no role of it", own, nil, acl(true), ImplicitDeny},
+		{"the role's own Allow still allows", own, []Policy{reads}, acl(true), Allowed},
+		{"across accounts, the ACL may be the resource's half", other, []Policy{reads}, acl(true), Unknown},
+		{"across accounts, without an identity Allow", other, nil, acl(true), ImplicitDeny},
+	}
+	for _, tt := range tests {
+		got := Evaluate(tt.req, Input{Identity: tt.identity, Resource: []Policy{tt.acl}})
+		if got.Decision != tt.want {
+			t.Errorf("%s: Evaluate = %s (%s), want %s", tt.name, got.Decision, got.Reason, tt.want)
+		}
+	}
+}

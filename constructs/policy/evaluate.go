@@ -297,7 +297,7 @@ func strongest(p *Policy, parts []part, allow bool, action string) found {
 // account applies (see part).
 func strongestOf(p *Policy, parts []part, allow bool, action string, delegated bool) found {
 	if p.Unknown != "" {
-		if !allow && p.GrantsOnly {
+		if !allow && p.GrantsOnly || allow && p.AccountsOnly && !delegated {
 			return found{p: p}
 		}
 		return found{judgement: judgement{Maybe, fmt.Sprintf("%s is not known (%s)", p.Name, p.Unknown)}, p: p}

@@ -33,6 +33,13 @@ type Policy struct {
 	// never deny: an S3 access control list, which grants permissions and
 	// has no Deny.
 	GrantsOnly bool
+	// AccountsOnly, with GrantsOnly, says the unknown grants name only
+	// accounts, as an S3 ACL does once Block Public Access ignores its
+	// public grants: like an Allow whose Principal is an account, such a
+	// grant "delegates authority to the account" and allows no role or
+	// user of the caller's own account by itself, while across accounts
+	// it may be the resource's half of the grant.
+	AccountsOnly bool
 }
 
 // Statement is one parsed statement. Principal and NotPrincipal are nil in

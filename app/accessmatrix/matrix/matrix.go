@@ -280,7 +280,14 @@ func (b *builder) loadBuckets() error {
 		if acl, err := b.aclsEnabled(c); err != nil {
 			return err
 		} else if acl != "" {
-			bk.policies = append(bk.policies, policy.Policy{Name: "the access control lists of bucket " + c.res.LogicalID + " and its objects", Unknown: acl, GrantsOnly: true})
+			ignore, err := b.ignoresPublicACLs(c)
+			if err != nil {
+				return err
+			}
+			if ignore {
+				acl += "; IgnorePublicAcls is true, so only their grants to accounts count, and those allow no role of the bucket's own account by themselves (S3 User Guide, \"Access control list (ACL) overview\"; \"Blocking public access to your Amazon S3 storage\")"
+			}
+			bk.policies = append(bk.policies, policy.Policy{Name: "the access control lists of bucket " + c.res.LogicalID + " and its objects", Unknown: acl, GrantsOnly: true, AccountsOnly: ignore})
 		}
 		b.buckets = append(b.buckets, bk)
 	}
@@ -376,6 +383,28 @@ func (b *builder) aclsEnabled(c placed) (string, error) {
 		why = "Object Ownership is " + setting + ", which may enable ACLs"
 	}
 	return why + ", and ACLs are not in the templates (S3 User Guide, \"Controlling ownership of objects and disabling ACLs for your bucket\")", nil
+}
+
+// ignoresPublicACLs tells whether the bucket's Block Public Access
+// setting IgnorePublicAcls is literally true. An ACL "defines which AWS
+// accounts or groups are granted access" (S3 User Guide, "Access control
+// list (ACL) overview"): a grantee is an account (a canonical user id or
+// an email address) or one of S3's predefined groups, never an IAM role
+// or user. The groups AllUsers and AuthenticatedUsers are public, and
+// IgnorePublicAcls "causes Amazon S3 to ignore all public ACLs on a
+// bucket and any objects that it contains" (S3 User Guide, "Blocking
+// public access to your Amazon S3 storage"), leaving only grants to
+// accounts. (The Log Delivery group is S3's own log delivery, no caller
+// of the matrix.) An account-level setting outside the templates can only
+// add to this.
+func (b *builder) ignoresPublicACLs(c placed) (bool, error) {
+	v, ok, err := b.r.Property(c.t, c.res, "PublicAccessBlockConfiguration")
+	if err != nil || !ok {
+		return false, err
+	}
+	m, _ := v.(map[string]any)
+	s, _ := cfn.String(m["IgnorePublicAcls"])
+	return s == "true", nil
 }
 
 // attach gives a bucket policy to the buckets it may be for. It names its

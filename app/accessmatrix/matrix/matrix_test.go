@@ -769,7 +769,7 @@ PATHS
 // (ACLs never deny), and the default (no OwnershipControls) has ACLs off
 // (S3 User Guide, "Controlling ownership of objects and disabling ACLs for
 // your bucket").
-func TestBucketACLs(t *testing.T) {
+func TestDocBucketACLs(t *testing.T) {
 	const doc = `{"Resources": {
 	  "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {}%s}},
 	  "Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Role": {"Fn::GetAtt": ["Role", "Arn"]}}},
@@ -788,6 +788,13 @@ func TestBucketACLs(t *testing.T) {
 		{"unreadable shape", ``, `"OwnershipControls": {"Fn::ImportValue": "Ownership"}`, Unknown, "ACLs may be enabled"},
 		// An ACL can only grant: an identity Allow stays allowed.
 		{"object writer, identity allows", reads, `"OwnershipControls": {"Rules": [{"ObjectOwnership": "ObjectWriter"}]}`, Allowed, ""},
+		// S3 User Guide, "Access control list (ACL) overview": an ACL
+		// grants accounts and groups, never a role; "Blocking public
+		// access to your Amazon S3 storage": IgnorePublicAcls makes S3
+		// ignore the public groups' grants. What is left grants the
+		// function's role nothing in its own account.
+		{"object writer, public ACLs ignored", ``, `"OwnershipControls": {"Rules": [{"ObjectOwnership": "ObjectWriter"}]}, "PublicAccessBlockConfiguration": {"IgnorePublicAcls": true}`, ImplicitDeny, ""},
+		{"object writer, public ACLs not ignored", ``, `"OwnershipControls": {"Rules": [{"ObjectOwnership": "ObjectWriter"}]}, "PublicAccessBlockConfiguration": {"IgnorePublicAcls": false}`, Unknown, "ACLs grant access"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rows := buildInline(t, fmt.Sprintf(doc, tc.role, tc.props), Options{Actions: []string{"s3:GetObject", "s3:DeleteObject"}, NoProbes: true})
