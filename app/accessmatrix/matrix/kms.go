@@ -22,9 +22,10 @@ type bucketKey struct {
 	account string
 	// policy is the key policy; Unknown when it is not in the templates.
 	policy policy.Policy
-	// ownAccountOnly, when set, says why the key is known only for a
-	// caller of its own account: a key named by id or alias, which KMS
-	// resolves in the requester's account, or aws/s3.
+	// ownAccountOnly, when set, says why the key a put uses is known only
+	// for a caller of its own account: a key named by id or alias, which
+	// KMS resolves in the requester's account, or aws/s3. A read uses the
+	// key the object names (see kmsResult).
 	ownAccountOnly string
 }
 
@@ -32,7 +33,7 @@ type bucketKey struct {
 // "If you are using encryption with cross-account or AWS service
 // operations, you must use a fully qualified KMS key ARN" (CloudFormation,
 // AWS::S3::Bucket ServerSideEncryptionByDefault, KMSMasterKeyID).
-const byIDOnly = "the bucket names its key by id or alias, which KMS resolves in the requester's account for a caller of another account (CloudFormation, AWS::S3::Bucket ServerSideEncryptionByDefault, KMSMasterKeyID: \"you must use a fully qualified KMS key ARN\")"
+const byIDOnly = "the bucket names its key by id or alias, which KMS resolves in the requester's account when a caller of another account puts an object (CloudFormation, AWS::S3::Bucket ServerSideEncryptionByDefault, KMSMasterKeyID: \"you must use a fully qualified KMS key ARN\")"
 
 // kmsActions are the KMS actions S3 calls with the caller's permissions
 // for an object action on a bucket encrypted with SSE-KMS: "To upload an
@@ -180,10 +181,13 @@ func (b *builder) kmsRequest(c caller, bk *bucket) policy.Request {
 }
 
 // kmsResult is the KMS decision of c's requests to bk's key for one KMS
-// action: unknown when the key is known only for callers of its account
-// and c may be of another.
+// action: unknown for a put when the key is known only for callers of its
+// account and c may be of another. A read is not: it decrypts with the
+// key the object was written with, which the object's metadata names by
+// its ARN (S3 API Reference, GetObject, x-amz-server-side-encryption-aws-kms-key-id),
+// the bucket's key for an object its own account wrote.
 func (b *builder) kmsResult(c caller, bk *bucket, p *policy.Prepared, kmsAction string) policy.Result {
-	if bk.key.ownAccountOnly != "" && policy.Equal(accountOf(c.arn), bk.key.account) != policy.Yes {
+	if kmsAction != "kms:Decrypt" && bk.key.ownAccountOnly != "" && policy.Equal(accountOf(c.arn), bk.key.account) != policy.Yes {
 		return policy.Result{Decision: policy.Unknown, Reason: bk.key.ownAccountOnly}
 	}
 	return p.Evaluate(kmsAction)

@@ -108,3 +108,32 @@ func TestKMSOtherAccountNeedsTheKeyARN(t *testing.T) {
 		})
 	}
 }
+
+// Decryption uses the object's key: "the ARN of the KMS key" is stored
+// with the object and returned in x-amz-server-side-encryption-aws-kms-key-id
+// (S3 API Reference, GetObject / HeadObject response), and "To download an
+// object encrypted with an AWS KMS key, you need kms:Decrypt permissions
+// on the key" (S3 User Guide, "Using server-side encryption with AWS KMS
+// keys (SSE-KMS)"). So a key the bucket names by id is resolved in the
+// requester's account for a put only; a read of an object the bucket's
+// account wrote with it needs kms:Decrypt on that key, which its key
+// policy decides.
+func TestDocDecryptionUsesTheObjectsKey(t *testing.T) {
+	const doc = `{"Resources": {
+	  "Key": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Statement": [{"Sid": "Partner", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::210987654321:role/Reader"}, "Action": "kms:Decrypt", "Resource": "*"}]}}},
+	  "Data": {"Type": "AWS::S3::Bucket", "Properties": {"BucketEncryption": {"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": {"Ref": "Key"}}}]}}},
+	  "P": {"Type": "AWS::S3::BucketPolicy", "Properties": {"Bucket": {"Ref": "Data"}, "PolicyDocument": {"Statement": [
+	    {"Sid": "Partner", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::210987654321:role/Reader"}, "Action": ["s3:GetObject", "s3:PutObject"], "Resource": {"Fn::Sub": "${Data.Arn}/*"}}]}}}
+	}}`
+	rows := buildInline(t, doc, Options{Actions: []string{"s3:GetObject", "s3:PutObject"}, Values: map[string]string{"AWS::AccountId": "123456789012"}})
+	for _, tc := range []struct{ action, want, why string }{
+		{"s3:GetObject", Allowed, "key policy of Key statement \"Partner\""},
+		// The put still depends on which key KMS resolves the id to.
+		{"s3:PutObject", Unknown, "fully qualified KMS key ARN"},
+	} {
+		r := findRow(t, rows, "inline.json", ProbeCrossAccount+":210987654321:Reader", "Data", "", tc.action)
+		if r.Decision != tc.want || !strings.Contains(r.Reason, tc.why) {
+			t.Errorf("cross-account %s = %s (%s), want %s naming %q", tc.action, r.Decision, r.Reason, tc.want, tc.why)
+		}
+	}
+}
