@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
@@ -78,12 +79,17 @@ func CheckTemplates(templates map[string][]byte) (NagFindings, error) {
 	// and rule.
 	synthesizer := &awscdk.DefaultStackSynthesizerProps{GenerateBootstrapVersionRule: jsii.Bool(false)}
 	for i, name := range slices.Sorted(maps.Keys(templates)) {
+		if !json.Valid(templates[name]) {
+			return f, fmt.Errorf("template %s is not JSON: pass a synthesized template (cdk.out/*.template.json)", name)
+		}
 		in := filepath.Join(dir, fmt.Sprintf("%d.template.json", i))
 		if err := os.WriteFile(in, templates[name], 0o600); err != nil {
 			return f, err
 		}
 		st := awscdk.NewStack(app, jsii.String(name), &awscdk.StackProps{Synthesizer: awscdk.NewDefaultStackSynthesizer(synthesizer)})
-		cloudformationinclude.NewCfnInclude(st, jsii.String("Template"), &cloudformationinclude.CfnIncludeProps{TemplateFile: jsii.String(in)})
+		if err := include(st, in); err != nil {
+			return f, fmt.Errorf("template %s: %w", name, err)
+		}
 	}
 	// No CSV reports: the findings are read back from the assembly.
 	applyPacks(app, &cdknag.NagPackProps{Verbose: jsii.Bool(true), Reports: jsii.Bool(false)})
@@ -93,6 +99,19 @@ func CheckTemplates(templates map[string][]byte) (NagFindings, error) {
 	}
 	f.Warnings, err = cdkout.Messages(out, "aws:cdk:warning")
 	return f, err
+}
+
+// include adds the template at path to st. CfnInclude refuses what it
+// cannot read (an unknown intrinsic, a Ref to nothing) with a jsii error,
+// which reaches Go as a panic: it is returned as an error instead.
+func include(st awscdk.Stack, path string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("CfnInclude cannot read it: %v", r)
+		}
+	}()
+	cloudformationinclude.NewCfnInclude(st, jsii.String("Template"), &cloudformationinclude.CfnIncludeProps{TemplateFile: jsii.String(path)})
+	return nil
 }
 
 // CheckAssembly runs the packs over every stack template of the cloud

@@ -183,16 +183,11 @@ func TestNagTemplatesCheckCfnResourceTypedFunctionsAndRoles(t *testing.T) {
 	})
 	nagsuppress.On(fn, false, nagsuppress.Rule("Serverless-LambdaDLQ", "A test's reason: this suppression, written on the original resource, must reach the template's copy."))
 	stack.ApplyNagPacks(st)
-	dir := *app.Synth(nil).Directory()
-	raw, err := os.ReadFile(filepath.Join(dir, "Plain.template.json"))
-	if err != nil {
-		t.Fatal(err)
+	err := stack.CheckAssembly(*app.Synth(nil).Directory())
+	if err == nil {
+		t.Fatal("CheckAssembly of a plain CfnResource function and role = nil, want their findings")
 	}
-	f, err := stack.CheckTemplates(map[string][]byte{"Plain": raw})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := strings.Join(append(f.Errors, f.Warnings...), "\n")
+	got := err.Error()
 	for _, want := range []string{
 		"/Plain/Template/PlainFunction: HIPAA.Security-LambdaDLQ:",
 		"/Plain/Template/PlainFunction: PCI.DSS.321-LambdaInsideVPC:",
@@ -201,11 +196,11 @@ func TestNagTemplatesCheckCfnResourceTypedFunctionsAndRoles(t *testing.T) {
 		"/Plain/Template/PlainRole: AwsSolutions-IAM5",
 	} {
 		if !strings.Contains(got, want) {
-			t.Errorf("CheckTemplates of a plain CfnResource function and role did not report %q; got:\n%.3000s", want, got)
+			t.Errorf("CheckAssembly of a plain CfnResource function and role did not report %q; got:\n%.3000s", want, got)
 		}
 	}
 	if strings.Contains(got, "PlainFunction: Serverless-LambdaDLQ") {
-		t.Error("CheckTemplates reported Serverless-LambdaDLQ, suppressed on the original resource: the suppression did not reach the template's copy")
+		t.Error("CheckAssembly reported Serverless-LambdaDLQ, suppressed on the original resource: the suppression did not reach the template's copy")
 	}
 }
 
@@ -234,6 +229,20 @@ func TestNagDefaultGroupSuppressionHasItsCustomResource(t *testing.T) {
 			if n != 1 {
 				t.Errorf("%s: %d Custom::VpcRestrictDefaultSG resources close VPC %s's default group, want 1: its VPCDefaultSecurityGroupClosed suppression claims one does", name, n, id)
 			}
+		}
+	}
+}
+
+// What is not a template CfnInclude can read is refused with a sentence
+// naming the template, not a panic.
+func TestCheckTemplatesRefusesWhatItCannotRead(t *testing.T) {
+	for name, c := range map[string]struct{ body, want string }{
+		"not JSON":       {"Resources:\n  X: {}", "template bad is not JSON: pass a synthesized template"},
+		"Ref to nothing": {`{"Resources": {"Q": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": {"Ref": "Missing"}}}}}`, "template bad: CfnInclude cannot read it:"},
+	} {
+		_, err := stack.CheckTemplates(map[string][]byte{"bad": []byte(c.body)})
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("%s: CheckTemplates = %v, want an error starting %q", name, err, c.want)
 		}
 	}
 }
