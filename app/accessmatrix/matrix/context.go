@@ -45,7 +45,8 @@ const accountOfPrefix = "AccountOf "
 // context keys") says every request of this kind carries; keys that depend
 // on the account's setup (its organization, tags) are unknown, and
 // optional request headers (s3:x-amz-*, s3:prefix) are absent, as for an
-// SDK call that sends none.
+// SDK call that sends none: the plain request, which chooser tries
+// beside the caller's other choices.
 func (b *builder) request(c caller, bk *bucket) policy.Request {
 	account, bucketAccount := accountOf(c.arn), b.pseudo(bk.t, "AWS::AccountId")
 	ctx := policy.Context{}

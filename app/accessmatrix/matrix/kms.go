@@ -198,10 +198,10 @@ func (b *builder) kmsResult(c caller, bk *bucket, p *policy.Prepared, kmsAction 
 // explicit deny refuses for KMS: a KMS grant, made outside the templates,
 // may allow what no policy does ("a key policy, IAM policy, or grant", AWS
 // KMS Developer Guide, "Allowing users in other accounts to use a KMS
-// key"). A put (a plain SDK call, no encryption header) uses the default
-// key, so an explicit deny on it refuses the put; a get reads "some key"
-// of the bucket, whose object may have been written without that key, so
-// even that leaves the get unknown.
+// key"). A plain put (no encryption header) uses the default key, but a
+// put may name its own encryption, so an explicit deny on the key leaves
+// the put unknown; a get reads "some key" of the bucket, whose object may
+// have been written without that key, so it leaves the get unknown too.
 func withKey(decision, reason, by, action string, key *bucketKey, k policy.Result) (string, string, string) {
 	if decision != Allowed && decision != Unknown {
 		return decision, reason, by
@@ -217,7 +217,13 @@ func withKey(decision, reason, by, action string, key *bucketKey, k policy.Resul
 		return decision, reason, by
 	case policy.ExplicitDeny:
 		if put {
-			return ExplicitDeny, "S3 needs " + on + " for the put, which is refused: " + k.Reason, k.By
+			// Refused for a plain put only: a put that names its own
+			// encryption in its headers (x-amz-server-side-encryption
+			// AES256) is encrypted as they say, not with the bucket's
+			// default key (S3 User Guide, "Setting default server-side
+			// encryption behavior for Amazon S3 buckets"), and the
+			// caller chooses its headers (see callerChosen).
+			return Unknown, "S3 needs " + on + " for a plain put, which is refused (" + k.Reason + "); a put that sends its own x-amz-server-side-encryption does not use the bucket's default key", ""
 		}
 		return Unknown, "an object encrypted with KMS key " + key.name + " needs " + on + ", which is refused (" + k.Reason + "); an object written otherwise does not", ""
 	case policy.ImplicitDeny:

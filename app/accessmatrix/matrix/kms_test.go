@@ -48,9 +48,11 @@ func TestKMSKeyDecides(t *testing.T) {
 		// key").
 		{"root key policy, no KMS rights", ``, rootKeyPolicy, templateKey, Unknown, Unknown, "S3 needs kms:GenerateDataKey on KMS key Key for the put, which no policy allows"},
 		{"closed key policy, KMS rights", kmsRights, closedKeyPolicy, templateKey, Unknown, Unknown, "Key policies in AWS KMS"},
-		// A grant cannot undo an explicit deny: the put is refused; the
-		// deny is of data keys only, so reads still decrypt.
-		{"key policy denies data keys", kmsRights, denyingKeyPolicy, templateKey, ExplicitDeny, Allowed, "S3 needs kms:GenerateDataKey on KMS key Key for the put, which is refused"},
+		// A grant cannot undo an explicit deny: a plain put is refused,
+		// but a put that sends x-amz-server-side-encryption AES256 needs
+		// no KMS key, so the row is unknown, not refused; the deny is of
+		// data keys only, so reads still decrypt.
+		{"key policy denies data keys", kmsRights, denyingKeyPolicy, templateKey, Unknown, Allowed, "S3 needs kms:GenerateDataKey on KMS key Key for a plain put, which is refused"},
 		// In its own account a key named by id is this key.
 		{"key named by id", kmsRights, rootKeyPolicy, `{"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": {"Ref": "Key"}}`, Allowed, Allowed, "kms:GenerateDataKey on KMS key Key allowed"},
 		{"aws/s3, the AWS managed key", ``, rootKeyPolicy, `{"SSEAlgorithm": "aws:kms"}`, Allowed, Allowed, "KMS key aws/s3 allowed"},

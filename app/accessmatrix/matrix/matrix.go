@@ -589,12 +589,17 @@ func (b *builder) qualifier(t *cfn.Template) string {
 func (b *builder) rows(c caller, bk *bucket) {
 	// The request context and the policies do not depend on the action,
 	// nor does most of each statement's judgement: prepared once per
-	// caller, bucket and resource (the bucket, or some key of it).
+	// caller, bucket, resource (the bucket, or some key of it) and choice
+	// of the caller's request values (see chooser).
 	req, in := b.request(c, bk), b.input(c, bk)
 	if b.observe != nil {
 		b.observe(c, bk, req, in)
 	}
-	var prepared [2]*policy.Prepared
+	var fixed []string
+	if !c.tls {
+		fixed = transportKeys
+	}
+	choose := newChooser(c.path, req, in, fixed)
 	endpoint := ""
 	if c.path.Endpoint != nil {
 		endpoint = c.path.Endpoint.Resource.LogicalID
@@ -618,13 +623,9 @@ func (b *builder) rows(c caller, bk *bucket) {
 			level = 1
 			row.Resource += "/*"
 		}
-		if prepared[level] == nil {
-			r := req
-			r.Resource = row.Resource
-			prepared[level] = policy.Prepare(r, in)
-		}
-		row.Decision, row.DecisionReason, row.DecidedBy = decide(c.path, prepared[level], action)
-		if kmsAction := kmsActions[strings.ToLower(action)]; kmsAction != "" && bk.key != nil {
+		kmsAction := kmsActions[strings.ToLower(action)]
+		row.Decision, row.DecisionReason, row.DecidedBy = choose.decide(action, row.Resource, level, kmsAction != "")
+		if kmsAction != "" && bk.key != nil {
 			if kms == nil {
 				kms = policy.Prepare(b.kmsRequest(c, bk), policy.Input{Identity: c.identity, Resource: []policy.Policy{bk.key.policy}, KeyPolicy: true, Origin: b.origin})
 			}

@@ -528,6 +528,53 @@ func TestDocFnSplitOfAValueKnownAtDeploy(t *testing.T) {
 	}
 }
 
+// The caller chooses its request headers, list parameters, tags and
+// transport (Service Authorization Reference, "Condition keys for Amazon
+// S3"): a row is allowed when some request of the caller is, and refused
+// only when every request is. The policies are the S3 User Guide's:
+// "Examples of Amazon S3 bucket policies", "Require SSE-KMS with a specific
+// AWS KMS key for all objects written to a bucket" (a Deny unless
+// s3:x-amz-server-side-encryption-aws-kms-key-id names the key), and
+// "Tagging and access control policies" (an Allow only for a put that
+// tags the object); "Bucket policy examples using condition keys",
+// s3:prefix (list only under home/).
+func TestDocCallerChosenHeaders(t *testing.T) {
+	const doc = `{"Resources": {
+	  "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {}, "Policies": [{"PolicyName": "p", "PolicyDocument": {"Statement": [%s]}}]}},
+	  "Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Role": {"Fn::GetAtt": ["Role", "Arn"]}}},
+	  "Data": {"Type": "AWS::S3::Bucket"},
+	  "P": {"Type": "AWS::S3::BucketPolicy", "Properties": {"Bucket": {"Ref": "Data"}, "PolicyDocument": {"Statement": [%s]}}}
+	}}`
+	const (
+		puts       = `{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}`
+		lists      = `{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}`
+		nothing    = `{"Sid": "Nothing", "Effect": "Deny", "Principal": "*", "Action": "s3:DeleteBucket", "Resource": {"Fn::GetAtt": ["Data", "Arn"]}}`
+		kmsKeyOnly = `{"Sid": "PutObjPolicy", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": {"Fn::Sub": "${Data.Arn}/*"},
+		  "Condition": {"StringNotEquals": {"s3:x-amz-server-side-encryption-aws-kms-key-id": "arn:aws:kms:us-east-1:111122223333:key/01234567-89ab-cdef-0123-456789abcdef"}}}`
+		taggedPuts = `{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*", "Condition": {"StringEquals": {"s3:RequestObjectTag/Project": "Pickles"}}}`
+		homeOnly   = `{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*", "Condition": {"StringLike": {"s3:prefix": ["home/*"]}}}`
+		denyPlain  = `{"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": {"Fn::Sub": "${Data.Arn}/*"}, "Condition": {"Bool": {"aws:SecureTransport": "false"}}}`
+	)
+	for _, tt := range []struct {
+		name, identity, bucket, action, want, why string
+	}{
+		// A plain put is refused; one that names the key may not be: an
+		// explicit deny here read "this function cannot put".
+		{"a Deny unless a header names the key", puts, kmsKeyOnly, "s3:PutObject", Unknown, "the caller chooses s3:x-amz-server-side-encryption-aws-kms-key-id"},
+		{"an Allow for tagged puts only", taggedPuts, nothing, "s3:PutObject", Allowed, "(for a request with s3:requestobjecttag/project Pickles)"},
+		{"an Allow under a prefix only", homeOnly, nothing, "s3:ListBucket", Allowed, "(for a request with s3:prefix home/x)"},
+		// The caller may also send plain HTTP, which is refused; over TLS
+		// it is allowed: some request is.
+		{"a Deny of plain HTTP", puts, denyPlain, "s3:PutObject", Allowed, ""},
+		{"nothing allows, whatever it sends", lists, nothing, "s3:PutObject", ImplicitDeny, ""},
+	} {
+		r := rowOf(t, buildInline(t, fmt.Sprintf(doc, tt.identity, tt.bucket), Options{NoProbes: true, Actions: []string{tt.action}}), "Fn", tt.action)
+		if r.Decision != tt.want || !strings.Contains(r.Reason, tt.why) {
+			t.Errorf("%s: Fn %s = %s (%s), want %s containing %q", tt.name, tt.action, r.Decision, r.Reason, tt.want, tt.why)
+		}
+	}
+}
+
 // A bucket policy for a literal bucket name may be the policy of a bucket
 // whose name CloudFormation generates, or not: what it says may apply.
 func TestBucketPolicyForALiteralName(t *testing.T) {
