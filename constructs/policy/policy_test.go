@@ -379,7 +379,7 @@ func TestSoundness(t *testing.T) {
 // Two buckets never share a name: "Bucket names must be unique across all
 // AWS accounts in all the AWS Regions within a partition" (S3 User Guide,
 // "General purpose bucket naming rules"). So a statement naming one
-// bucket of Input.Buckets, generated name or not, never applies to
+// bucket of a group of Input.Distinct, generated name or not, never applies to
 // another's ARNs, though both names are unknown offline.
 func TestDistinctBuckets(t *testing.T) {
 	const (
