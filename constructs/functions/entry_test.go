@@ -3,6 +3,7 @@ package functions
 import (
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -63,5 +64,27 @@ func TestDefaultEntry(t *testing.T) {
 	got, err := defaultEntry()
 	if err != nil || filepath.Clean(got) != want {
 		t.Errorf("defaultEntry() = %q, %v; want %q", got, err, want)
+	}
+}
+
+// A binary built with -trimpath finds this module through its build
+// information: a replace directive's directory, or the module cache's copy
+// of the version it was built with.
+func TestModuleDir(t *testing.T) {
+	const mod = "github.com/privates3/privates3"
+	cache := func() string { return "/cache" }
+	for name, c := range map[string]struct {
+		deps []*debug.Module
+		want string
+	}{
+		"a version":            {[]*debug.Module{{Path: "other/x", Version: "v1.0.0"}, {Path: mod, Version: "v1.2.3"}}, "/cache/github.com/privates3/privates3@v1.2.3"},
+		"replaced by a folder": {[]*debug.Module{{Path: mod, Version: "v0.0.0", Replace: &debug.Module{Path: "/src/privates3"}}}, "/src/privates3"},
+		"replaced relatively":  {[]*debug.Module{{Path: mod, Version: "v0.0.0", Replace: &debug.Module{Path: "../privates3"}}}, ""},
+		"replaced by a fork":   {[]*debug.Module{{Path: mod, Version: "v1.0.0", Replace: &debug.Module{Path: "github.com/Fork/privates3", Version: "v1.0.1"}}}, "/cache/github.com/!fork/privates3@v1.0.1"},
+		"not a dependency":     {[]*debug.Module{{Path: "other/x", Version: "v1.0.0"}}, ""},
+	} {
+		if got := moduleDir(&debug.BuildInfo{Deps: c.deps}, mod, cache); got != c.want {
+			t.Errorf("%s: moduleDir = %q, want %q", name, got, c.want)
+		}
 	}
 }

@@ -68,8 +68,9 @@ type FunctionProps struct {
 	// Entry is the directory of the handler's main package.
 	// Default: this module's lambda/uploader, wherever the module is (this
 	// repository, or the Go module cache when another module imports it).
-	// Built with -trimpath, the constructs find it with go list in the
-	// current directory, so run the synth inside your app's module.
+	// Built with -trimpath, it is found from the binary's build information
+	// (a replace directory, or the module cache's copy), else with go list
+	// in the current directory.
 	Entry *string
 	// Bucket is where objects are written. Required.
 	Bucket awss3.IBucket
