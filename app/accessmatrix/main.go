@@ -126,6 +126,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 1
 	}
+	if *expect != "" {
+		// On stderr, like the breaks: stdout stays the matrix (or JSON).
+		fmt.Fprintf(stderr, "accessmatrix: all %d expectation(s) of %s hold\n", len(exps), *expect)
+	}
 	return 0
 }
 

@@ -57,7 +57,7 @@ func TestRun(t *testing.T) {
 		{"json says it on stderr", []string{"--json", "--no-probes", "--action", "s3:GetObject", private}, 0, "", "AWS::Partition=aws", false},
 		{"the partition given", []string{"--rows", "--set", "AWS::Partition=aws-cn", filepath.Join("testdata", "endpoint-read-only.template.json")}, 0, "arn:aws-cn:s3:::data-", "", false},
 		{"json with chosen actions", []string{"--json", "--action", "s3:PutObject", "--action", "s3:GetObject", "--no-probes", private}, 0, `"decision": "explicit-deny"`, "", true},
-		{"expectations met", []string{"--expect", expectMet, filepath.Join("testdata", "cdk-privates3-dev.template.json")}, 0, "UploaderFunction79114915", "", false},
+		{"expectations met", []string{"--expect", expectMet, filepath.Join("testdata", "cdk-privates3-dev.template.json")}, 0, "UploaderFunction79114915", "accessmatrix: all 2 expectation(s) of " + expectMet + " hold", false},
 		{"expectations broken", []string{"--expect", expectFail, private}, 1, "", "expected Nat* s3:PutObject on * to be allowed: NatFunction s3:PutObject on Data: decision explicit-deny, want allowed", false},
 		{"bad template names file, resource, property", []string{bad}, 2, "", "bad.template.json: resource F: property Role: Fn::GetAtt of unknown resource \"Missing\"", false},
 		{"missing file", []string{"nope.json"}, 2, "", "nope.json", false},

@@ -64,6 +64,12 @@ var check = map[string]func(args []string, code int, stdout, stderr string) erro
 		if code != 0 {
 			return fmt.Errorf("exit %d, want 0", code)
 		}
+		if slices.Contains(args, "--expect") {
+			if !strings.Contains(stderr, " expectation(s) of ") || !strings.Contains(stderr, " hold\n") {
+				return fmt.Errorf("--expect does not say the expectations hold")
+			}
+			return nil
+		}
 		if slices.Contains(args, "--json") {
 			var rows []map[string]string
 			if err := json.Unmarshal([]byte(stdout), &rows); err != nil {
