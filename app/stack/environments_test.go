@@ -26,7 +26,7 @@ func TestTwoEnvironments(t *testing.T) {
 		t.Fatal(err)
 	}
 	app := newApp(map[string]any{
-		"vpc-provider:account=111111111111:filter.vpc-id=vpc-0example0prod0001:region=eu-west-1:returnAsymmetricSubnets=true": js(`{"vpcId": "vpc-0example0prod0001", "vpcCidrBlock": "10.30.0.0/16", "availabilityZones": [],
+		"vpc-provider:account=111111111111:filter.vpc-id=vpc-0e0a0b0c0d0e0f001:region=eu-west-1:returnAsymmetricSubnets=true": js(`{"vpcId": "vpc-0e0a0b0c0d0e0f001", "vpcCidrBlock": "10.30.0.0/16", "availabilityZones": [],
 		  "subnetGroups": [{"name": "Data", "type": "Isolated", "subnets": [
 		    {"subnetId": "subnet-0prod000000000001", "cidr": "10.30.1.0/24", "availabilityZone": "eu-west-1a", "routeTableId": "rtb-0prod000000000001"},
 		    {"subnetId": "subnet-0prod000000000002", "cidr": "10.30.2.0/24", "availabilityZone": "eu-west-1b", "routeTableId": "rtb-0prod000000000002"}]}]}`),
