@@ -40,7 +40,7 @@ func (v *grantCheck) Validate() *[]*string {
 	var policies []awsiam.CfnPolicy
 	var managed []awsiam.CfnManagedPolicy
 	var roles []awsiam.CfnRole
-	sym := symbolizer{types: map[string]string{}, opaque: map[string]string{}}
+	sym := symbolizer{types: map[string]string{}, opaque: map[string]string{}, rootRoles: map[string]bool{}}
 	for _, c := range *stack.Node().FindAll(constructs.ConstructOrder_PREORDER) {
 		switch r := c.(type) {
 		case awslambda.CfnFunction:
@@ -51,6 +51,11 @@ func (v *grantCheck) Validate() *[]*string {
 			managed = append(managed, r)
 		case awsiam.CfnRole:
 			roles = append(roles, r)
+			if p := r.Path(); p == nil || *p == "/" {
+				if id, ok := resolve(r.LogicalId()).(string); ok {
+					sym.rootRoles[id] = true
+				}
+			}
 		}
 		if r, ok := c.(awscdk.CfnResource); ok {
 			if id, ok := resolve(r.LogicalId()).(string); ok {
@@ -119,7 +124,7 @@ func (v *grantCheck) Validate() *[]*string {
 				}
 			}
 		}
-		denied, unknown := judgeGrants(identity, endpoint, roleArn)
+		denied, unknown := judgeGrants(identity, endpoint, roleArn, sym.distinctRoles())
 		for _, f := range denied {
 			errs = append(errs, jsii.String(fmt.Sprintf("PrivateNetwork: function %s runs in the endpoint's subnets and its role allows %s on %s (%s), but the S3 endpoint policy does not (%s): the requests would pass IAM and be denied at the endpoint; grant them with PrivateNetwork.Grant, GrantRead or GrantWrite, which write both, narrow the role, or add an Allow with Principal \"*\" and ArnEquals aws:PrincipalArn %s to the endpoint policy", path, f.actions(), f.resource, f.by, f.reason, roleArn)))
 		}
@@ -172,7 +177,11 @@ var allowAll = policy.Policy{Name: "any identity policy", Statements: []policy.S
 // The request context holds aws:PrincipalArn only; every other condition
 // key is unknown (the role's tags, the source VPC, the time), so a
 // statement conditioned on one may or may not apply.
-func judgeGrants(identity []policy.Policy, endpoint policy.Policy, roleArn string) (denied, unknown []finding) {
+//
+// distinct are groups of values known to differ (policy.Input.Distinct):
+// the names of the stack's roles, so that an endpoint statement for one
+// role is known not to let another through.
+func judgeGrants(identity []policy.Policy, endpoint policy.Policy, roleArn string, distinct [][]string) (denied, unknown []finding) {
 	ctx := policy.Context{}
 	ctx.Set("aws:PrincipalArn", roleArn)
 	ctx.SetUnknown("*", "known at request time only")
@@ -203,9 +212,9 @@ func judgeGrants(identity []policy.Policy, endpoint policy.Policy, roleArn strin
 				alone := policy.Prepare(req, policy.Input{Identity: []policy.Policy{{Name: p.Name, Statements: []policy.Statement{st}}}})
 				j, ok := byResource[res]
 				if !ok {
-					j.inIAM = policy.Prepare(req, policy.Input{Identity: identity})
+					j.inIAM = policy.Prepare(req, policy.Input{Identity: identity, Distinct: distinct})
 					req.EveryKey = true
-					j.atEndpoint = policy.Prepare(req, policy.Input{Identity: []policy.Policy{allowAll}, Endpoint: &endpoint})
+					j.atEndpoint = policy.Prepare(req, policy.Input{Identity: []policy.Policy{allowAll}, Endpoint: &endpoint, Distinct: distinct})
 					byResource[res] = j
 				}
 				for _, a := range s3actions.All() {
@@ -272,6 +281,26 @@ func mayActOn(a s3actions.Action, pattern string) bool {
 type symbolizer struct {
 	types  map[string]string // logical id: resource type
 	opaque map[string]string // canonical JSON: its symbol
+	// rootRoles are the roles whose path is "/": their ARN is
+	// arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${Role} (IAM User
+	// Guide, "IAM identifiers", IAM ARNs), their name the symbol ${Role}
+	// (Ref of a role is its name), and two of them have two names ("IAM
+	// user, group, role, and policy names must be unique within the
+	// account", IAM API Reference, CreateRole).
+	rootRoles map[string]bool
+}
+
+// distinctRoles is the group of role names known to differ.
+func (s *symbolizer) distinctRoles() [][]string {
+	var names []string
+	for id := range s.rootRoles {
+		names = append(names, "${"+id+"}")
+	}
+	if len(names) < 2 {
+		return nil
+	}
+	slices.Sort(names)
+	return [][]string{names}
 }
 
 // value converts a policy document, intrinsics to strings.
@@ -319,6 +348,9 @@ func (s *symbolizer) str(v any) string {
 			attr, _ := att[1].(string)
 			if s.types[id] == "AWS::S3::Bucket" && attr == "Arn" {
 				return "arn:${AWS::Partition}:s3:::${" + id + "}"
+			}
+			if s.types[id] == "AWS::IAM::Role" && attr == "Arn" && s.rootRoles[id] {
+				return "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${" + id + "}"
 			}
 			return "${" + id + "." + attr + "}"
 		}

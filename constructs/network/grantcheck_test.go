@@ -57,6 +57,7 @@ func TestJudgeGrants(t *testing.T) {
 		// denied or unknown findings. "-s3:X" means must not.
 		denied, unknown map[string][]string
 		noFindings      bool
+		distinct        [][]string // policy.Input.Distinct
 	}{
 		{name: "the grant's own statements", noFindings: true, endpoint: readGrant, identity: `{"Statement": [
 		  {"Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectTagging"], "Resource": "` + bucket + `/*"},
@@ -93,6 +94,15 @@ func TestJudgeGrants(t *testing.T) {
 			endpoint: `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "` + bucket + `/*",
 			  "Condition": {"ArnEquals": {"aws:PrincipalArn": "${WriterRole.Arn}"}}}]}`,
 			unknown: map[string][]string{bucket + "/*": {"s3:GetObject"}}},
+		// Two roles of the stack, named by their symbols: two roles of one
+		// account have two names, so the endpoint statement for the writer
+		// does not let the reader through.
+		{name: "an endpoint statement for another role of the stack, by name", role: "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${ReaderRole}",
+			distinct: [][]string{{"${ReaderRole}", "${WriterRole}"}},
+			identity: `{"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "` + bucket + `/*"}]}`,
+			endpoint: `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "` + bucket + `/*",
+			  "Condition": {"ArnEquals": {"aws:PrincipalArn": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${WriterRole}"}}}]}`,
+			denied: map[string][]string{bucket + "/*": {"s3:GetObject"}}},
 		{name: "an endpoint statement for another named role", role: "arn:aws:iam::123456789012:role/Reader", identity: `{"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "` + bucket + `/*"}]}`,
 			endpoint: `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "` + bucket + `/*",
 			  "Condition": {"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/Writer"}}}]}`,
@@ -117,7 +127,7 @@ func TestJudgeGrants(t *testing.T) {
 			if tc.role != "" {
 				r = tc.role
 			}
-			denied, unknown := judgeGrants([]policy.Policy{parse(t, "identity", tc.identity)}, parse(t, "endpoint", tc.endpoint), r)
+			denied, unknown := judgeGrants([]policy.Policy{parse(t, "identity", tc.identity)}, parse(t, "endpoint", tc.endpoint), r, tc.distinct)
 			if tc.noFindings && (len(denied) > 0 || len(unknown) > 0) {
 				t.Fatalf("judgeGrants = denied %+v, unknown %+v; want neither", denied, unknown)
 			}
