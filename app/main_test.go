@@ -52,7 +52,7 @@ var bad = map[string][]any{
 	"includeControl":             {"no", 0.0},
 	"denyMode":                   {"some", "ALL-ACTIONS", true},
 	"bucketName":                 {"Bad_Name", "ab", "192.168.1.1", "xn--bucket", "b-s3alias", 5.0},
-	"reservedConcurrency":        {"0", 0.0, 2.5, 1001.0, "ten", -2.0, true},
+	"reservedConcurrency":        {"0", 0.0, 2.5, "ten", -2.0, true},
 }
 
 // badContextOnly are bad values of the keys only context has.
