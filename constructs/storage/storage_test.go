@@ -8,105 +8,53 @@ package storage_test
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3notifications"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/privates3/privates3/constructs/internal/cdktest"
 	"github.com/privates3/privates3/constructs/storage"
 )
 
 const endpoint = "vpce-0123456789abcdef0"
 
 var (
-	outdir string
 	// Templates of stacks holding one PrivateBucket each.
-	bare    tmpl // default props, in an app with no context at all
-	withCdk tmpl // default props, in an app with cdk.json's context
-	kms     tmpl // KMS, a cross-account writer, versions kept 30 days
-	forever tmpl // noncurrent versions kept forever
-	objects tmpl // Mode DenyObjectActions
+	bare    template // default props, in an app with no context at all
+	withCdk template // default props, in an app with cdk.json's context
+	kms     template // KMS, a cross-account writer, versions kept 30 days
+	forever template // noncurrent versions kept forever
+	objects template // Mode DenyObjectActions
 )
 
 const writer = "arn:aws:iam::210987654321:role/Writer"
 
-func TestMain(m *testing.M) {
-	code, err := run(m)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		code = 1
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { cdktest.Main(m, setup) }
 
-func run(m *testing.M) (int, error) {
-	if os.Getenv("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION") == "" {
-		os.Setenv("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "14,16,18,19,20,21,23")
-	}
-	defer jsii.Close()
-	var err error
-	if outdir, err = os.MkdirTemp("", "privates3-storage-test-"); err != nil {
-		return 0, err
-	}
-	defer os.RemoveAll(outdir)
-	// The examples' apps, which name no folder, write below outdir too:
-	// CDK takes CDK_OUTDIR from the jsii process, started after this.
-	os.Setenv("CDK_OUTDIR", outdir)
-	cdkJSON, err := cdkJSONContext()
+func setup() error {
+	cdkJSON, err := cdktest.CdkJSONContext()
 	if err != nil {
-		return 0, err
+		return err
 	}
 
-	app := newApp(nil)
+	app := cdktest.NewApp(nil)
 	bareStack := bucketStack(app, "Bare", &storage.PrivateBucketProps{AllowedEndpointIds: *jsii.Strings(endpoint)})
 	kmsStack := bucketStack(app, "Kms", &storage.PrivateBucketProps{AllowedEndpointIds: *jsii.Strings(endpoint),
 		KmsEncryption: true, CrossAccountWriterRoleArns: *jsii.Strings(writer), NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(30))})
 	foreverStack := bucketStack(app, "Forever", &storage.PrivateBucketProps{AllowedEndpointIds: *jsii.Strings(endpoint), KeepNoncurrentVersions: true})
 	objectsStack := bucketStack(app, "Objects", &storage.PrivateBucketProps{AllowedEndpointIds: *jsii.Strings(endpoint), Mode: storage.DenyObjectActions})
 	bare, kms, forever, objects = synth(bareStack), synth(kmsStack), synth(foreverStack), synth(objectsStack)
-	refusals = awscdk.NewStack(newApp(nil), jsii.String("Refusals"), nil)
+	refusals = awscdk.NewStack(cdktest.NewApp(nil), jsii.String("Refusals"), nil)
 
-	app = newApp(cdkJSON)
+	app = cdktest.NewApp(cdkJSON)
 	withCdk = synth(bucketStack(app, "CdkJson", &storage.PrivateBucketProps{AllowedEndpointIds: *jsii.Strings(endpoint)}))
-	return m.Run(), nil
-}
-
-// cdkJSONContext is the context the CLI passes from the project's cdk.json
-// (go test does not read it).
-func cdkJSONContext() (map[string]any, error) {
-	b, err := os.ReadFile("../../cdk.json")
-	if err != nil {
-		return nil, err
-	}
-	var f struct{ Context map[string]any }
-	if err := json.Unmarshal(b, &f); err != nil {
-		return nil, fmt.Errorf("cdk.json: %w", err)
-	}
-	if len(f.Context) == 0 {
-		return nil, fmt.Errorf("cdk.json has no context")
-	}
-	return f.Context, nil
-}
-
-// newApp returns an app with exactly ctx as its context, writing below
-// outdir so nothing is left in $TMPDIR.
-func newApp(ctx map[string]any) awscdk.App {
-	if ctx == nil {
-		ctx = map[string]any{}
-	}
-	dir, err := os.MkdirTemp(outdir, "app-")
-	if err != nil {
-		panic(err)
-	}
-	return awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(dir)})
+	return nil
 }
 
 func bucketStack(app awscdk.App, id string, props *storage.PrivateBucketProps) awscdk.Stack {
@@ -115,65 +63,17 @@ func bucketStack(app awscdk.App, id string, props *storage.PrivateBucketProps) a
 	return st
 }
 
-// tmpl is a template as CDK's assertions module reads it, kept as JSON for
-// checks in Go (a failed jsii assertion panics and ends the test binary).
-type tmpl struct {
-	assertions.Template
-	json map[string]any
-}
+// template is a synthesized stack of one PrivateBucket.
+type template struct{ cdktest.Template }
 
-func synth(st awscdk.Stack) tmpl {
-	tp := assertions.Template_FromStack(st, nil)
-	return tmpl{Template: tp, json: *tp.ToJSON()}
-}
-
-// check runs a jsii assertion, turning its panic into a test error.
-func check(t *testing.T, what string, f func()) {
-	t.Helper()
-	defer func() {
-		if r := recover(); r != nil {
-			t.Errorf("%s: %v", what, r)
-		}
-	}()
-	f()
-}
-
-// resources returns the resources of a type by logical id.
-func (tp tmpl) resources(typ string) map[string]map[string]any {
-	out := map[string]map[string]any{}
-	for id, r := range tp.json["Resources"].(map[string]any) {
-		if r := r.(map[string]any); r["Type"] == typ {
-			out[id] = r
-		}
-	}
-	return out
-}
-
-// one returns the properties of the only resource of a type whose logical
-// id starts with prefix.
-func (tp tmpl) one(t *testing.T, typ, prefix string) (string, map[string]any) {
-	t.Helper()
-	var id string
-	var props map[string]any
-	n := 0
-	for k, r := range tp.resources(typ) {
-		if strings.HasPrefix(k, prefix) {
-			id, n = k, n+1
-			props, _ = r["Properties"].(map[string]any)
-		}
-	}
-	if n != 1 {
-		t.Fatalf("%d %s resources with logical id prefix %q, want 1", n, typ, prefix)
-	}
-	return id, props
-}
+func synth(st awscdk.Stack) template { return template{cdktest.Synth(st)} }
 
 // bucketID is the logical id of the PrivateBucket's bucket (construct
 // Storage/Resource; CDK leaves "Resource" out of logical ids).
-func (tp tmpl) bucketID(t *testing.T) string {
+func (tp template) bucketID(t *testing.T) string {
 	t.Helper()
 	var ids []string
-	for id := range tp.resources("AWS::S3::Bucket") {
+	for id := range tp.Resources("AWS::S3::Bucket") {
 		if strings.HasPrefix(id, "Storage") && !strings.HasPrefix(id, "StorageAccessLogs") {
 			ids = append(ids, id)
 		}
@@ -184,9 +84,9 @@ func (tp tmpl) bucketID(t *testing.T) string {
 	return ids[0]
 }
 
-func (tp tmpl) logBucketID(t *testing.T) string {
+func (tp template) logBucketID(t *testing.T) string {
 	t.Helper()
-	id, _ := tp.one(t, "AWS::S3::Bucket", "StorageAccessLogs")
+	id, _ := tp.One(t, "AWS::S3::Bucket", "StorageAccessLogs")
 	return id
 }
 
@@ -206,42 +106,29 @@ func statements(doc any) map[string]map[string]any {
 	return out
 }
 
-func equal(t *testing.T, what string, got, want any) {
-	t.Helper()
-	if !reflect.DeepEqual(got, want) {
-		g, _ := json.Marshal(got)
-		w, _ := json.Marshal(want)
-		t.Errorf("%s = %s, want %s", what, g, w)
-	}
-}
-
-// The bucket and its log bucket are as secure in an app with no feature
-// flags as in one with cdk.json's: without
-// @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy CDK would have turned the
-// log bucket's ACLs on (or refused BucketOwnerEnforced).
 func TestSameSecurityWithoutContext(t *testing.T) {
-	for name, tp := range map[string]tmpl{"no context": bare, "cdk.json context": withCdk} {
+	for name, tp := range map[string]template{"no context": bare, "cdk.json context": withCdk} {
 		t.Run(name, func(t *testing.T) {
 			for _, id := range []string{tp.bucketID(t), tp.logBucketID(t)} {
-				b := tp.resources("AWS::S3::Bucket")[id]["Properties"].(map[string]any)
-				equal(t, id+" AccessControl", b["AccessControl"], nil)
-				equal(t, id+" OwnershipControls", b["OwnershipControls"], map[string]any{"Rules": []any{map[string]any{"ObjectOwnership": "BucketOwnerEnforced"}}})
-				equal(t, id+" PublicAccessBlockConfiguration", b["PublicAccessBlockConfiguration"], map[string]any{
+				b := tp.Resources("AWS::S3::Bucket")[id]["Properties"].(map[string]any)
+				cdktest.Equal(t, id+" AccessControl", b["AccessControl"], nil)
+				cdktest.Equal(t, id+" OwnershipControls", b["OwnershipControls"], map[string]any{"Rules": []any{map[string]any{"ObjectOwnership": "BucketOwnerEnforced"}}})
+				cdktest.Equal(t, id+" PublicAccessBlockConfiguration", b["PublicAccessBlockConfiguration"], map[string]any{
 					"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true})
-				equal(t, id+" VersioningConfiguration", b["VersioningConfiguration"], map[string]any{"Status": "Enabled"})
+				cdktest.Equal(t, id+" VersioningConfiguration", b["VersioningConfiguration"], map[string]any{"Status": "Enabled"})
 			}
 			bucketID := tp.bucketID(t)
-			_, logs := tp.one(t, "AWS::S3::BucketPolicy", "StorageAccessLogsPolicy")
+			_, logs := tp.One(t, "AWS::S3::BucketPolicy", "StorageAccessLogsPolicy")
 			delivery := statements(logs["PolicyDocument"])[`Allow {"Service":"logging.s3.amazonaws.com"}`]
-			equal(t, "log delivery Action", delivery["Action"], "s3:PutObject")
-			equal(t, "log delivery source", delivery["Condition"].(map[string]any)["ArnLike"], map[string]any{
+			cdktest.Equal(t, "log delivery Action", delivery["Action"], "s3:PutObject")
+			cdktest.Equal(t, "log delivery source", delivery["Condition"].(map[string]any)["ArnLike"], map[string]any{
 				"aws:SourceArn": map[string]any{"Fn::GetAtt": []any{bucketID, "Arn"}}})
 		})
 	}
 	// Beyond the properties above: the buckets, keys and policies are the
 	// same resources whatever the app's flags.
 	for _, typ := range []string{"AWS::S3::Bucket", "AWS::S3::BucketPolicy", "AWS::KMS::Key"} {
-		equal(t, typ+" resources, no context vs cdk.json", bare.resources(typ), withCdk.resources(typ))
+		cdktest.Equal(t, typ+" resources, no context vs cdk.json", bare.Resources(typ), withCdk.Resources(typ))
 	}
 }
 
@@ -255,15 +142,15 @@ func TestLifecycle(t *testing.T) {
 		return map[string]any{"Id": "ExpireNoncurrentVersions", "NoncurrentVersionExpiration": map[string]any{"NoncurrentDays": days}, "Status": "Enabled"}
 	}
 	for name, c := range map[string]struct {
-		tp   tmpl
+		tp   template
 		want []any
 	}{
 		"default":                      {bare, []any{abort, expire(90)}},
 		"NoncurrentVersionExpiration":  {kms, []any{abort, expire(30)}},
 		"KeepNoncurrentVersions: true": {forever, []any{abort}},
 	} {
-		_, b := c.tp.one(t, "AWS::S3::Bucket", c.tp.bucketID(t))
-		equal(t, name+" lifecycle rules", b["LifecycleConfiguration"], map[string]any{"Rules": c.want})
+		_, b := c.tp.One(t, "AWS::S3::Bucket", c.tp.bucketID(t))
+		cdktest.Equal(t, name+" lifecycle rules", b["LifecycleConfiguration"], map[string]any{"Rules": c.want})
 	}
 }
 
@@ -359,7 +246,7 @@ func TestTokensAreNotRefused(t *testing.T) {
 // where it is) is refused with the flag's name; with the flag set on its
 // scope it is used as is.
 func TestAccessLogsBucketNeedsTheFlag(t *testing.T) {
-	app := newApp(nil)
+	app := cdktest.NewApp(nil)
 	st := awscdk.NewStack(app, jsii.String("GivenLogs"), nil)
 	off := awss3.NewBucket(st, jsii.String("LogsFlagOff"), nil)
 	msg := refusal(&storage.PrivateBucketProps{AllowedEndpointIds: *jsii.Strings(endpoint), AccessLogsBucket: off})
@@ -384,15 +271,15 @@ func TestAccessLogsBucketNeedsTheFlag(t *testing.T) {
 		t.Error("AccessLogs created although AccessLogsBucket was given")
 	}
 	tp := synth(st)
-	equal(t, "log buckets", len(tp.resources("AWS::S3::Bucket")), 3) // the flag-off one, the given one, the private bucket
-	_, b := tp.one(t, "AWS::S3::Bucket", "WithFlagLogs")
-	equal(t, "given log bucket AccessControl", b["AccessControl"], nil)
+	cdktest.Equal(t, "log buckets", len(tp.Resources("AWS::S3::Bucket")), 3) // the flag-off one, the given one, the private bucket
+	_, b := tp.One(t, "AWS::S3::Bucket", "WithFlagLogs")
+	cdktest.Equal(t, "given log bucket AccessControl", b["AccessControl"], nil)
 }
 
 // Bucket notifications are added after construction; the synth refuses
 // them.
 func TestNotificationsRefusedAtSynth(t *testing.T) {
-	app := newApp(nil)
+	app := cdktest.NewApp(nil)
 	st := awscdk.NewStack(app, jsii.String("Notifications"), nil)
 	b := storage.NewPrivateBucket(st, jsii.String("Storage"), &storage.PrivateBucketProps{AllowedEndpointIds: *jsii.Strings(endpoint)})
 	b.Bucket.AddEventNotification(awss3.EventType_OBJECT_CREATED, awss3notifications.NewSnsDestination(awssns.NewTopic(st, jsii.String("Topic"), nil)))
@@ -413,8 +300,8 @@ func TestNotificationsRefusedAtSynth(t *testing.T) {
 // policy may leave bucket-level actions to IAM. The default mode declares
 // nothing.
 func TestObjectActionsModeIsDeclared(t *testing.T) {
-	metadata := func(tp tmpl) any {
-		for _, r := range tp.json["Resources"].(map[string]any) {
+	metadata := func(tp template) any {
+		for _, r := range tp.JSON["Resources"].(map[string]any) {
 			if r := r.(map[string]any); r["Type"] == "AWS::S3::BucketPolicy" {
 				if m, ok := r["Metadata"].(map[string]any); ok && m["privates3:denyMode"] != nil {
 					return m["privates3:denyMode"]
