@@ -2,6 +2,7 @@ package handler
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -58,6 +59,36 @@ const (
 	connectRetryDelay   = 250 * time.Millisecond
 )
 
+// TLS settings, pinned rather than left to Go's and the SDK's defaults so that
+// a future default cannot relax them (Go 1.26's defaults already refuse RSA
+// key exchange and TLS 1.1, but still offer ECDHE with CBC):
+//
+//   - tlsMinVersion: TLS 1.2, what S3 requires of clients (S3 User Guide,
+//     "Infrastructure security in Amazon S3"; every S3 endpoint also speaks
+//     TLS 1.3 except PrivateLink and Multi-Region Access Points: "Protecting
+//     data in transit with encryption"). TLS 1.3 is negotiated when offered.
+//   - tlsCipherSuites: for TLS 1.2, only ECDHE key exchange (forward secret:
+//     the same page asks clients to support "cipher suites with Perfect
+//     Forward Secrecy (PFS) such as ... ECDHE") with an AEAD cipher (AES-GCM or
+//     ChaCha20-Poly1305). A server offering only RSA key exchange, whose
+//     recorded traffic a later leak of its private key would decrypt, or only
+//     CBC suites, gets no handshake. TLS 1.3 suites are all ECDHE with AEAD
+//     and Go does not let them be configured (crypto/tls, Config.CipherSuites:
+//     "TLS 1.3 ciphersuites are not configurable").
+//
+// Curve preferences are left to the SDK: it keeps Go's defaults (X25519 and
+// the hybrid post-quantum X25519MLKEM768) and restricts them in FIPS mode.
+const tlsMinVersion = tls.VersionTLS12
+
+var tlsCipherSuites = []uint16{
+	tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+}
+
 // NewS3Client builds the S3 client once per container from the standard SDK
 // configuration (region, credentials chain, AWS_ENDPOINT_URL_S3, ...). It
 // fails when no region is set or no credentials can be found, so a broken
@@ -65,7 +96,7 @@ const (
 // optFns are applied after the defaults; tests use them.
 func NewS3Client(ctx context.Context, optFns ...func(*s3.Options)) (*s3.Client, error) {
 	cfg, err := config.LoadDefaultConfig(ctx,
-		config.WithHTTPClient(withConnectionTimeouts(awshttp.NewBuildableClient())),
+		config.WithHTTPClient(withTransportSettings(awshttp.NewBuildableClient())),
 		config.WithRetryer(newRetryer),
 	)
 	if err != nil {
@@ -80,18 +111,29 @@ func NewS3Client(ctx context.Context, optFns ...func(*s3.Options)) (*s3.Client, 
 	return s3.NewFromConfig(cfg, append([]func(*s3.Options){connectionBounds}, optFns...)...), nil
 }
 
-// withConnectionTimeouts sets ConnectTimeout and TLSHandshakeTimeout.
-func withConnectionTimeouts(c *awshttp.BuildableClient) *awshttp.BuildableClient {
+// withTransportSettings sets ConnectTimeout, TLSHandshakeTimeout and the
+// pinned TLS settings.
+func withTransportSettings(c *awshttp.BuildableClient) *awshttp.BuildableClient {
 	return c.WithDialerOptions(func(d *net.Dialer) { d.Timeout = ConnectTimeout }).
-		WithTransportOptions(func(t *http.Transport) { t.TLSHandshakeTimeout = TLSHandshakeTimeout })
+		WithTransportOptions(func(t *http.Transport) {
+			t.TLSHandshakeTimeout = TLSHandshakeTimeout
+			// GetTransport hands each option a clone, so this config is
+			// the client's own.
+			if t.TLSClientConfig == nil {
+				t.TLSClientConfig = &tls.Config{}
+			}
+			t.TLSClientConfig.MinVersion = tlsMinVersion
+			t.TLSClientConfig.CipherSuites = tlsCipherSuites
+		})
 }
 
-// connectionBounds applies the connection timeouts again after the S3 client
+// connectionBounds applies the transport settings again after the S3 client
 // has applied its defaults mode (AWS_DEFAULTS_MODE=standard would otherwise
-// replace them with 3.1 s each), and installs ConnectBudget in every call.
+// replace the timeouts with 3.1 s each), and installs ConnectBudget in every
+// call.
 func connectionBounds(o *s3.Options) {
 	if b, ok := o.HTTPClient.(*awshttp.BuildableClient); ok {
-		o.HTTPClient = withConnectionTimeouts(b)
+		o.HTTPClient = withTransportSettings(b)
 	}
 	o.APIOptions = append(o.APIOptions, addConnectBudget)
 }
