@@ -8,8 +8,6 @@ package functions
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -18,12 +16,12 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/privates3/privates3/constructs/internal/cdktest"
 	"github.com/privates3/privates3/constructs/network"
 	"github.com/privates3/privates3/constructs/storage"
 )
 
 var (
-	outdir string
 	// A network, a bucket, the uploader and the control:
 	plain   tmpl // SSE-S3, default props, no context (the prefix list looked up at deploy)
 	withCdk tmpl // plain's stack in an app with cdk.json's context
@@ -34,35 +32,15 @@ var (
 	refBucket *storage.PrivateBucket
 )
 
-func TestMain(m *testing.M) {
-	code, err := run(m)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		code = 1
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { cdktest.Main(m, setup) }
 
-func run(m *testing.M) (int, error) {
-	if os.Getenv("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION") == "" {
-		os.Setenv("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "14,16,18,19,20,21,23")
-	}
-	// Importing the CDK creates the jsii runtime's temporary folder.
-	defer jsii.Close()
-	var err error
-	if outdir, err = os.MkdirTemp("", "privates3-functions-test-"); err != nil {
-		return 0, err
-	}
-	defer os.RemoveAll(outdir)
-	// The examples' apps, which name no folder, write below outdir too:
-	// CDK takes CDK_OUTDIR from the jsii process, started after this.
-	os.Setenv("CDK_OUTDIR", outdir)
-	cdkJSON, err := cdkJSONContext()
+func setup() error {
+	cdkJSON, err := cdktest.CdkJSONContext()
 	if err != nil {
-		return 0, err
+		return err
 	}
 
-	app := newApp(nil)
+	app := cdktest.NewApp(nil)
 	plainStack := workload(app, "Plain", false, nil)
 	kmsStack := workload(app, "Kms", true, func(p *FunctionProps) {
 		p.KeyPrefix = jsii.String("uploads/")
@@ -73,12 +51,12 @@ func run(m *testing.M) (int, error) {
 		p.Environment = map[string]*string{"LOG_LEVEL": jsii.String("debug")}
 	})
 	plain, kms = synth(plainStack), synth(kmsStack)
-	withCdk = synth(workload(newApp(cdkJSON), "Plain", false, nil))
+	withCdk = synth(workload(cdktest.NewApp(cdkJSON), "Plain", false, nil))
 
-	refusals = awscdk.NewStack(newApp(nil), jsii.String("Refusals"), nil)
+	refusals = awscdk.NewStack(cdktest.NewApp(nil), jsii.String("Refusals"), nil)
 	refNet = network.NewPrivateNetwork(refusals, jsii.String("Net"), nil)
 	refBucket = storage.NewPrivateBucket(refusals, jsii.String("Storage"), &storage.PrivateBucketProps{AllowedEndpointIds: []*string{refNet.EndpointId}})
-	return m.Run(), nil
+	return nil
 }
 
 // workload is the composition a user writes: a network, a bucket, and the
@@ -101,78 +79,14 @@ func workload(app awscdk.App, id string, kms bool, edit func(*FunctionProps)) aw
 	return st
 }
 
-func cdkJSONContext() (map[string]any, error) {
-	b, err := os.ReadFile("../../cdk.json")
-	if err != nil {
-		return nil, err
-	}
-	var f struct{ Context map[string]any }
-	if err := json.Unmarshal(b, &f); err != nil {
-		return nil, fmt.Errorf("cdk.json: %w", err)
-	}
-	if len(f.Context) == 0 {
-		return nil, fmt.Errorf("cdk.json has no context")
-	}
-	return f.Context, nil
-}
+// tmpl is a synthesized workload stack.
+type tmpl struct{ cdktest.Template }
 
-func newApp(ctx map[string]any) awscdk.App {
-	if ctx == nil {
-		ctx = map[string]any{}
-	}
-	dir, err := os.MkdirTemp(outdir, "app-")
-	if err != nil {
-		panic(err)
-	}
-	return awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(dir)})
-}
+func synth(st awscdk.Stack) tmpl { return tmpl{cdktest.Synth(st)} }
 
-// tmpl is a template as CDK's assertions module reads it, kept as JSON for
-// checks in Go (a failed jsii assertion panics and ends the test binary).
-type tmpl struct {
-	assertions.Template
-	json map[string]any
-}
-
-func synth(st awscdk.Stack) tmpl {
-	tp := assertions.Template_FromStack(st, nil)
-	return tmpl{Template: tp, json: *tp.ToJSON()}
-}
-
-func (tp tmpl) resources(typ string) map[string]map[string]any {
-	out := map[string]map[string]any{}
-	for id, r := range tp.json["Resources"].(map[string]any) {
-		if r := r.(map[string]any); r["Type"] == typ {
-			out[id] = r
-		}
-	}
-	return out
-}
-
-// one returns the logical id and properties of the only resource of a type
-// whose logical id starts with prefix.
-func (tp tmpl) one(t *testing.T, typ, prefix string) (string, map[string]any) {
-	t.Helper()
-	var id string
-	var props map[string]any
-	n := 0
-	for k, r := range tp.resources(typ) {
-		if strings.HasPrefix(k, prefix) {
-			id, n = k, n+1
-			props, _ = r["Properties"].(map[string]any)
-		}
-	}
-	if n != 1 {
-		t.Fatalf("%d %s resources with logical id prefix %q, want 1", n, typ, prefix)
-	}
-	return id, props
-}
-
-// statements returns the statements of the managed policy whose logical
-// id starts with prefix, by Sid.
 func (tp tmpl) statements(t *testing.T, prefix string) map[string]any {
 	t.Helper()
-	_, p := tp.one(t, "AWS::IAM::ManagedPolicy", prefix)
+	_, p := tp.One(t, "AWS::IAM::ManagedPolicy", prefix)
 	out := map[string]any{}
 	for _, s := range p["PolicyDocument"].(map[string]any)["Statement"].([]any) {
 		out[s.(map[string]any)["Sid"].(string)] = s
@@ -182,22 +96,13 @@ func (tp tmpl) statements(t *testing.T, prefix string) map[string]any {
 
 func (tp tmpl) bucketID(t *testing.T) string {
 	t.Helper()
-	for id := range tp.resources("AWS::S3::Bucket") {
+	for id := range tp.Resources("AWS::S3::Bucket") {
 		if strings.HasPrefix(id, "Storage") && !strings.HasPrefix(id, "StorageAccessLogs") {
 			return id
 		}
 	}
 	t.Fatal("no private bucket")
 	return ""
-}
-
-func equal(t *testing.T, what string, got, want any) {
-	t.Helper()
-	if !reflect.DeepEqual(got, want) {
-		g, _ := json.Marshal(got)
-		w, _ := json.Marshal(want)
-		t.Errorf("%s = %s, want %s", what, g, w)
-	}
 }
 
 func js(s string) any {
@@ -219,15 +124,15 @@ func TestSameRightsForBoth(t *testing.T) {
 		bucket := c.tp.bucketID(t)
 		for _, fn := range []string{"Uploader", "Control"} {
 			sts := c.tp.statements(t, fn+"Rights")
-			equal(t, name+" "+fn+" WriteObjects", sts["WriteObjects"], map[string]any{"Sid": "WriteObjects", "Effect": "Allow",
+			cdktest.Equal(t, name+" "+fn+" WriteObjects", sts["WriteObjects"], map[string]any{"Sid": "WriteObjects", "Effect": "Allow",
 				"Action":   []any{"s3:PutObject", "s3:PutObjectTagging"},
 				"Resource": js(`{"Fn::Join":["",[{"Fn::GetAtt":["` + bucket + `","Arn"]},"` + c.suffix + `"]]}`)})
 			if !c.kms {
-				equal(t, name+" "+fn+" EncryptThroughS3", sts["EncryptThroughS3"], nil)
+				cdktest.Equal(t, name+" "+fn+" EncryptThroughS3", sts["EncryptThroughS3"], nil)
 				continue
 			}
-			keyID, _ := c.tp.one(t, "AWS::KMS::Key", "StorageKey")
-			equal(t, name+" "+fn+" EncryptThroughS3", sts["EncryptThroughS3"], map[string]any{"Sid": "EncryptThroughS3", "Effect": "Allow",
+			keyID, _ := c.tp.One(t, "AWS::KMS::Key", "StorageKey")
+			cdktest.Equal(t, name+" "+fn+" EncryptThroughS3", sts["EncryptThroughS3"], map[string]any{"Sid": "EncryptThroughS3", "Effect": "Allow",
 				"Action": "kms:GenerateDataKey", "Resource": js(`{"Fn::GetAtt":["` + keyID + `","Arn"]}`),
 				"Condition": js(`{"StringEquals":{"kms:ViaService":{"Fn::Sub":"s3.${AWS::Region}.amazonaws.com"}}}`)})
 		}
@@ -244,8 +149,8 @@ func TestSameRightsForBoth(t *testing.T) {
 // The endpoint policy allows the uploader's role, and only its writes.
 func TestEndpointAllowsOnlyTheUploader(t *testing.T) {
 	tp := plain
-	role, _ := tp.one(t, "AWS::IAM::Role", "UploaderFunctionServiceRole")
-	check(t, "endpoint policy", func() {
+	role, _ := tp.One(t, "AWS::IAM::Role", "UploaderFunctionServiceRole")
+	cdktest.Check(t, "endpoint policy", func() {
 		tp.HasResourceProperties(jsii.String("AWS::EC2::VPCEndpoint"), assertions.Match_ObjectLike(&map[string]any{
 			"PolicyDocument": map[string]any{"Statement": []any{map[string]any{
 				"Sid": "UploaderWrites", "Effect": "Allow", "Principal": "*",
@@ -255,17 +160,6 @@ func TestEndpointAllowsOnlyTheUploader(t *testing.T) {
 			}}},
 		}))
 	})
-}
-
-// check runs a jsii assertion, turning its panic into a test error.
-func check(t *testing.T, what string, f func()) {
-	t.Helper()
-	defer func() {
-		if r := recover(); r != nil {
-			t.Errorf("%s: %v", what, r)
-		}
-	}()
-	f()
 }
 
 // Defaults as FunctionProps documents them, and the props that change them.
@@ -279,18 +173,18 @@ func TestSizing(t *testing.T) {
 		"given":    {kms, 512.0, 30.0, nil, "debug"}, // ReservedConcurrency -1: no reservation
 	} {
 		for _, fn := range []string{"UploaderFunction", "ControlFunction"} {
-			_, f := c.tp.one(t, "AWS::Lambda::Function", fn)
-			equal(t, name+" "+fn+" MemorySize", f["MemorySize"], c.memory)
-			equal(t, name+" "+fn+" Timeout", f["Timeout"], c.timeout)
-			equal(t, name+" "+fn+" ReservedConcurrentExecutions", f["ReservedConcurrentExecutions"], c.reserve)
-			equal(t, name+" "+fn+" Runtime", f["Runtime"], "provided.al2023")
-			equal(t, name+" "+fn+" Architectures", f["Architectures"], []any{"arm64"})
+			_, f := c.tp.One(t, "AWS::Lambda::Function", fn)
+			cdktest.Equal(t, name+" "+fn+" MemorySize", f["MemorySize"], c.memory)
+			cdktest.Equal(t, name+" "+fn+" Timeout", f["Timeout"], c.timeout)
+			cdktest.Equal(t, name+" "+fn+" ReservedConcurrentExecutions", f["ReservedConcurrentExecutions"], c.reserve)
+			cdktest.Equal(t, name+" "+fn+" Runtime", f["Runtime"], "provided.al2023")
+			cdktest.Equal(t, name+" "+fn+" Architectures", f["Architectures"], []any{"arm64"})
 			vars := f["Environment"].(map[string]any)["Variables"].(map[string]any)
-			equal(t, name+" "+fn+" LOG_LEVEL", vars["LOG_LEVEL"], c.logLevel)
+			cdktest.Equal(t, name+" "+fn+" LOG_LEVEL", vars["LOG_LEVEL"], c.logLevel)
 		}
-		for id, lg := range c.tp.resources("AWS::Logs::LogGroup") {
+		for id, lg := range c.tp.Resources("AWS::Logs::LogGroup") {
 			if strings.HasPrefix(id, "UploaderLogs") || strings.HasPrefix(id, "ControlLogs") {
-				equal(t, name+" "+id+" RetentionInDays", lg["Properties"].(map[string]any)["RetentionInDays"], 30.0)
+				cdktest.Equal(t, name+" "+id+" RetentionInDays", lg["Properties"].(map[string]any)["RetentionInDays"], 30.0)
 			}
 		}
 	}
@@ -306,26 +200,26 @@ func TestPlacement(t *testing.T) {
 		"looked up at deploy": {plain, ""},
 		"given":               {kms, "pl-63a5400a"},
 	} {
-		_, sg := c.tp.one(t, "AWS::EC2::SecurityGroup", "UploaderSecurityGroup")
+		_, sg := c.tp.One(t, "AWS::EC2::SecurityGroup", "UploaderSecurityGroup")
 		egress := sg["SecurityGroupEgress"].([]any)
 		if len(egress) != 1 {
 			t.Fatalf("%s: uploader egress %v, want one rule", name, egress)
 		}
 		e := egress[0].(map[string]any)
-		equal(t, name+" egress port", []any{e["IpProtocol"], e["FromPort"], e["ToPort"]}, []any{"tcp", 443.0, 443.0})
+		cdktest.Equal(t, name+" egress port", []any{e["IpProtocol"], e["FromPort"], e["ToPort"]}, []any{"tcp", 443.0, 443.0})
 		if c.prefixList != "" {
-			equal(t, name+" egress prefix list", e["DestinationPrefixListId"], c.prefixList)
+			cdktest.Equal(t, name+" egress prefix list", e["DestinationPrefixListId"], c.prefixList)
 		} else if got, _ := json.Marshal(e["DestinationPrefixListId"]); !strings.Contains(string(got), "UploaderS3PrefixListLookup") {
 			t.Errorf("%s: egress prefix list %s, want the deploy-time lookup's", name, got)
 		}
-		equal(t, name+" ingress", sg["SecurityGroupIngress"], nil)
-		_, up := c.tp.one(t, "AWS::Lambda::Function", "UploaderFunction")
+		cdktest.Equal(t, name+" ingress", sg["SecurityGroupIngress"], nil)
+		_, up := c.tp.One(t, "AWS::Lambda::Function", "UploaderFunction")
 		if up["VpcConfig"] == nil {
 			t.Errorf("%s: the uploader has no VpcConfig", name)
 		}
-		_, ctl := c.tp.one(t, "AWS::Lambda::Function", "ControlFunction")
-		equal(t, name+" control VpcConfig", ctl["VpcConfig"], nil)
-		equal(t, name+" control tag", ctl["Tags"], []any{map[string]any{"Key": "privates3:role", "Value": "control-must-be-denied"}})
+		_, ctl := c.tp.One(t, "AWS::Lambda::Function", "ControlFunction")
+		cdktest.Equal(t, name+" control VpcConfig", ctl["VpcConfig"], nil)
+		cdktest.Equal(t, name+" control tag", ctl["Tags"], []any{map[string]any{"Key": "privates3:role", "Value": "control-must-be-denied"}})
 	}
 }
 
@@ -336,12 +230,12 @@ func TestPlacement(t *testing.T) {
 func TestSameFunctionsWithoutContext(t *testing.T) {
 	for _, typ := range []string{"AWS::Lambda::Function", "AWS::IAM::Role", "AWS::IAM::ManagedPolicy", "AWS::EC2::SecurityGroup"} {
 		bare, cdk := map[string]any{}, map[string]any{}
-		for id, r := range plain.resources(typ) {
+		for id, r := range plain.Resources(typ) {
 			if strings.HasPrefix(id, "Uploader") || strings.HasPrefix(id, "Control") {
 				bare[id] = sortActions(r)
 			}
 		}
-		for id, r := range withCdk.resources(typ) {
+		for id, r := range withCdk.Resources(typ) {
 			if strings.HasPrefix(id, "Uploader") || strings.HasPrefix(id, "Control") {
 				cdk[id] = sortActions(r)
 			}
@@ -349,7 +243,7 @@ func TestSameFunctionsWithoutContext(t *testing.T) {
 		if len(bare) == 0 {
 			t.Errorf("no %s of the functions", typ)
 		}
-		equal(t, typ+" of the functions, no context vs cdk.json", bare, cdk)
+		cdktest.Equal(t, typ+" of the functions, no context vs cdk.json", bare, cdk)
 	}
 }
 
