@@ -13,6 +13,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/privates3/privates3/constructs/internal/cdktest"
 	"github.com/privates3/privates3/constructs/network"
 )
 
@@ -26,7 +27,7 @@ var (
 )
 
 func buildGrants() error {
-	app := newApp()
+	app := cdktest.NewApp(nil)
 	st := awscdk.NewStack(app, jsii.String("Grants"), nil)
 	net := network.NewPrivateNetwork(st, jsii.String("Net"), nil)
 	key := awskms.NewKey(st, jsii.String("Key"), nil)
@@ -100,7 +101,7 @@ func TestGrantIdentityStatements(t *testing.T) {
 		}},
 	}
 	for _, tc := range tests {
-		equal(t, tc.policy+" statements", roleStatements(t, tc.policy), tc.want)
+		cdktest.Equal(t, tc.policy+" statements", roleStatements(t, tc.policy), tc.want)
 	}
 }
 
@@ -137,7 +138,7 @@ func TestGrantEndpointStatements(t *testing.T) {
 	for sid, w := range want {
 		s := got[sid]
 		delete(s, "Sid")
-		equal(t, "endpoint statement "+sid, s, w)
+		cdktest.Equal(t, "endpoint statement "+sid, s, w)
 	}
 	if len(got) != len(want) {
 		t.Errorf("endpoint policy has %d statements, want %d", len(got), len(want))
@@ -167,14 +168,14 @@ func TestGrantReturnValue(t *testing.T) {
 			doc := grantsStack.Resolve(s.ToStatementJson()).(map[string]any)
 			got = append(got, doc["Action"])
 		}
-		equal(t, grantee+" grant's statements' actions", got, want)
+		cdktest.Equal(t, grantee+" grant's statements' actions", got, want)
 	}
 }
 
 // A grantee whose principal is not a role this stack can name in
 // aws:PrincipalArn is refused with a sentence, and nothing is granted.
 func TestGrantRefusesWhatIsNotARole(t *testing.T) {
-	app := newApp()
+	app := cdktest.NewApp(nil)
 	st := awscdk.NewStack(app, jsii.String("NotRoles"), nil)
 	net := network.NewPrivateNetwork(st, jsii.String("Net"), nil)
 	bucket := awss3.NewBucket(st, jsii.String("Bucket"), nil)
@@ -269,7 +270,7 @@ func TestGrantCheck(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			app := newApp()
+			app := cdktest.NewApp(nil)
 			st := awscdk.NewStack(app, jsii.String("Check"), nil)
 			net := network.NewPrivateNetwork(st, jsii.String("Net"), nil)
 			tc.build(st, net, awss3.NewBucket(st, jsii.String("Bucket"), nil))

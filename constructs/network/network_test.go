@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -19,45 +18,11 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/privates3/privates3/constructs/internal/cdktest"
 	"github.com/privates3/privates3/constructs/network"
 )
 
-var outdir string
-
-func TestMain(m *testing.M) {
-	code, err := run(m)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		code = 1
-	}
-	os.Exit(code)
-}
-
-func run(m *testing.M) (int, error) {
-	if os.Getenv("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION") == "" {
-		os.Setenv("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "14,16,18,19,20,21,23")
-	}
-	defer jsii.Close()
-	var err error
-	if outdir, err = os.MkdirTemp("", "privates3-network-test-"); err != nil {
-		return 0, err
-	}
-	defer os.RemoveAll(outdir)
-	if err := buildGrants(); err != nil {
-		return 0, err
-	}
-	return m.Run(), nil
-}
-
-// newApp returns an app with no context (the constructs must not depend on
-// feature flags), writing below outdir so nothing is left in $TMPDIR.
-func newApp() awscdk.App {
-	dir, err := os.MkdirTemp(outdir, "app-")
-	if err != nil {
-		panic(err)
-	}
-	return awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{}, Outdir: jsii.String(dir)})
-}
+func TestMain(m *testing.M) { cdktest.Main(m, buildGrants) }
 
 // inSubnets is a function of the user's own in the network's subnets.
 func inSubnets(st awscdk.Stack, id string, net *network.PrivateNetwork) awslambda.Function {
@@ -139,15 +104,6 @@ func holdsAll(t *testing.T, what, msg string, want []string) {
 		if !strings.Contains(msg, w) {
 			t.Errorf("%s: message %q\ndoes not hold %q", what, msg, w)
 		}
-	}
-}
-
-func equal(t *testing.T, what string, got, want any) {
-	t.Helper()
-	if !reflect.DeepEqual(got, want) {
-		g, _ := json.Marshal(got)
-		w, _ := json.Marshal(want)
-		t.Errorf("%s = %s, want %s", what, g, w)
 	}
 }
 
@@ -233,7 +189,7 @@ func TestRefusedProps(t *testing.T) {
 		}, []string{"PrivateNetwork: ExistingEndpointId \"endpoint\"", "\nPrivateNetwork: MaxAzs is set with Vpc", "\nPrivateNetwork: ExistingEndpointRouteTableIds is empty", "\nPrivateNetwork: Subnets selects public subnet"}},
 	}
 	for _, tc := range tests {
-		app := newApp()
+		app := cdktest.NewApp(nil)
 		st := awscdk.NewStack(app, jsii.String("Refused"), nil)
 		props := tc.props(st)
 		holdsAll(t, tc.name, refusal(func() { network.NewPrivateNetwork(st, jsii.String("Net"), props) }), tc.want)
@@ -271,7 +227,7 @@ func TestRefusedEndpointPolicies(t *testing.T) {
 		}, []string{`EndpointStatement "Nobody"`, "roleArns is empty"}},
 	}
 	for _, tc := range tests {
-		app := newApp()
+		app := cdktest.NewApp(nil)
 		st := awscdk.NewStack(app, jsii.String("Refused"), nil)
 		net := network.NewPrivateNetwork(st, jsii.String("Net"), nil)
 		msg := refusal(func() {
