@@ -6,7 +6,7 @@
 //
 // Usage:
 //
-//	go run ./app/postdeploy [--stack PrivateS3-dev] [--region eu-west-1] [--role-arn ARN] [--json]
+//	go run ./app/postdeploy [--stack PrivateS3-dev] [--region eu-west-1] [--role-arn ARN] [--json] [--drift [--drift-wait 5m]]
 //
 // With --json, stdout is always one JSON object: the result, or
 // {"passed": false, "error": SENTENCE} when the check could not run.
@@ -17,6 +17,18 @@
 // account, assumes the role the environment's stack made for the check
 // in its own account. Each run stores one small object under probe/ in the
 // bucket; the functions cannot delete it.
+//
+// With --drift the check then runs CloudFormation's own drift detection on
+// the stack (probe.DetectDrift) and fails when the bucket, its policy, the
+// VPC endpoint, a function or an IAM role or policy drifted, naming each
+// property that differs; drift of other resources is reported without
+// failing, and resources whose type drift detection does not support are
+// named as not checked. It is a flag, not a default step, because it needs
+// more than the probes do: read access to every resource type in the stack
+// for whoever CloudFormation runs it as (the stack's service role, or the
+// caller), which the pipeline's check role does not have; and it can take
+// minutes. A detection that fails or is still running after --drift-wait
+// fails the check: drift that cannot be ruled out is not a pass.
 //
 // Exit status: 0 when every observation is what the design expects (a
 // stack deployed without the control passes on the uploader alone, and says
@@ -71,12 +83,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
-	fs := cli.NewFlagSet("postdeploy", "postdeploy [--stack NAME] [--region REGION] [--role-arn ARN] [--json] [--timeout 3m]", stderr)
+	fs := cli.NewFlagSet("postdeploy", "postdeploy [--stack NAME] [--region REGION] [--role-arn ARN] [--json] [--timeout 3m] [--drift [--drift-wait 5m]]", stderr)
 	stack := fs.String("stack", "PrivateS3-dev", "name of the deployed stack (PrivateS3-<stage>)")
 	region := fs.String("region", "", "AWS region of the stack (default: AWS_REGION or the profile's region)")
 	roleArn := fs.String("role-arn", "", "assume this IAM role first and check with it (default: the caller's own credentials)")
 	fs.Bool("json", false, "print the result as JSON; a check that could not run prints {\"passed\": false, \"error\": SENTENCE}")
 	timeout := fs.Duration("timeout", 3*time.Minute, "give up after this long (two synchronous invocations, each up to the functions' timeout)")
+	drift := fs.Bool("drift", false, "also run CloudFormation drift detection on the stack and fail when the bucket, its policy, the endpoint, the functions or their roles drifted")
+	driftWait := fs.Duration("drift-wait", 5*time.Minute, "with --drift, how long to wait for CloudFormation's drift detection to finish")
 	if code, ok, err := cli.ParseError(fs, args); !ok {
 		if err != nil && asJSON {
 			// The flag set has said it on stderr already.
@@ -96,6 +110,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *timeout <= 0 {
 		return fail(fmt.Sprintf("--timeout %v: want a positive duration such as 3m", *timeout))
 	}
+	if *driftWait <= 0 {
+		return fail(fmt.Sprintf("--drift-wait %v: want a positive duration such as 5m", *driftWait))
+	}
+	base := ctx
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 
@@ -128,12 +146,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err.Error())
 	}
-	res, err := probe.Run(ctx, cloudformation.NewFromConfig(cfg), lambda.NewFromConfig(cfg), *stack, id)
+	cf := cloudformation.NewFromConfig(cfg)
+	res, err := probe.Run(ctx, cf, lambda.NewFromConfig(cfg), *stack, id)
 	if err != nil {
 		if errors.Is(err, probe.ErrStackNotFound) {
 			return fail(fmt.Sprintf("%v: no stack %s in %s: deploy it first (npm run cdk -- deploy), or pass the right --stack and --region", err, *stack, cfg.Region))
 		}
 		return fail(err.Error())
+	}
+	if *drift {
+		// Its own deadline: the probes may have used most of --timeout,
+		// and the wait is bounded by --drift-wait (plus a margin for the
+		// last calls).
+		dctx, dcancel := context.WithTimeout(base, *driftWait+time.Minute)
+		res.AddDrift(probe.DetectDrift(dctx, cf, *stack, probe.DriftOptions{Wait: *driftWait, Interval: 2 * time.Second}))
+		dcancel()
 	}
 	if asJSON {
 		err = probe.WriteJSON(stdout, res)

@@ -169,6 +169,7 @@ func TestCouldNotRunExitsTwo(t *testing.T) {
 		{"bad stack name", []string{"--stack", "PrivateS3_dev"}, `--stack: stack name "PrivateS3_dev"`},
 		{"bad timeout", []string{"--timeout", "0s"}, "--timeout 0s: want a positive duration"},
 		{"unparsable timeout", []string{"--timeout", "soon"}, `invalid value "soon" for flag -timeout`},
+		{"bad drift wait", []string{"--drift", "--drift-wait", "-1m"}, "--drift-wait -1m0s: want a positive duration such as 5m"},
 		{"unknown flag", []string{"--stage", "dev"}, "flag provided but not defined: -stage"},
 		{"argument", []string{"PrivateS3-dev"}, `unexpected argument "PrivateS3-dev"`},
 	} {

@@ -173,6 +173,9 @@ type Result struct {
 	// expects; empty when Passed.
 	Problems []string `json:"problems"`
 	Summary  string   `json:"summary"`
+	// Drift is CloudFormation's drift detection, when asked for
+	// (postdeploy --drift); its problems are in Problems too.
+	Drift *Drift `json:"drift,omitempty"`
 }
 
 // Keys returns the probe keys for a run id: one per function, so each
@@ -208,13 +211,28 @@ func Run(ctx context.Context, cf StackReader, lam Invoker, stack, id string) (*R
 		res.Control = invoke(ctx, lam, "control", st.Control, ctlKey)
 		judgeControl(&res.Control, st.Bucket)
 	}
+	res.judge()
+	return res, nil
+}
+
+// AddDrift adds the drift detection's outcome to the result: its problems
+// fail the check as the probes' do.
+func (res *Result) AddDrift(d *Drift) {
+	res.Drift = d
+	res.judge()
+}
+
+// judge sets Problems, Passed and Summary from the observations and the
+// drift detection, if any.
+func (res *Result) judge() {
+	res.Problems = []string{} // [] rather than null in JSON
 	for _, o := range []*Observation{&res.Uploader, &res.Control} {
 		if !o.OK {
 			res.Problems = append(res.Problems, o.Role+": "+o.Verdict)
 		}
 	}
-	if res.Problems == nil {
-		res.Problems = []string{} // [] rather than null in JSON
+	if res.Drift != nil {
+		res.Problems = append(res.Problems, res.Drift.Problems...)
 	}
 	res.Passed = len(res.Problems) == 0
 	switch {
@@ -225,7 +243,24 @@ func Run(ctx context.Context, cf StackReader, lam Invoker, stack, id string) (*R
 	default:
 		res.Summary = "PASS: the uploader stored the probe through the endpoint and the control outside the VPC was refused: the bucket is private"
 	}
-	return res, nil
+	if res.Passed && res.Drift != nil {
+		res.Summary += "; CloudFormation found no drift in the bucket, its policy, the endpoint, the functions or their roles"
+		if n := len(res.Drift.NotChecked); n > 0 {
+			res.Summary += fmt.Sprintf(" (%d resource%s not checked: drift detection does not support %s)", n, plural(n), notCheckedTypes(res.Drift.NotChecked))
+		}
+	}
+}
+
+func notCheckedTypes(rs []ResourceDrift) string {
+	seen := map[string]bool{}
+	var types []string
+	for _, r := range rs {
+		if !seen[r.Type] {
+			seen[r.Type] = true
+			types = append(types, r.Type)
+		}
+	}
+	return strings.Join(types, ", ")
 }
 
 // logTailBytes bounds the log kept from a failed invocation; Lambda returns

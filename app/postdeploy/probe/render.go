@@ -63,6 +63,9 @@ func WriteText(w io.Writer, r *Result, region string) error {
 	for _, o := range []Observation{r.Uploader, r.Control} {
 		fmt.Fprintf(&b, "%s: %s\n", o.Role, o.Verdict)
 	}
+	if r.Drift != nil {
+		writeDrift(&b, r.Drift)
+	}
 	b.WriteString("\n" + r.Summary + "\n")
 	for _, o := range []Observation{r.Uploader, r.Control} {
 		if o.LogTail == "" {
@@ -98,4 +101,37 @@ func observed(o Observation) string {
 		return "not deployed (includeControl=false)"
 	}
 	return o.Outcome
+}
+
+// writeDrift lists each drifted resource with its property differences,
+// marking what fails the check, then the resources drift detection could
+// not check.
+func writeDrift(b *strings.Builder, d *Drift) {
+	b.WriteString("\ndrift detection")
+	if d.DetectionID != "" {
+		fmt.Fprintf(b, " %s: %s", d.DetectionID, orNone(d.DetectionStatus))
+	}
+	if d.StackStatus != "" {
+		fmt.Fprintf(b, ", stack %s", d.StackStatus)
+	}
+	if d.Reason != "" {
+		fmt.Fprintf(b, " (%s)", d.Reason)
+	}
+	b.WriteString("\n")
+	for _, r := range d.Drifted {
+		if r.Guarded {
+			fmt.Fprintf(b, "  FAIL  %s %s\n", r.Describe(), r.Status)
+		} else {
+			fmt.Fprintf(b, "  note  %s %s (reported; it does not fail the check)\n", r.Describe(), r.Status)
+		}
+		for _, p := range r.Differences {
+			fmt.Fprintf(b, "         %s\n", p)
+		}
+	}
+	for _, r := range d.NotChecked {
+		fmt.Fprintf(b, "  not checked %s: drift detection does not support this type\n", r.Describe())
+	}
+	if len(d.Drifted) == 0 && d.DetectionStatus == "DETECTION_COMPLETE" {
+		b.WriteString("  no resource drifted\n")
+	}
 }

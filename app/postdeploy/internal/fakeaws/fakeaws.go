@@ -1,6 +1,7 @@
 // Package fakeaws is a loopback HTTP server that speaks just enough of three
 // AWS APIs for the post-deploy check's tests: CloudFormation DescribeStacks
-// and STS AssumeRole (the query protocol: a form POST answered with XML)
+// and drift detection (DetectStackDrift, DescribeStackDriftDetectionStatus,
+// DescribeStackResourceDrifts), STS AssumeRole (the query protocol: a form POST answered with XML)
 // and Lambda Invoke (REST-JSON: POST /2015-03-31/functions/NAME/invocations). The real SDK
 // clients talk to it through their endpoint settings, so the tests cover
 // the wire format, error decoding and the command's client wiring; only AWS
@@ -73,6 +74,10 @@ type Server struct {
 	Functions map[string]Function
 	// DescribeStacks, when set, answers every DescribeStacks.
 	DescribeStacks *Raw
+	// Drifts are the stacks' drift detections, by stack name; a stack
+	// without one answers DetectStackDrift with the stack-not-found
+	// ValidationError.
+	Drifts map[string]*Drift
 	// Roles are the role ARNs AssumeRole grants, each with the access key
 	// id of the temporary credentials it hands out; any other role is
 	// refused with AccessDenied.
@@ -83,13 +88,15 @@ type Server struct {
 	describes   []url.Values
 	describeBy  []string
 	assumes     []url.Values
+	driftCalls  []url.Values
+	detected    *Drift
 	unexpected  []string
 }
 
 // New starts a server on loopback; the caller closes it
 // (t.Cleanup(s.Close)).
 func New() *Server {
-	s := &Server{Stacks: map[string]Stack{}, Functions: map[string]Function{}, Roles: map[string]string{}}
+	s := &Server{Stacks: map[string]Stack{}, Functions: map[string]Function{}, Roles: map[string]string{}, Drifts: map[string]*Drift{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -156,6 +163,10 @@ func (s *Server) describe(w http.ResponseWriter, r *http.Request, body []byte) {
 	form, err := url.ParseQuery(string(body))
 	if err == nil && form.Get("Action") == "AssumeRole" && form.Get("Version") == "2011-06-15" {
 		s.assumeRole(w, form)
+		return
+	}
+	if err == nil && form.Get("Version") == "2010-05-15" && driftActions[form.Get("Action")] {
+		s.drift(w, form)
 		return
 	}
 	if err != nil || form.Get("Action") != "DescribeStacks" || form.Get("Version") != "2010-05-15" {
