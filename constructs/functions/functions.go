@@ -13,6 +13,7 @@ package functions
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -63,6 +64,33 @@ var reservedEnv = []string{
 	"AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
 }
 
+// redirectEnv are the variables FunctionProps.Environment may not set
+// because they would send the handler's S3 requests somewhere other than
+// S3's regional endpoint, the one the gateway endpoint's route carries and
+// the bucket policy's proof is about: the uploader's writes would leave the
+// private path (and be denied), and the control's denial would prove
+// nothing. Each maps to the sentence that says why. Not listed, because
+// they do not move a request for a bucket name: AWS_S3_USE_ARN_REGION (it
+// applies only to ARN-addressed buckets, and the handler takes a name), an
+// S3 accelerate switch (the Go SDK reads none from the environment: its
+// config package's env_config.go has no such variable), HTTP_PROXY (Go uses
+// it only for http:// URLs; the SDK calls https://).
+var redirectEnv = map[string]string{
+	"AWS_ENDPOINT_URL": "sends every AWS SDK request, S3's included, to that URL instead of the regional S3 endpoint " +
+		"(AWS SDKs and Tools Reference Guide, \"Service-specific endpoints\"), off the gateway endpoint's route",
+	"AWS_ENDPOINT_URL_S3": "sends the S3 requests to that URL instead of the regional S3 endpoint " +
+		"(AWS SDKs and Tools Reference Guide, \"Service-specific endpoints\"), off the gateway endpoint's route",
+	"AWS_USE_DUALSTACK_ENDPOINT": "sends the S3 requests to the dual-stack endpoint s3.dualstack.<region>.amazonaws.com " +
+		"(AWS SDKs and Tools Reference Guide, \"Dual-stack and FIPS endpoints\"), whose IPv6 addresses the IPv4 gateway endpoint route does not carry",
+	"AWS_USE_FIPS_ENDPOINT": "sends the S3 requests to the FIPS endpoint s3-fips.<region>.amazonaws.com " +
+		"(AWS SDKs and Tools Reference Guide, \"Dual-stack and FIPS endpoints\"), another host than the regional endpoint this construct's route and tests are built for",
+	"HTTPS_PROXY": viaProxy,
+	"https_proxy": viaProxy, // Go reads either spelling
+}
+
+const viaProxy = "makes the SDK's HTTP client connect through that proxy (Go's net/http, ProxyFromEnvironment, which the SDK's default transport uses), " +
+	"so S3 sees the proxy's connection rather than one over the gateway endpoint's route"
+
 // FunctionProps configures either function. Use the same value for both.
 type FunctionProps struct {
 	// Entry is the directory of the handler's main package.
@@ -103,9 +131,11 @@ type FunctionProps struct {
 	// Default: 15 seconds (a 6 MB put through the endpoint takes well under
 	// one).
 	Timeout awscdk.Duration
-	// Environment adds variables to both functions (for example
-	// AWS_ENDPOINT_URL_S3 or a log level). The handler's own variables and
-	// those Lambda reserves are refused. Default: none.
+	// Environment adds variables to both functions (for example a log
+	// level). The handler's own variables, those Lambda reserves and those
+	// that would send S3 requests elsewhere than the regional endpoint
+	// (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3, AWS_USE_DUALSTACK_ENDPOINT,
+	// AWS_USE_FIPS_ENDPOINT, HTTPS_PROXY) are refused. Default: none.
 	Environment map[string]*string
 }
 
@@ -219,15 +249,14 @@ func validate(kind string, props *FunctionProps, uploader bool) string {
 			p.Add(fmt.Sprintf("Timeout %s is invalid: Lambda takes whole seconds, 1 second to 15 minutes; leave it nil for %d seconds", *t.ToHumanString(), defaultTimeoutSeconds))
 		}
 	}
-	var keys []string
-	for k := range props.Environment {
-		if slices.Contains(reservedEnv, k) {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys) // one message whatever the map's order
+	keys := slices.Sorted(maps.Keys(props.Environment)) // one message whatever the map's order
 	for _, k := range keys {
-		p.Add(fmt.Sprintf("Environment sets %s, which is reserved (by the handler, or by Lambda): remove it; the bucket and key prefix come from Bucket and KeyPrefix", k))
+		if slices.Contains(reservedEnv, k) {
+			p.Add(fmt.Sprintf("Environment sets %s, which is reserved (by the handler, or by Lambda): remove it; the bucket and key prefix come from Bucket and KeyPrefix", k))
+		}
+		if why, ok := redirectEnv[k]; ok {
+			p.Add(fmt.Sprintf("Environment sets %s, which %s: remove it; the function must reach the bucket through the regional endpoint", k, why))
+		}
 	}
 	p.Panic()
 	return dir

@@ -294,6 +294,23 @@ func TestRefusals(t *testing.T) {
 		{"timeout not whole seconds", false, func(p *FunctionProps) { p.Timeout = awscdk.Duration_Millis(jsii.Number(1500)) }, []string{"Timeout 1 second 500 millis is invalid", "whole seconds"}},
 		{"environment overriding the bucket", true, func(p *FunctionProps) { p.Environment = map[string]*string{"BUCKET_NAME": jsii.String("x")} }, []string{"Control: Environment sets BUCKET_NAME, which is reserved", "Bucket and KeyPrefix"}},
 		{"environment setting a Lambda variable", false, func(p *FunctionProps) { p.Environment = map[string]*string{"AWS_REGION": jsii.String("x")} }, []string{"Environment sets AWS_REGION, which is reserved"}},
+		// Variables that send S3 requests elsewhere than the regional
+		// endpoint (AWS SDKs and Tools Reference Guide; Go's net/http).
+		{"environment redirecting every SDK call", false, func(p *FunctionProps) { p.Environment = env("AWS_ENDPOINT_URL") }, []string{
+			"Uploader: Environment sets AWS_ENDPOINT_URL, which sends every AWS SDK request, S3's included, to that URL instead of the regional S3 endpoint",
+			`"Service-specific endpoints"`, "off the gateway endpoint's route: remove it; the function must reach the bucket through the regional endpoint"}},
+		{"environment redirecting S3", true, func(p *FunctionProps) { p.Environment = env("AWS_ENDPOINT_URL_S3") }, []string{
+			"Control: Environment sets AWS_ENDPOINT_URL_S3, which sends the S3 requests to that URL instead of the regional S3 endpoint", `"Service-specific endpoints"`, "remove it"}},
+		{"environment asking for dual-stack", false, func(p *FunctionProps) { p.Environment = env("AWS_USE_DUALSTACK_ENDPOINT") }, []string{
+			"Environment sets AWS_USE_DUALSTACK_ENDPOINT, which sends the S3 requests to the dual-stack endpoint s3.dualstack.<region>.amazonaws.com",
+			`"Dual-stack and FIPS endpoints"`, "IPv6", "remove it"}},
+		{"environment asking for FIPS", true, func(p *FunctionProps) { p.Environment = env("AWS_USE_FIPS_ENDPOINT") }, []string{
+			"Environment sets AWS_USE_FIPS_ENDPOINT, which sends the S3 requests to the FIPS endpoint s3-fips.<region>.amazonaws.com",
+			`"Dual-stack and FIPS endpoints"`, "remove it"}},
+		{"environment setting a proxy", false, func(p *FunctionProps) { p.Environment = env("HTTPS_PROXY") }, []string{
+			"Environment sets HTTPS_PROXY, which makes the SDK's HTTP client connect through that proxy", "ProxyFromEnvironment", "remove it"}},
+		{"environment setting a proxy, lower case", false, func(p *FunctionProps) { p.Environment = env("https_proxy") }, []string{
+			"Environment sets https_proxy, which makes the SDK's HTTP client connect through that proxy"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -310,14 +327,48 @@ func TestRefusals(t *testing.T) {
 	}
 }
 
+// env is an Environment setting each of names to "true" (a URL would be
+// refused just the same: the name decides).
+func env(names ...string) map[string]*string {
+	m := map[string]*string{}
+	for _, n := range names {
+		m[n] = jsii.String("true")
+	}
+	return m
+}
+
+// Variables that do not move a request for a bucket name stay allowed:
+// AWS_S3_USE_ARN_REGION applies only to ARN-addressed buckets,
+// HTTP_PROXY only to http:// URLs, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS only
+// turns endpoint settings off.
+func TestEnvironmentAllowed(t *testing.T) {
+	names := []string{"LOG_LEVEL", "AWS_S3_USE_ARN_REGION", "HTTP_PROXY", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "AWS_MAX_ATTEMPTS"}
+	for _, uploader := range []bool{true, false} {
+		p := &FunctionProps{Bucket: refBucket.Bucket, Environment: env(names...)}
+		if uploader {
+			p.Network = refNet
+		}
+		// validate alone: building the functions would add them to the
+		// shared refusals stack.
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Errorf("uploader=%v: Environment %q refused: %v", uploader, names, r)
+				}
+			}()
+			validate("Function", p, uploader)
+		}()
+	}
+}
+
 // Every problem at once, one line each, in the order of FunctionProps.
 func TestAllProblemsAtOnce(t *testing.T) {
 	msg := refusal(false, func(p *FunctionProps) {
 		p.Bucket, p.Network = nil, nil
 		p.MemorySize = jsii.Number(64)
-		p.Environment = map[string]*string{"AWS_REGION": jsii.String("x"), "BUCKET_NAME": jsii.String("x")}
+		p.Environment = env("AWS_REGION", "BUCKET_NAME", "AWS_ENDPOINT_URL_S3")
 	})
-	want := []string{"Bucket is required", "Network is required", "MemorySize 64 is invalid", "Environment sets AWS_REGION", "Environment sets BUCKET_NAME"}
+	want := []string{"Bucket is required", "Network is required", "MemorySize 64 is invalid", "Environment sets AWS_ENDPOINT_URL_S3, which sends", "Environment sets AWS_REGION", "Environment sets BUCKET_NAME"}
 	lines := strings.Split(msg, "\n")
 	if len(lines) != len(want) {
 		t.Fatalf("message has %d lines, want %d:\n%s", len(lines), len(want), msg)
