@@ -43,8 +43,8 @@ func TestDriftInSync(t *testing.T) {
 			t.Errorf("DetectStackDrift for %q, want PrivateS3-dev", c.Get("StackName"))
 		}
 	}
-	if n := len(s.DriftCalls()); n != 3 {
-		t.Errorf("%d drift calls, want 3", n)
+	if n := len(s.DriftCalls()); n != 4 {
+		t.Errorf("%d drift calls, want 4", n)
 	}
 }
 

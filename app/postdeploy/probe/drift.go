@@ -19,6 +19,7 @@ type DriftDetector interface {
 	DetectStackDrift(context.Context, *cloudformation.DetectStackDriftInput, ...func(*cloudformation.Options)) (*cloudformation.DetectStackDriftOutput, error)
 	DescribeStackDriftDetectionStatus(context.Context, *cloudformation.DescribeStackDriftDetectionStatusInput, ...func(*cloudformation.Options)) (*cloudformation.DescribeStackDriftDetectionStatusOutput, error)
 	DescribeStackResourceDrifts(context.Context, *cloudformation.DescribeStackResourceDriftsInput, ...func(*cloudformation.Options)) (*cloudformation.DescribeStackResourceDriftsOutput, error)
+	ListStackResources(context.Context, *cloudformation.ListStackResourcesInput, ...func(*cloudformation.Options)) (*cloudformation.ListStackResourcesOutput, error)
 }
 
 // guarded are the resource types whose drift fails the check, with what
@@ -60,7 +61,8 @@ type Difference struct {
 }
 
 // ResourceDrift is one StackResourceDrift (CloudFormation API Reference)
-// whose status is MODIFIED, DELETED or NOT_CHECKED.
+// whose status is MODIFIED, DELETED or UNKNOWN, or one resource that
+// ListStackResources says is NOT_CHECKED.
 type ResourceDrift struct {
 	LogicalID  string `json:"logical_id"`
 	PhysicalID string `json:"physical_id,omitempty"`
@@ -69,6 +71,8 @@ type ResourceDrift struct {
 	// Guarded is true for the types whose drift fails the check.
 	Guarded     bool         `json:"guarded"`
 	Differences []Difference `json:"differences,omitempty"`
+	// Reason is CloudFormation's DriftStatusReason (why it is UNKNOWN).
+	Reason string `json:"reason,omitempty"`
 }
 
 // Drift is the outcome of CloudFormation drift detection on the stack.
@@ -82,6 +86,9 @@ type Drift struct {
 	Reason          string `json:"detection_status_reason,omitempty"`
 	// Drifted are the MODIFIED and DELETED resources, guarded first.
 	Drifted []ResourceDrift `json:"drifted"`
+	// Unknown are resources CloudFormation could not run drift detection
+	// for (UNKNOWN, with a reason): a guarded one fails the check.
+	Unknown []ResourceDrift `json:"unknown"`
 	// NotChecked are resources whose type drift detection does not
 	// support: neither a pass nor a failure.
 	NotChecked []ResourceDrift `json:"not_checked"`
@@ -91,12 +98,13 @@ type Drift struct {
 
 // DetectDrift runs CloudFormation's own drift detection on the stack
 // (DetectStackDrift, then DescribeStackDriftDetectionStatus until it is no
-// longer DETECTION_IN_PROGRESS, then DescribeStackResourceDrifts), so
-// policies are compared by CloudFormation, not here. It never returns an
+// longer DETECTION_IN_PROGRESS, then DescribeStackResourceDrifts for what
+// drifted and ListStackResources for what was not checked), so policies are
+// compared by CloudFormation, not here. It never returns an
 // error: anything that kept detection from concluding is a problem in the
 // result, because drift that cannot be ruled out is not a pass.
 func DetectDrift(ctx context.Context, cf DriftDetector, stack string, opt DriftOptions) *Drift {
-	d := &Drift{Drifted: []ResourceDrift{}, NotChecked: []ResourceDrift{}, Problems: []string{}}
+	d := &Drift{Drifted: []ResourceDrift{}, Unknown: []ResourceDrift{}, NotChecked: []ResourceDrift{}, Problems: []string{}}
 	fail := func(msg string) *Drift {
 		d.Problems = append(d.Problems, msg)
 		d.Passed = false
@@ -125,7 +133,10 @@ func DetectDrift(ctx context.Context, cf DriftDetector, stack string, opt DriftO
 	if err := readResourceDrifts(ctx, cf, stack, d); err != nil {
 		return fail(err.Error())
 	}
-	for _, r := range d.Drifted {
+	if err := readNotChecked(ctx, cf, stack, d); err != nil {
+		return fail(err.Error())
+	}
+	for _, r := range append(append([]ResourceDrift{}, d.Drifted...), d.Unknown...) {
 		if r.Guarded {
 			d.Problems = append(d.Problems, driftProblem(r))
 		}
@@ -138,7 +149,7 @@ func DetectDrift(ctx context.Context, cf DriftDetector, stack string, opt DriftO
 // (CloudFormation User Guide, "Detect unmanaged configuration changes to
 // stacks and resources with drift detection", section "Considerations when
 // detecting drift").
-const needs = ": the caller (or the stack's service role) needs cloudformation:DetectStackDrift, DescribeStackDriftDetectionStatus and DescribeStackResourceDrifts, and read access to every resource type in the stack"
+const needs = ": the caller needs cloudformation:DetectStackDrift, DescribeStackDriftDetectionStatus, DescribeStackResourceDrifts and ListStackResources, and (when the stack has no service role) read access to every resource type in the stack"
 
 func waitForDetection(ctx context.Context, cf DriftDetector, id string, opt DriftOptions) (*cloudformation.DescribeStackDriftDetectionStatusOutput, error) {
 	deadline := time.Now().Add(opt.Wait)
@@ -164,11 +175,15 @@ func waitForDetection(ctx context.Context, cf DriftDetector, id string, opt Drif
 }
 
 // driftFilters ask only for what the check reports; IN_SYNC resources are
-// the bulk and say nothing.
+// the bulk and say nothing. NOT_CHECKED is not among them: in a
+// StackResourceDrift "CloudFormation does not currently return this value"
+// (API Reference, StackResourceDrift); a resource whose type drift
+// detection does not support is NOT_CHECKED in its DriftInformation
+// (StackResourceDriftInformationSummary), which ListStackResources returns.
 var driftFilters = []cftypes.StackResourceDriftStatus{
 	cftypes.StackResourceDriftStatusModified,
 	cftypes.StackResourceDriftStatusDeleted,
-	cftypes.StackResourceDriftStatusNotChecked,
+	cftypes.StackResourceDriftStatusUnknown,
 }
 
 func readResourceDrifts(ctx context.Context, cf DriftDetector, stack string, d *Drift) error {
@@ -192,11 +207,13 @@ func readResourceDrifts(ctx context.Context, cf DriftDetector, stack string, d *
 					Expected: trimValue(aws.ToString(p.ExpectedValue)), Actual: trimValue(aws.ToString(p.ActualValue)),
 				})
 			}
-			if r.StackResourceDriftStatus == cftypes.StackResourceDriftStatusNotChecked {
-				rd.Guarded = false
-				d.NotChecked = append(d.NotChecked, rd)
-			} else {
+			switch r.StackResourceDriftStatus {
+			case cftypes.StackResourceDriftStatusModified, cftypes.StackResourceDriftStatusDeleted:
 				d.Drifted = append(d.Drifted, rd)
+			default:
+				// UNKNOWN, or a status newer than this check: not a pass.
+				rd.Reason = aws.ToString(r.DriftStatusReason)
+				d.Unknown = append(d.Unknown, rd)
 			}
 		}
 		token = out.NextToken
@@ -205,13 +222,46 @@ func readResourceDrifts(ctx context.Context, cf DriftDetector, stack string, d *
 		}
 	}
 	// Guarded first, then by logical id: the failures lead the report.
-	sort.SliceStable(d.Drifted, func(i, j int) bool {
-		if d.Drifted[i].Guarded != d.Drifted[j].Guarded {
-			return d.Drifted[i].Guarded
-		}
-		return d.Drifted[i].LogicalID < d.Drifted[j].LogicalID
-	})
+	for _, rs := range [][]ResourceDrift{d.Drifted, d.Unknown} {
+		sort.SliceStable(rs, func(i, j int) bool {
+			if rs[i].Guarded != rs[j].Guarded {
+				return rs[i].Guarded
+			}
+			return rs[i].LogicalID < rs[j].LogicalID
+		})
+	}
 	return nil
+}
+
+// readNotChecked lists the stack's resources that drift detection did not
+// check: after a detection of the whole stack, those whose type it does
+// not support (API Reference, StackResourceDriftInformationSummary).
+func readNotChecked(ctx context.Context, cf DriftDetector, stack string, d *Drift) error {
+	// A resource DescribeStackResourceDrifts already reported (UNKNOWN,
+	// say) is not listed twice, whatever its summary says.
+	reported := map[string]bool{}
+	for _, r := range append(append([]ResourceDrift{}, d.Drifted...), d.Unknown...) {
+		reported[r.LogicalID] = true
+	}
+	var token *string
+	for {
+		out, err := cf.ListStackResources(ctx, &cloudformation.ListStackResourcesInput{StackName: aws.String(stack), NextToken: token})
+		if err != nil {
+			return fmt.Errorf("drift detection %s: listing the resources it did not check failed: %s", d.DetectionID, apiMessage(err))
+		}
+		for _, r := range out.StackResourceSummaries {
+			if r.DriftInformation != nil && r.DriftInformation.StackResourceDriftStatus == cftypes.StackResourceDriftStatusNotChecked && !reported[aws.ToString(r.LogicalResourceId)] {
+				d.NotChecked = append(d.NotChecked, ResourceDrift{
+					LogicalID: aws.ToString(r.LogicalResourceId), PhysicalID: aws.ToString(r.PhysicalResourceId),
+					Type: aws.ToString(r.ResourceType), Status: string(r.DriftInformation.StackResourceDriftStatus),
+				})
+			}
+		}
+		token = out.NextToken
+		if aws.ToString(token) == "" {
+			return nil
+		}
+	}
 }
 
 // Describe names a drifted resource: what it is in the design, its logical
@@ -230,8 +280,12 @@ func (r ResourceDrift) Describe() string {
 
 func driftProblem(r ResourceDrift) string {
 	s := "drift: " + r.Describe() + " " + r.Status
-	if r.Status == string(cftypes.StackResourceDriftStatusDeleted) {
+	switch r.Status {
+	case string(cftypes.StackResourceDriftStatusDeleted):
 		return s + ": it was deleted outside CloudFormation"
+	case string(cftypes.StackResourceDriftStatusModified):
+	default:
+		return s + ": CloudFormation could not check it (" + orNone(r.Reason) + "), so drift cannot be ruled out"
 	}
 	parts := make([]string, 0, len(r.Differences))
 	for _, p := range r.Differences {

@@ -57,16 +57,20 @@ func TestDriftNone(t *testing.T) {
 		t.Errorf("detection = %s %s %s, want %s DETECTION_COMPLETE IN_SYNC", d.DetectionID, d.DetectionStatus, d.StackStatus, fakeaws.DetectionID)
 	}
 	calls := s.DriftCalls()
-	if got := strings.Join(actions(s), ","); got != "DetectStackDrift,DescribeStackDriftDetectionStatus,DescribeStackResourceDrifts" {
+	if got := strings.Join(actions(s), ","); got != "DetectStackDrift,DescribeStackDriftDetectionStatus,DescribeStackResourceDrifts,ListStackResources" {
 		t.Fatalf("calls = %s", got)
 	}
 	if calls[0].Get("StackName") != stack || calls[1].Get("StackDriftDetectionId") != fakeaws.DetectionID {
 		t.Errorf("DetectStackDrift for %q, status of %q; want %s and %s", calls[0].Get("StackName"), calls[1].Get("StackDriftDetectionId"), stack, fakeaws.DetectionID)
 	}
-	// MODIFIED and DELETED fail or are reported; NOT_CHECKED is named.
+	// MODIFIED and DELETED fail or are reported, UNKNOWN is not a pass;
+	// NOT_CHECKED comes from ListStackResources.
 	f := calls[2]
-	if f.Get("StackName") != stack || f.Get("StackResourceDriftStatusFilters.member.1") != "MODIFIED" || f.Get("StackResourceDriftStatusFilters.member.2") != "DELETED" || f.Get("StackResourceDriftStatusFilters.member.3") != "NOT_CHECKED" || f.Has("StackResourceDriftStatusFilters.member.4") {
-		t.Errorf("DescribeStackResourceDrifts form = %v, want filters MODIFIED, DELETED, NOT_CHECKED", f)
+	if f.Get("StackName") != stack || f.Get("StackResourceDriftStatusFilters.member.1") != "MODIFIED" || f.Get("StackResourceDriftStatusFilters.member.2") != "DELETED" || f.Get("StackResourceDriftStatusFilters.member.3") != "UNKNOWN" || f.Has("StackResourceDriftStatusFilters.member.4") {
+		t.Errorf("DescribeStackResourceDrifts form = %v, want filters MODIFIED, DELETED, UNKNOWN", f)
+	}
+	if calls[3].Get("StackName") != stack {
+		t.Errorf("ListStackResources for %q, want %s", calls[3].Get("StackName"), stack)
 	}
 }
 
@@ -107,7 +111,7 @@ func TestDriftInProgressThenComplete(t *testing.T) {
 	if !d.Passed || d.DetectionStatus != "DETECTION_COMPLETE" {
 		t.Fatalf("DetectDrift = %+v, want a pass once detection completes", d)
 	}
-	if got := strings.Join(actions(s), ","); got != "DetectStackDrift,DescribeStackDriftDetectionStatus,DescribeStackDriftDetectionStatus,DescribeStackDriftDetectionStatus,DescribeStackResourceDrifts" {
+	if got := strings.Join(actions(s), ","); got != "DetectStackDrift,DescribeStackDriftDetectionStatus,DescribeStackDriftDetectionStatus,DescribeStackDriftDetectionStatus,DescribeStackResourceDrifts,ListStackResources" {
 		t.Errorf("calls = %s, want three status polls before the resources are read", got)
 	}
 }
@@ -187,14 +191,35 @@ func TestDriftPages(t *testing.T) {
 	if len(d.Drifted) != 3 || d.Drifted[0].LogicalID != "A" || d.Drifted[2].LogicalID != "C" || len(d.Problems) != 3 {
 		t.Errorf("drifted = %+v, want A, B, C from three pages, each a problem", d.Drifted)
 	}
-	if n := len(actions(s)); n != 5 {
-		t.Errorf("%d calls, want 5 (detect, status, three pages)", n)
+	if n := len(actions(s)); n != 8 {
+		t.Errorf("%d calls, want 8 (detect, status, three pages of drifts, three of resources)", n)
 	}
 }
 
 func TestDriftCannotStart(t *testing.T) {
 	d, _ := detect(t, &fakeaws.Drift{DetectError: &fakeaws.Raw{Status: http.StatusForbidden, Body: `<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:sts::123456789012:assumed-role/check/x is not authorized to perform: cloudformation:DetectStackDrift</Message></Error><RequestId>x</RequestId></ErrorResponse>`}}, fast)
-	if d.Passed || len(d.Problems) != 1 || !strings.HasPrefix(d.Problems[0], "drift detection could not start: AccessDenied: User: ") || !strings.Contains(d.Problems[0], "cloudformation:DetectStackDrift, DescribeStackDriftDetectionStatus and DescribeStackResourceDrifts") {
+	if d.Passed || len(d.Problems) != 1 || !strings.HasPrefix(d.Problems[0], "drift detection could not start: AccessDenied: User: ") || !strings.Contains(d.Problems[0], "cloudformation:DetectStackDrift, DescribeStackDriftDetectionStatus, DescribeStackResourceDrifts and ListStackResources") {
 		t.Errorf("problems = %q, want the refusal and what the caller needs", d.Problems)
+	}
+}
+
+// A resource CloudFormation could not check (UNKNOWN, with its reason) is
+// not a pass when it is guarded, and only reported when it is not.
+func TestDriftUnknownGuardedFails(t *testing.T) {
+	const reason = "Access denied: iam:GetRolePolicy"
+	d, _ := detect(t, &fakeaws.Drift{
+		Statuses: []fakeaws.DetectionStatus{{Detection: "DETECTION_COMPLETE", Stack: "UNKNOWN"}},
+		Resources: []fakeaws.ResourceDrift{
+			// Listed as NOT_CHECKED too, it is reported once.
+			{LogicalID: "UploaderRoleDefaultPolicy1A2B3C4D", PhysicalID: "Upload-x", Type: "AWS::IAM::Policy", Status: "UNKNOWN", Reason: reason, Summary: "NOT_CHECKED"},
+			{LogicalID: "UploaderLogGroupA1B2C3D4", PhysicalID: "/aws/lambda/x", Type: "AWS::Logs::LogGroup", Status: "UNKNOWN", Reason: "Throttling"},
+		},
+	}, fast)
+	want := "drift: role policy UploaderRoleDefaultPolicy1A2B3C4D (AWS::IAM::Policy, Upload-x) UNKNOWN: CloudFormation could not check it (" + reason + "), so drift cannot be ruled out"
+	if d.Passed || len(d.Problems) != 1 || d.Problems[0] != want {
+		t.Errorf("problems = %q, want [%q]", d.Problems, want)
+	}
+	if len(d.Unknown) != 2 || len(d.Drifted) != 0 || len(d.NotChecked) != 0 {
+		t.Errorf("drift = %+v, want two unknown, nothing drifted or not checked", d)
 	}
 }

@@ -128,10 +128,17 @@ func writeDrift(b *strings.Builder, d *Drift) {
 			fmt.Fprintf(b, "         %s\n", p)
 		}
 	}
+	for _, r := range d.Unknown {
+		mark := "FAIL "
+		if !r.Guarded {
+			mark = "note "
+		}
+		fmt.Fprintf(b, "  %s %s %s: CloudFormation could not check it (%s)\n", mark, r.Describe(), r.Status, orNone(r.Reason))
+	}
 	for _, r := range d.NotChecked {
 		fmt.Fprintf(b, "  not checked %s: drift detection does not support this type\n", r.Describe())
 	}
-	if len(d.Drifted) == 0 && d.DetectionStatus == "DETECTION_COMPLETE" {
+	if len(d.Drifted)+len(d.Unknown) == 0 && d.DetectionStatus == "DETECTION_COMPLETE" {
 		b.WriteString("  no resource drifted\n")
 	}
 }

@@ -10,15 +10,19 @@ import (
 // Drift is a stack's drift detection as CloudFormation reports it
 // (CloudFormation API Reference: DetectStackDrift,
 // DescribeStackDriftDetectionStatus, DescribeStackResourceDrifts,
-// StackResourceDrift, PropertyDifference).
+// StackResourceDrift, PropertyDifference, and ListStackResources with
+// StackResourceDriftInformationSummary).
 type Drift struct {
 	// Statuses answer DescribeStackDriftDetectionStatus in turn; the last
 	// repeats (a detection that stays DETECTION_IN_PROGRESS never ends).
 	Statuses []DetectionStatus
-	// Resources are every resource's drift; DescribeStackResourceDrifts
-	// returns those whose status the request's filters name.
+	// Resources are every resource's drift. DescribeStackResourceDrifts
+	// returns those whose status the request's filters name, never
+	// NOT_CHECKED ("CloudFormation does not currently return this value":
+	// StackResourceDrift); ListStackResources returns them all, each with
+	// its status in DriftInformation.
 	Resources []ResourceDrift
-	// PageSize, when set, splits DescribeStackResourceDrifts into pages
+	// PageSize, when set, splits both listings into pages
 	// joined by NextToken.
 	PageSize int
 	// DetectError, when set, answers DetectStackDrift.
@@ -36,8 +40,12 @@ type DetectionStatus struct {
 // ResourceDrift is one StackResourceDrift.
 type ResourceDrift struct {
 	LogicalID, PhysicalID, Type string
-	Status                      string // IN_SYNC, MODIFIED, DELETED, NOT_CHECKED
-	Differences                 []PropertyDifference
+	Status                      string // IN_SYNC, MODIFIED, DELETED, UNKNOWN, NOT_CHECKED
+	Reason                      string // DriftStatusReason
+	// Summary, when set, is the status ListStackResources gives instead
+	// of Status (what it says of an UNKNOWN resource is not documented).
+	Summary     string
+	Differences []PropertyDifference
 }
 
 // PropertyDifference is one PropertyDifference of a StackResourceDrift.
@@ -49,7 +57,7 @@ type PropertyDifference struct {
 // as the API Reference says).
 const DetectionID = "b78ac9b0-dec1-11e7-a451-503a3407a5d5"
 
-var driftActions = map[string]bool{"DetectStackDrift": true, "DescribeStackDriftDetectionStatus": true, "DescribeStackResourceDrifts": true}
+var driftActions = map[string]bool{"DetectStackDrift": true, "DescribeStackDriftDetectionStatus": true, "DescribeStackResourceDrifts": true, "ListStackResources": true}
 
 // DriftCalls returns the recorded drift requests' forms (Action says which).
 func (s *Server) DriftCalls() []url.Values {
@@ -128,20 +136,18 @@ func (s *Server) drift(w http.ResponseWriter, form url.Values) {
 		}
 		var match []ResourceDrift
 		for _, r := range d.Resources {
-			if len(want) == 0 || want[r.Status] {
+			if r.Status != "NOT_CHECKED" && (len(want) == 0 || want[r.Status]) {
 				match = append(match, r)
 			}
 		}
-		start := 0
-		fmt.Sscan(form.Get("NextToken"), &start)
-		end, next := len(match), ""
-		if d.PageSize > 0 && start+d.PageSize < len(match) {
-			end, next = start+d.PageSize, fmt.Sprint(start+d.PageSize)
-		}
+		page, token := d.page(form, match)
 		var b strings.Builder
-		for _, r := range match[min(start, len(match)):end] {
+		for _, r := range page {
 			fmt.Fprintf(&b, "<member><StackId>%s</StackId><LogicalResourceId>%s</LogicalResourceId><PhysicalResourceId>%s</PhysicalResourceId><ResourceType>%s</ResourceType><StackResourceDriftStatus>%s</StackResourceDriftStatus><Timestamp>2026-11-23T10:05:00.000Z</Timestamp>",
 				stackID, esc(r.LogicalID), esc(r.PhysicalID), esc(r.Type), esc(r.Status))
+			if r.Reason != "" {
+				fmt.Fprintf(&b, "<DriftStatusReason>%s</DriftStatusReason>", esc(r.Reason))
+			}
 			if len(r.Differences) > 0 {
 				b.WriteString("<PropertyDifferences>")
 				for _, p := range r.Differences {
@@ -151,10 +157,31 @@ func (s *Server) drift(w http.ResponseWriter, form url.Values) {
 			}
 			b.WriteString("</member>")
 		}
-		token := ""
-		if next != "" {
-			token = "<NextToken>" + next + "</NextToken>"
-		}
 		fmt.Fprintf(w, `<DescribeStackResourceDriftsResponse xmlns="%s"><DescribeStackResourceDriftsResult><StackResourceDrifts>%s</StackResourceDrifts>%s</DescribeStackResourceDriftsResult><ResponseMetadata><RequestId>fake-8</RequestId></ResponseMetadata></DescribeStackResourceDriftsResponse>`, cfnNS, b.String(), token)
+	case "ListStackResources":
+		page, token := d.page(form, d.Resources)
+		var b strings.Builder
+		for _, r := range page {
+			status := r.Status
+			if r.Summary != "" {
+				status = r.Summary
+			}
+			fmt.Fprintf(&b, "<member><LogicalResourceId>%s</LogicalResourceId><PhysicalResourceId>%s</PhysicalResourceId><ResourceType>%s</ResourceType><LastUpdatedTimestamp>2026-11-23T10:00:00.000Z</LastUpdatedTimestamp><ResourceStatus>CREATE_COMPLETE</ResourceStatus>"+
+				"<DriftInformation><StackResourceDriftStatus>%s</StackResourceDriftStatus><LastCheckTimestamp>2026-11-23T10:05:00.000Z</LastCheckTimestamp></DriftInformation></member>",
+				esc(r.LogicalID), esc(r.PhysicalID), esc(r.Type), esc(status))
+		}
+		fmt.Fprintf(w, `<ListStackResourcesResponse xmlns="%s"><ListStackResourcesResult><StackResourceSummaries>%s</StackResourceSummaries>%s</ListStackResourcesResult><ResponseMetadata><RequestId>fake-9</RequestId></ResponseMetadata></ListStackResourcesResponse>`, cfnNS, b.String(), token)
 	}
+}
+
+// page returns the page of rs that the form's NextToken asks for, and the
+// <NextToken> element for the next one ("" on the last page).
+func (d *Drift) page(form url.Values, rs []ResourceDrift) ([]ResourceDrift, string) {
+	start := 0
+	fmt.Sscan(form.Get("NextToken"), &start)
+	start = min(start, len(rs))
+	if d.PageSize > 0 && start+d.PageSize < len(rs) {
+		return rs[start : start+d.PageSize], fmt.Sprintf("<NextToken>%d</NextToken>", start+d.PageSize)
+	}
+	return rs[start:], ""
 }
