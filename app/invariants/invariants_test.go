@@ -15,8 +15,19 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/jsii-runtime-go"
+
 	"github.com/privates3/privates3/app/config"
 )
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	// No test here synthesizes, but the package links the CDK (through
+	// app/stack), whose jsii client creates a temporary folder as it
+	// initializes: close it, or it is left in TMPDIR.
+	jsii.Close()
+	os.Exit(code)
+}
 
 // The snapshots' logical ids (construct paths Storage/Resource,
 // Uploader/Function, Control/Function).
