@@ -23,7 +23,8 @@
 // VPC endpoint, a function or an IAM role or policy drifted, naming each
 // property that differs; drift of other resources is reported without
 // failing, and resources whose type drift detection does not support are
-// named as not checked. It is a flag, not a default step, because it needs
+// named as not checked. A guarded resource CloudFormation could not check
+// (UNKNOWN) fails. It is a flag, not a default step, because it needs
 // more than the probes do: read access to every resource type in the stack
 // for whoever CloudFormation runs it as (the stack's service role, or the
 // caller), which the pipeline's check role does not have; and it can take
