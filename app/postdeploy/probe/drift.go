@@ -112,7 +112,11 @@ func DetectDrift(ctx context.Context, cf DriftDetector, stack string, opt DriftO
 	}
 	start, err := cf.DetectStackDrift(ctx, &cloudformation.DetectStackDriftInput{StackName: aws.String(stack)})
 	if err != nil {
-		return fail("drift detection could not start: " + apiMessage(err) + needs)
+		msg := "drift detection could not start: " + apiMessage(err)
+		if refused(err) {
+			msg += needs
+		}
+		return fail(msg)
 	}
 	d.DetectionID = aws.ToString(start.StackDriftDetectionId)
 	status, err := waitForDetection(ctx, cf, d.DetectionID, opt)
@@ -319,6 +323,14 @@ func orNone(s string) string {
 		return "none"
 	}
 	return s
+}
+
+// refused reports whether err is IAM's refusal (AccessDenied, or
+// AccessDeniedException in JSON protocols), the case where the rights the
+// caller needs are worth saying.
+func refused(err error) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && strings.HasPrefix(ae.ErrorCode(), "AccessDenied")
 }
 
 func apiMessage(err error) string {

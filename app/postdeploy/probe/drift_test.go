@@ -223,3 +223,15 @@ func TestDriftUnknownGuardedFails(t *testing.T) {
 		t.Errorf("drift = %+v, want two unknown, nothing drifted or not checked", d)
 	}
 }
+
+// Any refusal other than IAM's (here a ValidationError; the message is
+// made up, not AWS's) is reported in CloudFormation's words, without a
+// list of rights that would not help.
+func TestDriftRefusedForStackState(t *testing.T) {
+	const msg = "Drift detection is not supported for stacks in UPDATE_IN_PROGRESS status"
+	d, _ := detect(t, &fakeaws.Drift{DetectError: &fakeaws.Raw{Status: http.StatusBadRequest, Body: `<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><Error><Type>Sender</Type><Code>ValidationError</Code><Message>` + msg + `</Message></Error><RequestId>x</RequestId></ErrorResponse>`}}, fast)
+	want := "drift detection could not start: ValidationError: " + msg
+	if d.Passed || len(d.Problems) != 1 || d.Problems[0] != want {
+		t.Errorf("problems = %q, want [%q]", d.Problems, want)
+	}
+}
