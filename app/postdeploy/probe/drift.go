@@ -105,9 +105,8 @@ type Drift struct {
 // result, because drift that cannot be ruled out is not a pass.
 func DetectDrift(ctx context.Context, cf DriftDetector, stack string, opt DriftOptions) *Drift {
 	d := &Drift{Drifted: []ResourceDrift{}, Unknown: []ResourceDrift{}, NotChecked: []ResourceDrift{}, Problems: []string{}}
-	fail := func(msg string) *Drift {
+	fail := func(msg string) *Drift { // Passed stays false
 		d.Problems = append(d.Problems, msg)
-		d.Passed = false
 		return d
 	}
 	start, err := cf.DetectStackDrift(ctx, &cloudformation.DetectStackDriftInput{StackName: aws.String(stack)})

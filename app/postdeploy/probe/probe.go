@@ -10,7 +10,9 @@
 // other reason proves nothing.
 //
 // The synth-time access matrix proves the same thing from the template; this
-// check proves it against what AWS actually deployed.
+// check proves it against what AWS actually deployed. DetectDrift adds
+// CloudFormation's own drift detection: whether the bucket, its policy, the
+// endpoint, the functions and their roles are still what the template says.
 package probe
 
 import (
