@@ -2,6 +2,7 @@ package stack_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -530,6 +531,46 @@ func TestPipelineOtherRegion(t *testing.T) {
 		}
 		for _, e := range assemblyMessages(t, d, "aws:cdk:error") {
 			t.Errorf("error annotation: %s", e)
+		}
+	}
+}
+
+// An environment whose existing VPC is not looked up yet: the CLI runs the
+// app once without the answer, and the pipeline must not stop that run
+// (the stack has no functions until the lookup is answered); the check
+// role then has no InvokeTheProbes statement, which the next run writes.
+func TestPipelineWithAPendingVpcLookup(t *testing.T) {
+	f := synthPipeline(t).file
+	envs := slices.Clone(f.Environments)
+	envs[1].Vpc = "vpc-0123456789abcdef0"
+	app := newApp(pipelineContext)
+	p, err := func() (p *pipeline.Pipeline, err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("panicked: %v", r)
+			}
+		}()
+		return pipeline.New(app, pipeline.Props{File: pipelineFile, Root: root, Environments: envs, Settings: *f.Pipeline})
+	}()
+	if err != nil {
+		t.Fatalf("pipeline.New with a pending VPC lookup: %v", err)
+	}
+	for _, e := range p.Stages {
+		if e.Env.Name != "prod" {
+			continue
+		}
+		if e.Stack.Uploader != nil {
+			t.Fatal("prod has an uploader before its VPC lookup is answered")
+		}
+		dir := *e.Stage.Synth(nil).Directory()
+		var tp tmpl
+		if err := json.Unmarshal(mustRead(t, filepath.Join(dir, *e.Stack.TemplateFile())), &tp); err != nil {
+			t.Fatal(err)
+		}
+		_, rights := tp.one(t, "AWS::IAM::ManagedPolicy", "PostDeployCheckRights")
+		b, _ := json.Marshal(rights)
+		if !strings.Contains(string(b), "DescribeThisStack") || strings.Contains(string(b), "InvokeTheProbes") {
+			t.Errorf("prod's check rights while the lookup is pending: %s; want DescribeThisStack alone", b)
 		}
 	}
 }
