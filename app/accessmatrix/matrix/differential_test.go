@@ -64,6 +64,12 @@ func diffSources(t *testing.T) []*cfn.Template {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The real templates of the corpus (TestCorpus in package main).
+	corpus, err := filepath.Glob(filepath.Join("..", "testdata", "corpus", "*.template.*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, corpus...)
 	if full := filepath.Join("..", "..", "stack", "testdata", "full.template.json"); fileExists(full) {
 		files = append(files, full)
 	}
