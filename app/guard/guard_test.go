@@ -27,6 +27,7 @@ var projectRules = map[string]struct{ rule, failsOn string }{
 	"no_internet_gateway":                   {"privates3_no_internet_gateway", "Igw"},
 	"lambda_s3_rights_in_vpc":               {"privates3_lambda_s3_rights_in_vpc", "Stray"},
 	"bucket_policy_denies_outside_endpoint": {"privates3_bucket_policy_denies_outside_endpoint", "BucketPolicy"},
+	"bucket_policy_requires_sigv4":          {"privates3_bucket_policy_requires_sigv4", "BucketPolicy"},
 	"security_group_egress_written":         {"privates3_security_group_egress_written", "Group"},
 	"security_group_no_open_egress":         {"privates3_security_group_no_open_egress", "Group"},
 	"vpc_endpoint_policy_written":           {"privates3_vpc_endpoint_policy_written", "Endpoint"},

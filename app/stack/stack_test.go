@@ -129,8 +129,8 @@ func TestBucketPolicyDeniesEverythingOutsideTheEndpoint(t *testing.T) {
 	_, pol := tp.one(t, "AWS::S3::BucketPolicy", "StoragePolicy")
 	equal(t, "BucketPolicy Bucket", props(pol)["Bucket"], ref(bucketID))
 	st := statements(props(pol)["PolicyDocument"])
-	if len(st) != 4 {
-		t.Errorf("bucket policy has %d statements, want 4 (TLS, TLS version, objects, bucket)", len(st))
+	if len(st) != 5 {
+		t.Errorf("bucket policy has %d statements, want 5 (TLS, TLS version, SigV4, objects, bucket)", len(st))
 	}
 	both := []any{getAtt(bucketID, "Arn"), objectsOf(bucketID)}
 	for sid, s := range st {
@@ -146,6 +146,12 @@ func TestBucketPolicyDeniesEverythingOutsideTheEndpoint(t *testing.T) {
 	ver := st["DenyTlsBelow1_2"]
 	equal(t, "TLS version deny Resource", ver["Resource"], both)
 	equal(t, "TLS version deny Condition", ver["Condition"], js(`{"NumericLessThan":{"s3:TlsVersion":1.2}}`))
+	// Signature Version 4 only (S3 API Reference, "Amazon S3 Signature
+	// Version 4 Authentication Specific Policy Keys": "AWS4-HMAC-SHA256"
+	// identifies Signature Version 4, "AWS" Signature Version 2).
+	sig := st["DenyNotSigV4"]
+	equal(t, "SigV4 deny Resource", sig["Resource"], both)
+	equal(t, "SigV4 deny Condition", sig["Condition"], js(`{"StringNotEquals":{"s3:signatureversion":"AWS4-HMAC-SHA256"}}`))
 
 	// Objects: denied outside the endpoint to everyone, deployer included.
 	obj := st["DenyObjectsOutsideEndpoint"]

@@ -60,5 +60,5 @@ func ExampleNewPrivateBucket() {
 	// key rotation: true
 	// encryption: aws:kms with bucket key: true
 	// lifecycle: [AbortIncompleteUploads ExpireNoncurrentVersions]
-	// denies: [DenyBucketOutsideEndpointExceptDeployment DenyInsecureTransport DenyObjectsOutsideEndpoint DenyTlsBelow1_2]
+	// denies: [DenyBucketOutsideEndpointExceptDeployment DenyInsecureTransport DenyNotSigV4 DenyObjectsOutsideEndpoint DenyTlsBelow1_2]
 }

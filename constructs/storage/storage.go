@@ -207,6 +207,20 @@ func NewPrivateBucket(scope constructs.Construct, id *string, props *PrivateBuck
 		Resources:  &resources,
 		Conditions: &map[string]interface{}{"NumericLessThan": map[string]interface{}{"s3:TlsVersion": 1.2}},
 	})
+	// Signature Version 4 only: S3 still accepts Signature Version 2 ("AWS")
+	// from callers that ask for it, and s3:signatureversion tells them apart
+	// (S3 API Reference, "Amazon S3 Signature Version 4 Authentication
+	// Specific Policy Keys"). An unsigned request has no such key, and
+	// StringNotEquals on a missing key matches, so it is denied too. Every
+	// SDK, the CLI, CloudFormation's handlers and SigV4 presigned URLs sign
+	// with AWS4-HMAC-SHA256; server access log delivery writes to the log
+	// bucket, which has no such statement.
+	deny(awsiam.PolicyStatementProps{
+		Sid:        jsii.String("DenyNotSigV4"),
+		Actions:    jsii.Strings("s3:*"),
+		Resources:  &resources,
+		Conditions: &map[string]interface{}{"StringNotEquals": map[string]interface{}{"s3:signatureversion": "AWS4-HMAC-SHA256"}},
+	})
 	outside := map[string]interface{}{"aws:SourceVpce": props.AllowedEndpointIds}
 	switch mode {
 	case DenyAllActions:
