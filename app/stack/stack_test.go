@@ -216,8 +216,9 @@ func TestFunctionsShareCodeAndRights(t *testing.T) {
 		equal(t, name+" Runtime", p["Runtime"], "provided.al2023")
 		equal(t, name+" Architectures", p["Architectures"], []any{"arm64"})
 		equal(t, name+" Handler", p["Handler"], "bootstrap")
-		// Region comes from the Lambda runtime's AWS_REGION, never from us.
-		equal(t, name+" Environment", p["Environment"], map[string]any{"Variables": map[string]any{"BUCKET_NAME": ref(bucketID)}})
+		// Region comes from the Lambda runtime's AWS_REGION, never from us;
+		// no endpoint URL from the environment or a config file.
+		equal(t, name+" Environment", p["Environment"], map[string]any{"Variables": map[string]any{"BUCKET_NAME": ref(bucketID), "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"}})
 		if get(p, "LoggingConfig", "LogGroup") == nil {
 			t.Errorf("%s has no log group of its own", name)
 		}

@@ -62,7 +62,17 @@ var reservedEnv = []string{
 	"AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
 	"AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
 	"AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
+	ignoreConfiguredEndpoints,
 }
+
+// ignoreConfiguredEndpoints is set to "true" on both functions: the SDK
+// then reads no endpoint URL from the environment or the shared config
+// file ("true – SDK or tool does not read any custom configuration options
+// from the shared config file or environment variables for setting an
+// endpoint URL", AWS SDKs and Tools Reference Guide, "Service-specific
+// endpoints"), so nothing the function's environment or a file it ships can
+// say moves its S3 requests off the regional endpoint.
+const ignoreConfiguredEndpoints = "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"
 
 // redirectEnv are the variables FunctionProps.Environment may not set
 // because they would send the handler's S3 requests somewhere other than
@@ -86,7 +96,17 @@ var redirectEnv = map[string]string{
 		"(AWS SDKs and Tools Reference Guide, \"Dual-stack and FIPS endpoints\"), another host than the regional endpoint this construct's route and tests are built for",
 	"HTTPS_PROXY": viaProxy,
 	"https_proxy": viaProxy, // Go reads either spelling
+	// The shared config file can switch dual-stack or FIPS on too
+	// (use_dualstack_endpoint, use_fips_endpoint; the Go SDK's
+	// config/shared_config.go reads both): these choose that file or its
+	// profile.
+	"AWS_CONFIG_FILE":     viaConfigFile,
+	"AWS_PROFILE":         viaConfigFile,
+	"AWS_DEFAULT_PROFILE": viaConfigFile,
 }
+
+const viaConfigFile = "chooses the shared config file or its profile, whose use_dualstack_endpoint and use_fips_endpoint settings move the S3 requests off the regional endpoint " +
+	"(AWS SDKs and Tools Reference Guide, \"Dual-stack and FIPS endpoints\"); a Lambda function's credentials come from its role, not a profile"
 
 const viaProxy = "makes the SDK's HTTP client connect through that proxy (Go's net/http, ProxyFromEnvironment, which the SDK's default transport uses), " +
 	"so S3 sees the proxy's connection rather than one over the gateway endpoint's route"
@@ -135,7 +155,9 @@ type FunctionProps struct {
 	// level). The handler's own variables, those Lambda reserves and those
 	// that would send S3 requests elsewhere than the regional endpoint
 	// (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3, AWS_USE_DUALSTACK_ENDPOINT,
-	// AWS_USE_FIPS_ENDPOINT, HTTPS_PROXY) are refused. Default: none.
+	// AWS_USE_FIPS_ENDPOINT, HTTPS_PROXY, AWS_CONFIG_FILE, AWS_PROFILE,
+	// AWS_DEFAULT_PROFILE) are refused; both functions always get
+	// AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true. Default: none.
 	Environment map[string]*string
 }
 
@@ -252,7 +274,7 @@ func validate(kind string, props *FunctionProps, uploader bool) string {
 	keys := slices.Sorted(maps.Keys(props.Environment)) // one message whatever the map's order
 	for _, k := range keys {
 		if slices.Contains(reservedEnv, k) {
-			p.Add(fmt.Sprintf("Environment sets %s, which is reserved (by the handler, or by Lambda): remove it; the bucket and key prefix come from Bucket and KeyPrefix", k))
+			p.Add(fmt.Sprintf("Environment sets %s, which is reserved (by the handler, this construct or Lambda): remove it; the bucket and key prefix come from Bucket and KeyPrefix, and AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is always true", k))
 		}
 		if why, ok := redirectEnv[k]; ok {
 			p.Add(fmt.Sprintf("Environment sets %s, which %s: remove it; the function must reach the bucket through the regional endpoint", k, why))
@@ -298,7 +320,7 @@ func newFunction(c constructs.Construct, props *FunctionProps, dir, description 
 	}
 	logs := awslogs.NewLogGroup(c, jsii.String("Logs"), &awslogs.LogGroupProps{Retention: retention})
 	suppressLogFindings(logs)
-	env := map[string]*string{contract.EnvBucketName: props.Bucket.BucketName()}
+	env := map[string]*string{contract.EnvBucketName: props.Bucket.BucketName(), ignoreConfiguredEndpoints: jsii.String("true")}
 	for k, v := range props.Environment {
 		env[k] = v
 	}

@@ -181,6 +181,10 @@ func TestSizing(t *testing.T) {
 			cdktest.Equal(t, name+" "+fn+" Architectures", f["Architectures"], []any{"arm64"})
 			vars := f["Environment"].(map[string]any)["Variables"].(map[string]any)
 			cdktest.Equal(t, name+" "+fn+" LOG_LEVEL", vars["LOG_LEVEL"], c.logLevel)
+			// The SDK reads no endpoint URL from the environment or a
+			// shared config file (SDKs and Tools Reference Guide,
+			// "Service-specific endpoints").
+			cdktest.Equal(t, name+" "+fn+" AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", vars["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"], "true")
 		}
 		for id, lg := range c.tp.Resources("AWS::Logs::LogGroup") {
 			if strings.HasPrefix(id, "UploaderLogs") || strings.HasPrefix(id, "ControlLogs") {
@@ -307,6 +311,12 @@ func TestRefusals(t *testing.T) {
 		{"environment asking for FIPS", true, func(p *FunctionProps) { p.Environment = env("AWS_USE_FIPS_ENDPOINT") }, []string{
 			"Environment sets AWS_USE_FIPS_ENDPOINT, which sends the S3 requests to the FIPS endpoint s3-fips.<region>.amazonaws.com",
 			`"Dual-stack and FIPS endpoints"`, "remove it"}},
+		{"environment choosing a config file", false, func(p *FunctionProps) { p.Environment = env("AWS_CONFIG_FILE") }, []string{
+			"Environment sets AWS_CONFIG_FILE, which chooses the shared config file or its profile", "use_dualstack_endpoint", "remove it"}},
+		{"environment choosing a profile", true, func(p *FunctionProps) { p.Environment = env("AWS_PROFILE") }, []string{"Environment sets AWS_PROFILE, which chooses the shared config file or its profile"}},
+		{"environment undoing the endpoint guard", false, func(p *FunctionProps) {
+			p.Environment = map[string]*string{"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": jsii.String("false")}
+		}, []string{"Environment sets AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, which is reserved"}},
 		{"environment setting a proxy", false, func(p *FunctionProps) { p.Environment = env("HTTPS_PROXY") }, []string{
 			"Environment sets HTTPS_PROXY, which makes the SDK's HTTP client connect through that proxy", "ProxyFromEnvironment", "remove it"}},
 		{"environment setting a proxy, lower case", false, func(p *FunctionProps) { p.Environment = env("https_proxy") }, []string{
@@ -342,7 +352,7 @@ func env(names ...string) map[string]*string {
 // HTTP_PROXY only to http:// URLs, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS only
 // turns endpoint settings off.
 func TestEnvironmentAllowed(t *testing.T) {
-	names := []string{"LOG_LEVEL", "AWS_S3_USE_ARN_REGION", "HTTP_PROXY", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "AWS_MAX_ATTEMPTS"}
+	names := []string{"LOG_LEVEL", "AWS_S3_USE_ARN_REGION", "HTTP_PROXY", "AWS_MAX_ATTEMPTS"}
 	for _, uploader := range []bool{true, false} {
 		p := &FunctionProps{Bucket: refBucket.Bucket, Environment: env(names...)}
 		if uploader {
