@@ -35,6 +35,8 @@ var guarded = map[string]string{
 	"AWS::IAM::Role":          "role",
 	"AWS::IAM::Policy":        "role policy",
 	"AWS::IAM::ManagedPolicy": "managed policy",
+	// Its key policy holds the cross-account writers' grant.
+	"AWS::KMS::Key": "KMS key",
 }
 
 // DriftOptions bound the wait for CloudFormation's drift detection.
@@ -236,6 +238,19 @@ func readResourceDrifts(ctx context.Context, cf DriftDetector, stack string, d *
 	return nil
 }
 
+// judged reports whether a summary status is a verdict: IN_SYNC, or a
+// drift DescribeStackResourceDrifts has reported. Any other status
+// (NOT_CHECKED; UNSUPPORTED, "Resource type does not support actual state
+// comparison", in newer versions of the API; a status added later) is no
+// verdict, and must not vanish from the report.
+func judged(s cftypes.StackResourceDriftStatus) bool {
+	switch s {
+	case cftypes.StackResourceDriftStatusInSync, cftypes.StackResourceDriftStatusModified, cftypes.StackResourceDriftStatusDeleted:
+		return true
+	}
+	return false
+}
+
 // readNotChecked lists the stack's resources that drift detection did not
 // check: after a detection of the whole stack, those whose type it does
 // not support (API Reference, StackResourceDriftInformationSummary).
@@ -253,7 +268,7 @@ func readNotChecked(ctx context.Context, cf DriftDetector, stack string, d *Drif
 			return fmt.Errorf("drift detection %s: listing the resources it did not check failed: %s", d.DetectionID, apiMessage(err))
 		}
 		for _, r := range out.StackResourceSummaries {
-			if r.DriftInformation != nil && r.DriftInformation.StackResourceDriftStatus == cftypes.StackResourceDriftStatusNotChecked && !reported[aws.ToString(r.LogicalResourceId)] {
+			if r.DriftInformation != nil && !judged(r.DriftInformation.StackResourceDriftStatus) && !reported[aws.ToString(r.LogicalResourceId)] {
 				d.NotChecked = append(d.NotChecked, ResourceDrift{
 					LogicalID: aws.ToString(r.LogicalResourceId), PhysicalID: aws.ToString(r.PhysicalResourceId),
 					Type: aws.ToString(r.ResourceType), Status: string(r.DriftInformation.StackResourceDriftStatus),

@@ -136,14 +136,20 @@ func TestDriftDetectionFailed(t *testing.T) {
 
 func TestDriftNotCheckedIsNamedNotPassedOrFailed(t *testing.T) {
 	s := server(t, outputs(true), fakeaws.Stores(bucket, "v1"), fakeaws.Fails(contract.ErrAccessDenied, denied))
-	s.Drifts[stack] = &fakeaws.Drift{Statuses: []fakeaws.DetectionStatus{complete}, Resources: []fakeaws.ResourceDrift{notChecked, inSyncBucket}}
+	// UNSUPPORTED: newer versions of the API ("Resource type does not
+	// support actual state comparison"): no verdict either.
+	unsupported := fakeaws.ResourceDrift{LogicalID: "SomethingNew1A2B3C4D", PhysicalID: "x-1", Type: "AWS::New::Thing", Status: "UNSUPPORTED"}
+	s.Drifts[stack] = &fakeaws.Drift{Statuses: []fakeaws.DetectionStatus{complete}, Resources: []fakeaws.ResourceDrift{notChecked, inSyncBucket, unsupported}}
 	cf, _ := clients(s)
 	res := runProbe(t, s)
 	res.AddDrift(DetectDrift(context.Background(), cf, stack, fast))
-	if !res.Passed || len(res.Drift.NotChecked) != 1 || res.Drift.NotChecked[0].LogicalID != notChecked.LogicalID || len(res.Drift.Drifted) != 0 {
+	if len(res.Drift.NotChecked) != 2 || res.Drift.NotChecked[1].LogicalID != unsupported.LogicalID {
+		t.Errorf("NotChecked = %+v, want the custom resource and the UNSUPPORTED one", res.Drift.NotChecked)
+	}
+	if !res.Passed || res.Drift.NotChecked[0].LogicalID != notChecked.LogicalID || len(res.Drift.Drifted) != 0 {
 		t.Fatalf("result = %+v, drift %+v; want a pass naming the custom resource as not checked", res, res.Drift)
 	}
-	if !strings.Contains(res.Summary, "found no drift") || !strings.Contains(res.Summary, "(1 resource not checked: drift detection does not support Custom::VpcRestrictDefaultSG)") {
+	if !strings.Contains(res.Summary, "found no drift") || !strings.Contains(res.Summary, "(2 resources not checked: drift detection does not support Custom::VpcRestrictDefaultSG, AWS::New::Thing)") {
 		t.Errorf("Summary = %q", res.Summary)
 	}
 	var b strings.Builder
