@@ -140,9 +140,10 @@ type FunctionProps struct {
 	LogRetention awslogs.RetentionDays
 	// ReservedConcurrency caps (and reserves) concurrent executions of each
 	// function, so a flood of invocations cannot take the account's whole
-	// Lambda concurrency. In an account whose concurrency quota is at its
-	// minimum of 10 no reservation can be made: set ReservedConcurrency to
-	// -1 for none. Default: 10.
+	// Lambda concurrency. Lambda keeps 100 of the account's concurrency
+	// unreserved, so an account whose quota is reduced (new accounts can
+	// be) cannot reserve any: set ReservedConcurrency to -1 for none.
+	// Default: 10.
 	ReservedConcurrency *float64
 	// MemorySize in MB, 128 to 10240. Default: 256 (the handler holds at
 	// most two copies of a 6 MB event).
@@ -297,7 +298,7 @@ func CheckKeyPrefix(prefix string) error {
 // or nil.
 func CheckReservedConcurrency(n float64) error {
 	if (n < 1 && n != -1) || n != math.Trunc(n) {
-		return errors.New("use a whole number of 1 or more, or -1 for no reservation (0 would throttle every invocation; an account at the minimum concurrency quota of 10 cannot reserve any)")
+		return errors.New("use a whole number of 1 or more, or -1 for no reservation (0 would throttle every invocation; an account whose quota leaves no more than 100 unreserved cannot reserve any)")
 	}
 	return nil
 }

@@ -207,8 +207,9 @@ func NewPrivateBucket(scope constructs.Construct, id *string, props *PrivateBuck
 		Resources:  &resources,
 		Conditions: &map[string]interface{}{"NumericLessThan": map[string]interface{}{"s3:TlsVersion": 1.2}},
 	})
-	// Signature Version 4 only: S3 still accepts Signature Version 2 ("AWS")
-	// from callers that ask for it, and s3:signatureversion tells them apart
+	// Signature Version 4 only, as defence in depth: S3 already refuses
+	// Signature Version 2 ("AWS") on buckets created after 24 June 2020,
+	// and s3:signatureversion tells the two apart
 	// (S3 API Reference, "Amazon S3 Signature Version 4 Authentication
 	// Specific Policy Keys"). An unsigned request has no such key, and
 	// StringNotEquals on a missing key matches, so it is denied too. Every
@@ -413,6 +414,11 @@ func lifecycleRules(props *PrivateBucketProps) *[]*awss3.LifecycleRule {
 	rules = append(rules, &awss3.LifecycleRule{
 		Id:                          jsii.String("ExpireNoncurrentVersions"),
 		NoncurrentVersionExpiration: keep,
+		// Once a key's last noncurrent version expires, a lone delete
+		// marker remains: S3 removes it when ExpiredObjectDeleteMarker is
+		// set (S3 User Guide, "Managing delete markers"), which a rule may
+		// do as it sets no expiration in days or by date.
+		ExpiredObjectDeleteMarker: jsii.Bool(true),
 	})
 	return &rules
 }

@@ -133,13 +133,14 @@ func TestSameSecurityWithoutContext(t *testing.T) {
 }
 
 // The bucket cleans up after itself whoever uses it: incomplete multipart
-// uploads after 7 days, noncurrent versions after 90 days by default, or
+// uploads after 7 days, noncurrent versions after 90 days by default (and
+// then the lone delete markers), or
 // the days given, or never when asked. (With a lifecycle configuration
 // the bucket passes Control Tower's CT.S3.PR.3 and CT.S3.PR.6.)
 func TestLifecycle(t *testing.T) {
 	abort := map[string]any{"Id": "AbortIncompleteUploads", "AbortIncompleteMultipartUpload": map[string]any{"DaysAfterInitiation": 7.0}, "Status": "Enabled"}
 	expire := func(days float64) map[string]any {
-		return map[string]any{"Id": "ExpireNoncurrentVersions", "NoncurrentVersionExpiration": map[string]any{"NoncurrentDays": days}, "Status": "Enabled"}
+		return map[string]any{"Id": "ExpireNoncurrentVersions", "NoncurrentVersionExpiration": map[string]any{"NoncurrentDays": days}, "ExpiredObjectDeleteMarker": true, "Status": "Enabled"}
 	}
 	for name, c := range map[string]struct {
 		tp   template
