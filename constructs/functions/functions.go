@@ -122,8 +122,11 @@ type FunctionProps struct {
 	Entry *string
 	// Bucket is where objects are written. Required.
 	Bucket awss3.IBucket
-	// Key is the bucket's KMS key; when set, both functions may generate
-	// data keys with it, through S3 only. Default: SSE-S3, no KMS rights.
+	// Key is the bucket's KMS key: both functions may generate data keys
+	// with it, through S3 only. Forgetting it on an SSE-KMS bucket would
+	// make the uploader's writes fail at KMS, and the control's denial
+	// prove nothing about the bucket policy, so it defaults to the
+	// bucket's own. Default: Bucket.EncryptionKey() (none with SSE-S3).
 	Key awskms.IKey
 	// KeyPrefix limits writes to keys under this prefix (and is passed to the
 	// handler as KEY_PREFIX). Default: the whole bucket.
@@ -380,12 +383,16 @@ func newFunction(c constructs.Construct, props *FunctionProps, dir, description 
 			}),
 		},
 	})
-	if props.Key != nil {
+	key := props.Key
+	if key == nil {
+		key = props.Bucket.EncryptionKey()
+	}
+	if key != nil {
 		// Only through S3: the role cannot use the key directly.
 		rights.AddStatements(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid:        jsii.String("EncryptThroughS3"),
 			Actions:    jsii.Strings("kms:GenerateDataKey"),
-			Resources:  &[]*string{props.Key.KeyArn()},
+			Resources:  &[]*string{key.KeyArn()},
 			Conditions: &map[string]interface{}{"StringEquals": map[string]interface{}{"kms:ViaService": awscdk.Fn_Sub(jsii.String("s3.${AWS::Region}.amazonaws.com"), nil)}},
 		}))
 	}

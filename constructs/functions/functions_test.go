@@ -65,10 +65,9 @@ func workload(app awscdk.App, id string, kms bool, edit func(*FunctionProps)) aw
 	st := awscdk.NewStack(app, jsii.String(id), nil)
 	net := network.NewPrivateNetwork(st, jsii.String("Net"), nil)
 	b := storage.NewPrivateBucket(st, jsii.String("Storage"), &storage.PrivateBucketProps{AllowedEndpointIds: []*string{net.EndpointId}, KmsEncryption: kms})
+	// Key left nil: it defaults to the bucket's (app/stack passes it
+	// explicitly, and its tests cover that).
 	p := &FunctionProps{Bucket: b.Bucket, Network: net}
-	if b.Key != nil {
-		p.Key = b.Key
-	}
 	if edit != nil {
 		edit(p)
 	}
