@@ -69,7 +69,7 @@ func TestRefusals(t *testing.T) {
 		{"uploader in NAT subnets", func(st awscdk.Stack) {
 			network.NewPrivateNetwork(st, jsii.String("Net"), &network.PrivateNetworkProps{
 				Vpc: vpcWithAllSubnetTypes(st), Subnets: &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}})
-		}, []string{"Subnets", "routes through NAT", "aws:SourceVpce", "select PRIVATE_ISOLATED"}},
+		}, []string{"Subnets", "routes through NAT", "leave through NAT to the internet", "select PRIVATE_ISOLATED"}},
 		{"isolated subnet with a hand-added internet route", func(st awscdk.Stack) {
 			vpc := awsec2.NewVpc(st, jsii.String("Vpc"), &awsec2.VpcProps{MaxAzs: jsii.Number(2), NatGateways: jsii.Number(0),
 				SubnetConfiguration: &[]*awsec2.SubnetConfiguration{{Name: jsii.String("Isolated"), SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED}}})

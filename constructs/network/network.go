@@ -158,9 +158,12 @@ func NewPrivateNetwork(scope constructs.Construct, id *string, props *PrivateNet
 }
 
 // checkNoOtherPath refuses subnets whose route table sends traffic to an
-// internet gateway or NAT: through NAT the request reaches S3 without
-// aws:SourceVpce and is denied; in a public subnet a Lambda function gets no
-// public IP and has no network at all.
+// internet gateway or NAT. Through NAT, the gateway endpoint's prefix-list
+// route is the more specific one for this region's S3 (VPC User Guide,
+// "Route priority": the most specific route wins), but every other
+// destination, another region's S3 included, reaches the internet: the path
+// this network exists to rule out. In a public subnet a Lambda function
+// gets no public IP and has no network at all.
 func checkNoOtherPath(bad *problems.List, vpc awsec2.IVpc, subnets []awsec2.ISubnet) {
 	public := subnetIds(*vpc.PublicSubnets())
 	withEgress := subnetIds(*vpc.PrivateSubnets())
@@ -175,7 +178,7 @@ func checkNoOtherPath(bad *problems.List, vpc awsec2.IVpc, subnets []awsec2.ISub
 			bad.Add(fmt.Sprintf("Subnets selects public subnet %s: a Lambda function there gets no public IP, so it has no network at all; select PRIVATE_ISOLATED subnets", name))
 			continue
 		case slices.Contains(withEgress, sid):
-			bad.Add(fmt.Sprintf("Subnets selects subnet %s that routes through NAT: requests would reach S3 over the internet, without aws:SourceVpce, and the bucket denies them; select PRIVATE_ISOLATED subnets", name))
+			bad.Add(fmt.Sprintf("Subnets selects subnet %s that routes through NAT: the gateway endpoint's route wins only for this region's S3 (the most specific route is used), so everything else, a bucket of another region included, would leave through NAT to the internet, the path this network exists to rule out; select PRIVATE_ISOLATED subnets", name))
 			continue
 		}
 		// Routes added by hand to a CDK subnet count too.

@@ -171,7 +171,7 @@ func TestRefusedProps(t *testing.T) {
 		}, []string{"Subnets selects public subnet", "no public IP", "PRIVATE_ISOLATED"}},
 		{"subnets routed through NAT", func(st awscdk.Stack) *network.PrivateNetworkProps {
 			return &network.PrivateNetworkProps{Vpc: vpcWithAllSubnetTypes(st), Subnets: &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}}
-		}, []string{"routes through NAT", "without aws:SourceVpce", "PRIVATE_ISOLATED"}},
+		}, []string{"routes through NAT", "only for this region's S3", "leave through NAT to the internet", "PRIVATE_ISOLATED"}},
 		{"an isolated subnet with a route to a gateway", func(st awscdk.Stack) *network.PrivateNetworkProps {
 			vpc := vpcWithAllSubnetTypes(st)
 			s := (*vpc.IsolatedSubnets())[0].(awsec2.Subnet)
