@@ -284,7 +284,7 @@ func validate(scope constructs.Construct, props *PrivateBucketProps) (DenyMode, 
 		mode = DenyAllActions
 	}
 	if len(props.AllowedEndpointIds) == 0 {
-		p.Add("AllowedEndpointIds is empty: a bucket policy that allows no endpoint denies every request; pass the S3 gateway endpoint id (vpce-...) the uploader uses")
+		p.Add("AllowedEndpointIds is empty: a bucket policy that allows no endpoint denies every request; pass the PrivateNetwork's EndpointId, or the S3 gateway endpoint ids (vpce-...) your functions use")
 	}
 	for _, e := range props.AllowedEndpointIds {
 		if e == nil || (!token.Unresolved(e) && !strings.HasPrefix(*e, "vpce-")) {
