@@ -199,6 +199,9 @@ func (n *PrivateNetwork) statementID(grantee awsiam.IGrantable) string {
 		id = *c.Node().Id()
 	}
 	base := notSidChar.ReplaceAllString(id, "") + "ThroughEndpoint"
-	n.grants++
-	return fmt.Sprintf("%s%d", base, n.grants)
+	if n.grants == nil {
+		n.grants = map[string]int{}
+	}
+	n.grants[base]++
+	return fmt.Sprintf("%s%d", base, n.grants[base])
 }

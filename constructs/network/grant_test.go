@@ -126,14 +126,14 @@ func TestGrantEndpointStatements(t *testing.T) {
 	want := map[string]map[string]any{
 		"KmsReaderThroughEndpoint1":   allow(role("KmsReaderServiceRole"), read, objects(kmsID, "*")),
 		"KmsReaderThroughEndpoint2":   allow(role("KmsReaderServiceRole"), "s3:ListBucket", getAtt(kmsID, "Arn")),
-		"KmsWriterThroughEndpoint3":   allow(role("KmsWriterServiceRole"), write, objects(kmsID, "uploads/*")),
-		"PlainReaderThroughEndpoint4": allow(role("PlainReaderServiceRole"), read, objects(plainID, "reports/*")),
-		"PlainReaderThroughEndpoint5": allow(role("PlainReaderServiceRole"), "s3:ListBucket", getAtt(plainID, "Arn")),
-		"PlainWriterThroughEndpoint6": allow(role("PlainWriterServiceRole"), write, objects(plainID, "*")),
-		"DeleterThroughEndpoint7":     allow(role("DeleterServiceRole"), "s3:DeleteObject", objects(kmsID, "tmp/*")),
-		"BatchThroughEndpoint8":       allow(role("Batch"), read, objects(kmsID, "*")),
-		"BatchThroughEndpoint9":       allow(role("Batch"), "s3:ListBucket", getAtt(kmsID, "Arn")),
-		"PartnerThroughEndpoint10":    allow("arn:aws:iam::123456789012:role/Partner", write, objects(plainID, "*")),
+		"KmsWriterThroughEndpoint1":   allow(role("KmsWriterServiceRole"), write, objects(kmsID, "uploads/*")),
+		"PlainReaderThroughEndpoint1": allow(role("PlainReaderServiceRole"), read, objects(plainID, "reports/*")),
+		"PlainReaderThroughEndpoint2": allow(role("PlainReaderServiceRole"), "s3:ListBucket", getAtt(plainID, "Arn")),
+		"PlainWriterThroughEndpoint1": allow(role("PlainWriterServiceRole"), write, objects(plainID, "*")),
+		"DeleterThroughEndpoint1":     allow(role("DeleterServiceRole"), "s3:DeleteObject", objects(kmsID, "tmp/*")),
+		"BatchThroughEndpoint1":       allow(role("Batch"), read, objects(kmsID, "*")),
+		"BatchThroughEndpoint2":       allow(role("Batch"), "s3:ListBucket", getAtt(kmsID, "Arn")),
+		"PartnerThroughEndpoint1":     allow("arn:aws:iam::123456789012:role/Partner", write, objects(plainID, "*")),
 	}
 	for sid, w := range want {
 		s := got[sid]

@@ -74,7 +74,10 @@ type PrivateNetwork struct {
 	// the selected subnets' (an existing VPC's): who talked to what, and
 	// whether it was accepted. One month of retention.
 	FlowLogs awslogs.LogGroup
-	grants   int // statements added by Grant, for unique Sids
+	// grants counts the endpoint statements of each Sid base (the
+	// grantee's construct id), so Sids are unique and a grant to one
+	// grantee never renumbers another's.
+	grants map[string]int
 }
 
 // NewPrivateNetwork creates or imports the network. Invalid props panic
