@@ -429,6 +429,39 @@ func TestCrossAccountReasonNamesTheMissingHalf(t *testing.T) {
 	}
 }
 
+// IAM User Guide, "Policy evaluation for requests within a single
+// account" ("If either the identity-based policy or the resource-based
+// policy within the same account allows the request ..., the request is
+// still allowed") and "Cross-account policy evaluation logic" (both must
+// allow, and the resource-based policy may name the entire trusted
+// account). When the template does not fix the bucket's account, a request
+// both rules allow is allowed. The bucket policy is the one Elastic Load
+// Balancing's guide for Application Load Balancers gives ("Enable access
+// logs", step 2: Principal arn:aws:iam::elb-account-id:root, s3:PutObject
+// on bucket/prefix/AWSLogs/aws-account-id/*), with us-east-1's ELB
+// account 127311923021 and the stack's own account as aws-account-id; the
+// caller is an administrator of the ELB account. The row asks for some
+// key of the bucket: the proof is a key under AWSLogs/<the stack's
+// account>/, which exists whatever that account is, because an account id
+// is twelve digits and holds no wildcard.
+func TestDocSingleAndCrossAccountBothAllow(t *testing.T) {
+	const someKey = "arn:aws:s3:::amzn-s3-demo-bucket/*"
+	admin := `{"Statement": [{"Sid": "Admin", "Effect": "Allow", "Action": "*", "Resource": "*"}]}`
+	elbLogs := `{"Statement": [{"Sid": "ELB", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::127311923021:root"}, "Action": "s3:PutObject", "Resource": "arn:aws:s3:::amzn-s3-demo-bucket/AWSLogs/${AWS::AccountId}/*"}]}`
+	// The same grant under a prefix that is a template parameter: a
+	// parameter may hold "*", and a Deny of bucket/${Prefix} would then
+	// cover the key ${Prefix}/x, so that key proves nothing.
+	byParameter := `{"Statement": [{"Sid": "ELB", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::127311923021:root"}, "Action": "s3:PutObject", "Resource": "arn:aws:s3:::amzn-s3-demo-bucket/${Prefix}/*"},
+		{"Sid": "NoTop", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::amzn-s3-demo-bucket/${Prefix}"}]}`
+	elbAdmin := roleSession("arn:aws:iam::127311923021:role/Admin", "s1")
+	elbAdmin.ResourceAccount = "${AWS::AccountId}"
+	runDocCases(t, []docCase{
+		{name: "both rules allow: allowed", req: elbAdmin.on("s3:PutObject", someKey), identity: []string{admin}, bucket: []string{elbLogs}, want: Allowed, wantSid: "ELB"},
+		{name: "only the single-account rule allows: unknown", req: elbAdmin.on("s3:GetObject", someKey), identity: []string{admin}, bucket: []string{elbLogs}, want: Unknown},
+		{name: "a key under a parameter proves nothing: unknown", req: elbAdmin.on("s3:PutObject", someKey), identity: []string{admin}, bucket: []string{byParameter}, want: Unknown},
+	})
+}
+
 // AWS KMS Developer Guide, "Key policies in AWS KMS": "Unless the key
 // policy explicitly allows it, you cannot use IAM policies to allow access
 // to a KMS key. Without permission from the key policy, IAM policies that

@@ -136,8 +136,10 @@ const (
 //  6. otherwise the request is implicitly denied.
 //
 // When the two accounts may or may not be one (a symbol), a request is
-// allowed only if the cross-account rule allows it, and refused only if
-// the single-account rule refuses it; otherwise it is unknown.
+// allowed only if the cross-account rule allows it (the single-account
+// rule then allows it too: it needs one of the Allows the cross-account
+// rule needs both of), and refused only if the single-account rule
+// refuses it; otherwise it is unknown.
 //
 // A Deny that may apply rules out allowed; so does an Allow that may not
 // apply. Service control policies, permissions boundaries and session
@@ -261,8 +263,11 @@ func witnessKeys(prefix string, in Input) []string {
 					key := strings.NewReplacer("*", "x", "?", "x").Replace(rest)
 					// A symbol of a pattern may hold wildcards (a
 					// parameter); in a request value it may not (see
-					// mayOverlap), so it makes no witness.
-					if key != "" && !seen[key] && !hasSymbol(key) {
+					// mayOverlap), so it makes no witness, unless its
+					// class excludes them (an account id: the bucket
+					// policy of Elastic Load Balancing's access logs
+					// grants AWSLogs/${AWS::AccountId}/*).
+					if key != "" && !seen[key] && !mayHoldWildcards(key) {
 						seen[key] = true
 						keys = append(keys, key)
 					}

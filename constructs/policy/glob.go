@@ -159,6 +159,20 @@ func symClass(name string) func(rune) bool {
 	return nil
 }
 
+// mayHoldWildcards reports whether some symbol of s may hold "*" or "?":
+// one without a class (see symClass).
+func mayHoldWildcards(s string) bool {
+	if !hasSymbol(s) {
+		return false
+	}
+	for _, e := range compile(s, false, false) {
+		if e.kind == sym && symClass(e.name) == nil {
+			return true
+		}
+	}
+	return false
+}
+
 func starLike(e elem) bool { return e.kind == star || e.kind == sym }
 
 // absorbs reports whether the star-like element s can take in the element
