@@ -8,26 +8,52 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/privates3/privates3/app/stack"
 	"github.com/privates3/privates3/constructs/functions"
+	"github.com/privates3/privates3/constructs/nagsuppress"
 )
 
 // The check's rights, the only ones its role in the environment's account
-// has. DescribeStacks reads the outputs (the function names); Invoke runs
-// the two probes. The check calls nothing else (app/postdeploy/probe:
-// StackReader and Invoker are all it is given).
-const (
-	DescribeStacks = "cloudformation:DescribeStacks"
-	InvokeFunction = "lambda:InvokeFunction"
-)
+// has, are what `postdeploy --drift` calls (app/postdeploy/probe: the
+// StackReader, Invoker and DriftDetector it is given): DescribeStacks reads
+// the outputs (the function names), InvokeFunction runs the two probes, and
+// drift detection is DetectStackDrift, DescribeStackDriftDetectionStatus,
+// DescribeStackResourceDrifts and ListStackResources. DetectStackResourceDrift
+// too: "In order to successfully perform drift detection on a stack, a user
+// must have the following permissions: [...] cloudformation:DetectStackDrift,
+// cloudformation:DetectStackResourceDrift" (CloudFormation User Guide,
+// "Detect unmanaged configuration changes to stacks and resources with drift
+// detection", "Considerations when detecting drift").
+//
+// Scope, from the Service Authorization Reference, "Actions, resources, and
+// condition keys for AWS CloudFormation", Actions table: DetectStackDrift,
+// DetectStackResourceDrift, DescribeStackResourceDrifts and
+// ListStackResources have resource type stack (so this stack's ARN);
+// DescribeStackDriftDetectionStatus has none, and "If there is no value for
+// this column, you must specify all resources ("*") to which the policy
+// applies in the Resource element of your policy statement" (its request
+// names a detection id, not a stack). The rows were read from a copy
+// generated from that reference, the sentence from the page itself.
+//
+// No read rights on the stack's resources: the stack is deployed by the
+// pipeline with the CDK bootstrap's CloudFormation execution role as its
+// service role, and "When you specify a service role, CloudFormation always
+// uses that role for all operations that are performed on that stack"
+// (CloudFormation User Guide, "CloudFormation service role"), drift
+// detection's reads included.
+
+// whyDriftStatusOnAll is the reason for the check role's one wildcard.
+const whyDriftStatusOnAll = "The check's cloudformation:DescribeStackDriftDetectionStatus (postdeploy --drift polls the detection it started): the Service Authorization Reference gives that action no resource type (its request names a detection id, not a stack), so it can only be allowed on *; it is read-only, and every other right of the check role is on this stack or its two functions."
 
 // Check is one environment's post-deploy check in the pipeline.
 //
 // The check runs in the pipeline's account, the stack is in the
 // environment's. The environment's stack makes a role for the check
-// (TargetRole, named TargetRoleName) that may describe that one stack and
-// invoke its uploader and control, nothing else, and that only the check
+// (TargetRole, named TargetRoleName) that may describe that one stack,
+// detect its drift and invoke its uploader and control, nothing else
+// (the rights above), and that only the check
 // step's role can assume: its trust names the pipeline's account, with
 // aws:PrincipalArn equal to the step role's ARN (a condition rather than
 // the role as principal, so a re-created step role is still trusted; IAM
@@ -66,7 +92,7 @@ func newCheck(pipelineStack awscdk.Stack, e stack.EnvStage, pipelineAccount stri
 		AssumedBy: awsiam.NewPrincipalWithConditions(awsiam.NewAccountPrincipal(jsii.String(pipelineAccount)), &map[string]interface{}{
 			"ArnEquals": map[string]interface{}{"aws:PrincipalArn": stepArn},
 		}),
-		Description: jsii.String("The pipeline's post-deploy check (" + StepRoleName(name) + " in " + pipelineAccount + "): describe this stack, invoke its uploader and control"),
+		Description: jsii.String("The pipeline's post-deploy check (" + StepRoleName(name) + " in " + pipelineAccount + "): describe this stack, invoke its uploader and control, detect the stack's drift"),
 	})
 	var probes []*string
 	for _, f := range []*functions.Function{e.Stack.Uploader, e.Stack.Control} {
@@ -77,8 +103,19 @@ func newCheck(pipelineStack awscdk.Stack, e stack.EnvStage, pipelineAccount stri
 	statements := []awsiam.PolicyStatement{
 		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid:       jsii.String("DescribeThisStack"),
-			Actions:   jsii.Strings(DescribeStacks),
+			Actions:   jsii.Strings("cloudformation:DescribeStacks"),
 			Resources: &[]*string{envStack.StackId()},
+		}),
+		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid: jsii.String("DetectDriftOfThisStack"),
+			Actions: jsii.Strings("cloudformation:DetectStackDrift", "cloudformation:DetectStackResourceDrift",
+				"cloudformation:DescribeStackResourceDrifts", "cloudformation:ListStackResources"),
+			Resources: &[]*string{envStack.StackId()},
+		}),
+		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("ReadDriftDetectionStatus"),
+			Actions:   jsii.Strings("cloudformation:DescribeStackDriftDetectionStatus"),
+			Resources: jsii.Strings("*"),
 		}),
 	}
 	// No function: the environment's VPC lookup is pending (stack.Compose
@@ -87,15 +124,18 @@ func newCheck(pipelineStack awscdk.Stack, e stack.EnvStage, pipelineAccount stri
 	if len(probes) > 0 {
 		statements = append(statements, awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid:       jsii.String("InvokeTheProbes"),
-			Actions:   jsii.Strings(InvokeFunction),
+			Actions:   jsii.Strings("lambda:InvokeFunction"),
 			Resources: &probes,
 		}))
 	}
 	// A customer managed policy, as the functions' rights are: not inline
 	// (the HIPAA, NIST and PCI packs ask it), and one place to read them.
-	awsiam.NewManagedPolicy(c, jsii.String("Rights"), &awsiam.ManagedPolicyProps{
+	rights := awsiam.NewManagedPolicy(c, jsii.String("Rights"), &awsiam.ManagedPolicyProps{
 		Roles:      &[]awsiam.IRole{target},
 		Statements: &statements,
+	})
+	nagsuppress.On(rights, true, &cdknag.NagPackSuppression{
+		Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String(whyDriftStatusOnAll), AppliesTo: &[]interface{}{"Resource::*"},
 	})
 
 	// In the pipeline's stack.
@@ -128,7 +168,7 @@ func (c *Check) step(e stack.EnvStage, bin pipelines.FileSet) pipelines.Step {
 		Commands: jsii.Strings(
 			// CodePipeline's artifacts may not keep the executable bit.
 			"chmod +x postdeploy",
-			fmt.Sprintf(`./postdeploy --stack %s --region %s --role-arn "$CHECK_ROLE_ARN"`, stackName(e), e.Env.Region),
+			fmt.Sprintf(`./postdeploy --stack %s --region %s --role-arn "$CHECK_ROLE_ARN" --drift`, stackName(e), e.Env.Region),
 		),
 		Env:  &map[string]*string{"CHECK_ROLE_ARN": c.TargetRoleArn},
 		Role: c.StepRole,

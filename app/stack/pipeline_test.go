@@ -224,7 +224,7 @@ func TestPipelinePostDeployCheckAfterEachDeploy(t *testing.T) {
 			}
 			equal(t, "check commands", get(spec, "phases", "build", "commands"), toAny([]string{
 				"chmod +x postdeploy",
-				`./postdeploy --stack PrivateS3-` + e.Name + ` --region ` + e.Region + ` --role-arn "$CHECK_ROLE_ARN"`,
+				`./postdeploy --stack PrivateS3-` + e.Name + ` --region ` + e.Region + ` --role-arn "$CHECK_ROLE_ARN" --drift`,
 			}))
 			equal(t, "check environment", get(props(project), "Environment", "EnvironmentVariables"), toAnyMaps([]map[string]any{
 				{"Name": "CHECK_ROLE_ARN", "Type": "PLAINTEXT", "Value": "arn:aws:iam::" + e.Account + ":role/" + pipeline.TargetRoleName(e.Name)},
@@ -271,7 +271,9 @@ func TestPipelineCheckStepRole(t *testing.T) {
 // The check's role in each environment's account: only the pipeline's
 // check step role may assume it (the pipeline's account as principal,
 // aws:PrincipalArn the step role), and it may do exactly what the check
-// does: DescribeStacks on this one stack, InvokeFunction on the stack's
+// does with --drift: DescribeStacks and drift detection on this one stack,
+// DescribeStackDriftDetectionStatus on * (the Service Authorization
+// Reference gives it no resource type), InvokeFunction on the stack's
 // uploader and control (prod has no control: the uploader alone).
 func TestPipelineCheckRoleRights(t *testing.T) {
 	s := synthPipeline(t)
@@ -308,8 +310,13 @@ func TestPipelineCheckRoleRights(t *testing.T) {
 				wantInvoke = functions[0]
 			}
 			equal(t, "the role's statements", roleStatements(tp, id), []map[string]any{
-				{"Sid": "DescribeThisStack", "Effect": "Allow", "Action": pipeline.DescribeStacks, "Resource": ref("AWS::StackId")},
-				{"Sid": "InvokeTheProbes", "Effect": "Allow", "Action": pipeline.InvokeFunction, "Resource": wantInvoke},
+				{"Sid": "DescribeThisStack", "Effect": "Allow", "Action": "cloudformation:DescribeStacks", "Resource": ref("AWS::StackId")},
+				{"Sid": "DetectDriftOfThisStack", "Effect": "Allow", "Action": []any{
+					"cloudformation:DescribeStackResourceDrifts", "cloudformation:DetectStackDrift",
+					"cloudformation:DetectStackResourceDrift", "cloudformation:ListStackResources",
+				}, "Resource": ref("AWS::StackId")},
+				{"Sid": "ReadDriftDetectionStatus", "Effect": "Allow", "Action": "cloudformation:DescribeStackDriftDetectionStatus", "Resource": "*"},
+				{"Sid": "InvokeTheProbes", "Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": wantInvoke},
 			})
 		})
 	}
@@ -490,17 +497,18 @@ func TestPipelineOtherRegion(t *testing.T) {
 			Type        string `json:"type"`
 			Environment string `json:"environment"`
 			Properties  struct {
-				StackName string `json:"stackName"`
+				StackName    string `json:"stackName"`
+				TemplateFile string `json:"templateFile"`
 			} `json:"properties"`
 		} `json:"artifacts"`
 	}
 	if err := json.Unmarshal(mustRead(t, filepath.Join(dir, "manifest.json")), &m); err != nil {
 		t.Fatal(err)
 	}
-	support := ""
+	support, supportTemplate := "", ""
 	for _, a := range m.Artifacts {
 		if a.Properties.StackName == pipeline.StackName+"-support-eu-central-1" {
-			support = a.Environment
+			support, supportTemplate = a.Environment, a.Properties.TemplateFile
 		}
 	}
 	equal(t, "support stack's environment", support, "aws://999999999999/eu-central-1")
@@ -533,6 +541,12 @@ func TestPipelineOtherRegion(t *testing.T) {
 			t.Errorf("error annotation: %s", e)
 		}
 	}
+	// The packs over the template as well (the in-process packs miss
+	// resources that are plain CfnResources): the cross-region support
+	// stack is synthesized only here. Its artifact id,
+	// cross-region-stack-ACCOUNT_REGION, is no valid stack name, so it is
+	// checked under its stack name.
+	noTemplateFindings(t, map[string][]byte{pipeline.StackName + "-support-eu-central-1": mustRead(t, filepath.Join(dir, supportTemplate))})
 }
 
 // An environment whose existing VPC is not looked up yet: the CLI runs the
