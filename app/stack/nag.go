@@ -86,7 +86,13 @@ func CheckTemplates(templates map[string][]byte) (NagFindings, error) {
 		if err := os.WriteFile(in, templates[name], 0o600); err != nil {
 			return f, err
 		}
-		st := awscdk.NewStack(app, jsii.String(name), &awscdk.StackProps{Synthesizer: awscdk.NewDefaultStackSynthesizer(synthesizer)})
+		// The construct id names the template in every finding; the stack
+		// name must be a valid CloudFormation name, which an artifact id
+		// (cross-region-stack-999999999999_eu-central-1) need not be.
+		st := awscdk.NewStack(app, jsii.String(name), &awscdk.StackProps{
+			StackName:   jsii.String(fmt.Sprintf("Nag%d", i)),
+			Synthesizer: awscdk.NewDefaultStackSynthesizer(synthesizer),
+		})
 		if err := include(st, in); err != nil {
 			return f, fmt.Errorf("template %s: %w", name, err)
 		}
