@@ -105,6 +105,20 @@ func TestCatchAnOpenBucket(t *testing.T) {
 	}
 }
 
+// Without DenyNotSigV4 an administrator's Signature Version 2 request
+// through the endpoint is no longer denied by the bucket: @sigv2's
+// invariant fails.
+func TestCatchSigV2Allowed(t *testing.T) {
+	s, raw := snapshot(t, "default", nil)
+	err := s.Check("sigv2", withStatement(t, raw, "AWS::S3::BucketPolicy", "DenyNotSigV4", func(map[string]any) any { return nil }))
+	if err == nil {
+		t.Fatal("Check(bucket policy without DenyNotSigV4) = nil, want @sigv2 flagged")
+	}
+	if want := "expected @sigv2 s3:* on Storage6B64FB91 to be explicit-deny"; !strings.Contains(err.Error(), want) {
+		t.Errorf("error does not hold %q:\n%.3000s", want, err)
+	}
+}
+
 // The cross-account invariants can fail: a writer's grant widened to reads,
 // or gone, is flagged with the probe and the endpoint.
 func TestCatchACrossAccountGrant(t *testing.T) {

@@ -39,6 +39,10 @@ func callerChosen(key string) bool {
 // (@plaintext sends plain HTTP).
 var transportKeys = []string{"aws:securetransport", "s3:tlsversion"}
 
+// signatureKey is fixed for a caller whose signing is its definition
+// (@sigv2 signs with Signature Version 2).
+const signatureKey = "s3:signatureversion"
+
 // encryptionHeaders pick how a put is encrypted, and so which KMS key it
 // needs, if any ("If you specify x-amz-server-side-encryption:aws:kms ...
 // but do not provide x-amz-server-side-encryption-aws-kms-key-id, Amazon

@@ -58,8 +58,13 @@ func (b *builder) request(c caller, bk *bucket) policy.Request {
 		// encryption").
 		ctx.SetOneOf("s3:TlsVersion", "1.2", "1.3")
 	}
-	// The SDKs sign with SigV4 in the Authorization header.
-	ctx.Set("s3:signatureversion", "AWS4-HMAC-SHA256")
+	// The SDKs sign with SigV4 in the Authorization header; @sigv2 with
+	// Signature Version 2, "AWS" (see ProbeSigV2).
+	if c.sigV2 {
+		ctx.Set("s3:signatureversion", "AWS")
+	} else {
+		ctx.Set("s3:signatureversion", "AWS4-HMAC-SHA256")
+	}
 	ctx.Set("s3:authType", "REST-HEADER")
 	setPrincipal(ctx, c, account, bucketAccount, b.pseudo(bk.t, "AWS::Region"), "bucket")
 	// Every request to a bucket or an object carries the bucket owner's

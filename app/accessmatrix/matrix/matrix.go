@@ -49,6 +49,14 @@ const (
 	// ProbePlaintext is an administrator calling through each S3 gateway
 	// endpoint (or the internet when there is none) without TLS.
 	ProbePlaintext = "@plaintext"
+	// ProbeSigV2 is an administrator calling through each S3 gateway
+	// endpoint (or the internet when there is none) over TLS, signing with
+	// Signature Version 2: s3:signatureversion is "AWS", where the SDKs'
+	// Signature Version 4 is "AWS4-HMAC-SHA256" (S3 API Reference, "Amazon
+	// S3 Signature Version 4 Authentication Specific Policy Keys"). S3
+	// already refuses Signature Version 2 on buckets created after 24 June
+	// 2020; the row shows what the bucket policy alone says.
+	ProbeSigV2 = "@sigv2"
 )
 
 // DefaultActions are every S3 action that S3's Service Authorization
@@ -115,7 +123,8 @@ type Options struct {
 	// Actions to evaluate; DefaultActions (every S3 action on a bucket or
 	// an object) when empty.
 	Actions []string
-	// NoProbes leaves out the @console, @deployer and @plaintext rows.
+	// NoProbes leaves out the @console, @deployer, @plaintext and @sigv2
+	// rows (and the cross-account probes).
 	NoProbes bool
 	// Values replace symbols, e.g. {"AWS::Region": "eu-west-1"}; see
 	// cfn.Options.
@@ -491,6 +500,9 @@ type caller struct {
 	session string
 	path    network.Path
 	tls     bool
+	// sigV2 signs with Signature Version 2 (s3:signatureversion "AWS")
+	// instead of the SDKs' Signature Version 4.
+	sigV2 bool
 }
 
 func (b *builder) functionRows(t *cfn.Template, fn *cfn.Resource) error {
@@ -542,20 +554,30 @@ func (b *builder) probeRows() {
 		b.rows(caller{t: t, template: tmpl, name: ProbeDeployer, arn: deployer, session: sessionARN(deployer, cfn.Symbol("Deployer"+sessionSuffix)), identity: admin, path: network.Path{Kind: network.Internet, Reason: "CloudFormation execution role " + deployer + " (probe)"}, tls: true}, bk)
 		plainRole := base + "role/plaintext-admin"
 		plain := caller{t: t, template: tmpl, name: ProbePlaintext, arn: plainRole, session: sessionARN(plainRole, cfn.Symbol("Plaintext"+sessionSuffix)), identity: admin, tls: false}
-		eps := b.probeEndpoints(t)
-		if len(eps) == 0 {
-			plain.path = network.Path{Kind: network.Internet, Reason: "plain HTTP from outside any VPC (probe; no S3 gateway endpoint in the templates)"}
-			b.rows(plain, bk)
-		}
-		for _, ep := range eps {
-			plain.path = network.Path{Kind: network.VPCEndpoint, Endpoint: ep, Reason: "plain HTTP through S3 gateway endpoint " + ep.Resource.LogicalID + " (probe)"}
-			b.rows(plain, bk)
-		}
+		b.endpointProbeRows(plain, bk, "plain HTTP")
+		sigV2Role := base + "role/sigv2-admin"
+		b.endpointProbeRows(caller{t: t, template: tmpl, name: ProbeSigV2, arn: sigV2Role, session: sessionARN(sigV2Role, cfn.Symbol("SigV2"+sessionSuffix)), identity: admin, tls: true, sigV2: true}, bk, "Signature Version 2")
 		b.crossAccountRows(bk)
 	}
 }
 
-// probeEndpoints are the S3 gateway endpoints @plaintext tries for the
+// endpointProbeRows evaluates c's rows on bk through each endpoint
+// probeEndpoints gives, or from outside any VPC when there is none: the
+// private path, where only the way the request is sent (how, its reasons'
+// words) may be refused.
+func (b *builder) endpointProbeRows(c caller, bk *bucket, how string) {
+	eps := b.probeEndpoints(c.t)
+	if len(eps) == 0 {
+		c.path = network.Path{Kind: network.Internet, Reason: how + " from outside any VPC (probe; no S3 gateway endpoint in the templates)"}
+		b.rows(c, bk)
+	}
+	for _, ep := range eps {
+		c.path = network.Path{Kind: network.VPCEndpoint, Endpoint: ep, Reason: how + " through S3 gateway endpoint " + ep.Resource.LogicalID + " (probe)"}
+		b.rows(c, bk)
+	}
+}
+
+// probeEndpoints are the S3 gateway endpoints @plaintext and @sigv2 try for the
 // buckets of t: t's own, and those the caller described outside the
 // templates (they are no other template's). Another template's endpoint
 // is another environment's network.
@@ -597,7 +619,10 @@ func (b *builder) rows(c caller, bk *bucket) {
 	}
 	var fixed []string
 	if !c.tls {
-		fixed = transportKeys
+		fixed = append(fixed, transportKeys...)
+	}
+	if c.sigV2 {
+		fixed = append(fixed, signatureKey)
 	}
 	choose := newChooser(c.path, req, in, fixed)
 	endpoint := ""

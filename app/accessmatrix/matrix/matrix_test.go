@@ -688,7 +688,13 @@ func TestTwoBucketsOfTheApp(t *testing.T) {
 		}
 	}
 	for _, r := range rows {
-		if r.Decision == Unknown {
+		// This template predates DenyNotSigV4: on the private bucket only
+		// the endpoint policy can refuse @sigv2, and whether its uploader
+		// statement names the probe's role is known only at deploy
+		// (TestSigV2Probe and the app's invariants cover the current
+		// policy).
+		sigV2OnOldPolicy := r.Function == ProbeSigV2 && r.Bucket == "Storage6B64FB91" && (r.Action == "s3:PutObject" || r.Action == "s3:PutObjectTagging")
+		if r.Decision == Unknown && !sigV2OnOldPolicy {
 			t.Errorf("%s %s on %s = unknown (%s), want every row of the app proven", r.Function, r.Action, r.Bucket, r.Reason)
 		}
 	}
@@ -718,8 +724,8 @@ func TestDefaultActions(t *testing.T) {
 			t.Errorf("%s %s evaluated on %q, want %q", r.Function, r.Action, r.Resource, want)
 		}
 	}
-	if want := 3 * len(DefaultActions); len(rows) != want {
-		t.Errorf("Build() = %d rows, want %d (3 probes x every action)", len(rows), want)
+	if want := 4 * len(DefaultActions); len(rows) != want {
+		t.Errorf("Build() = %d rows, want %d (4 probes x every action)", len(rows), want)
 	}
 }
 

@@ -135,8 +135,9 @@ func TestStagesShareLogicalIDs(t *testing.T) {
 			t.Errorf("%s %s %s on %s goes through %s, another template's endpoint", r.Template, r.Function, r.Action, r.Bucket, r.Endpoint)
 		}
 	}
-	if !probes[devStage+" @plaintext "+devVpce] || !probes[prodStage+" @plaintext "+prodVpce] || len(probes) != 6 {
-		t.Errorf("probes = %v, want @console, @deployer and @plaintext through its own endpoint, for each template", probes)
+	if !probes[devStage+" @plaintext "+devVpce] || !probes[prodStage+" @plaintext "+prodVpce] ||
+		!probes[devStage+" @sigv2 "+devVpce] || !probes[prodStage+" @sigv2 "+prodVpce] || len(probes) != 8 {
+		t.Errorf("probes = %v, want @console, @deployer, and @plaintext and @sigv2 through its own endpoint, for each template", probes)
 	}
 	// Across the stages: prod's bucket accepts dev's endpoint (an SSM
 	// parameter dev writes, prod reads), so its endpoint deny does not
