@@ -32,6 +32,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/privates3/privates3/constructs/internal/kmsvia"
 	"github.com/privates3/privates3/constructs/internal/problems"
 	"github.com/privates3/privates3/constructs/internal/token"
 	"github.com/privates3/privates3/constructs/nagsuppress"
@@ -393,7 +394,7 @@ func newFunction(c constructs.Construct, props *FunctionProps, dir, description 
 			Sid:        jsii.String("EncryptThroughS3"),
 			Actions:    jsii.Strings("kms:GenerateDataKey"),
 			Resources:  &[]*string{key.KeyArn()},
-			Conditions: &map[string]interface{}{"StringEquals": map[string]interface{}{"kms:ViaService": awscdk.Fn_Sub(jsii.String("s3.${AWS::Region}.amazonaws.com"), nil)}},
+			Conditions: &map[string]interface{}{"StringEquals": map[string]interface{}{"kms:ViaService": kmsvia.S3()}},
 		}))
 	}
 	if fp.Vpc != nil {

@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/privates3/privates3/constructs/internal/kmsvia"
 )
 
 // The S3 actions GrantRead and GrantWrite give: one object read (with its
@@ -129,16 +131,8 @@ func (n *PrivateNetwork) grantKey(grantee awsiam.IGrantable, bucket awss3.IBucke
 		Grantee:      grantee,
 		Actions:      jsii.Strings(actions...),
 		ResourceArns: &[]*string{key.KeyArn()},
-		Conditions:   &map[string]*map[string]any{"StringEquals": {"kms:ViaService": ViaS3()}},
+		Conditions:   &map[string]*map[string]any{"StringEquals": {"kms:ViaService": kmsvia.S3()}},
 	}))
-}
-
-// ViaS3 is the kms:ViaService value of requests Amazon S3 makes to KMS in
-// the stack's region: s3.<region>.amazonaws.com (AWS KMS Developer Guide,
-// "kms:ViaService": "the AWS service name ... for example,
-// s3.us-east-1.amazonaws.com").
-func ViaS3() *string {
-	return awscdk.Fn_Sub(jsii.String("s3.${AWS::Region}.amazonaws.com"), nil)
 }
 
 // grantRole returns the IAM role behind grantee, or panics: the endpoint

@@ -25,6 +25,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/privates3/privates3/constructs/internal/kmsvia"
 	"github.com/privates3/privates3/constructs/internal/problems"
 	"github.com/privates3/privates3/constructs/internal/token"
 	"github.com/privates3/privates3/lambda/uploader/contract"
@@ -381,7 +382,7 @@ func allowCrossAccountWriters(pb *PrivateBucket, roles []*string) {
 			Principals: &principals,
 			Actions:    jsii.Strings("kms:GenerateDataKey", "kms:Decrypt"),
 			Resources:  jsii.Strings("*"),
-			Conditions: &map[string]interface{}{"StringEquals": map[string]interface{}{"kms:ViaService": awscdk.Fn_Sub(jsii.String("s3.${AWS::Region}.amazonaws.com"), nil)}},
+			Conditions: &map[string]interface{}{"StringEquals": map[string]interface{}{"kms:ViaService": kmsvia.S3()}},
 		}), jsii.Bool(false))
 	}
 }
