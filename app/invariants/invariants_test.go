@@ -53,15 +53,19 @@ func snapshot(t *testing.T, name string, context map[string]any) (Subject, []byt
 	return Subject{Config: cfg, Bucket: snapshotBucket, Uploader: snapshotUploader, Control: snapshotControl}, raw
 }
 
-// full is the context app/stack's tests synthesize full.template.json with.
-var full = map[string]any{
-	"kms":                        true,
-	"keyPrefix":                  "uploads/",
-	"extraEndpointIds":           []any{"vpce-0aaaaaaaaaaaaaaaa"},
-	"adminRoleArns":              "arn:aws:iam::123456789012:role/BreakGlass",
-	"bucketName":                 "acme-private-uploads",
-	"crossAccountWriterRoleArns": "arn:aws:iam::210987654321:role/Writer",
-}
+// full is the context app/stack's tests synthesize full.template.json
+// with, from the file they read it from.
+var full = func() map[string]any {
+	b, err := os.ReadFile(filepath.Join("..", "stack", "testdata", "full.context.json"))
+	if err != nil {
+		panic(err)
+	}
+	var ctx map[string]any
+	if err := json.Unmarshal(b, &ctx); err != nil {
+		panic(err)
+	}
+	return ctx
+}()
 
 // The invariants hold on both snapshots, and on the full one also with a
 // concrete account and region: a literal admin role ARN and a concrete

@@ -320,3 +320,17 @@ func sameSet(t *testing.T, what string, got any, want []string) {
 // privateBucketID is the logical id of the private bucket (construct path
 // Storage/Resource); the access-log bucket beside it is StorageAccessLogs….
 const privateBucketID = "Storage6B64FB91"
+
+// contextFile reads a JSON object of context keys, or panics: a broken
+// fixture stops the test binary before any test.
+func contextFile(path string) map[string]any {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		panic(err)
+	}
+	var ctx map[string]any
+	if err := json.Unmarshal(b, &ctx); err != nil {
+		panic(fmt.Sprintf("%s: %v", path, err))
+	}
+	return ctx
+}

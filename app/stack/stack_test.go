@@ -289,14 +289,9 @@ func TestOutputs(t *testing.T) {
 }
 
 // full turns every optional feature on at once: one synth checks them all.
-var full = map[string]any{
-	"kms":                        true,
-	"keyPrefix":                  "uploads/",
-	"extraEndpointIds":           []any{"vpce-0aaaaaaaaaaaaaaaa"},
-	"adminRoleArns":              "arn:aws:iam::123456789012:role/BreakGlass",
-	"bucketName":                 "acme-private-uploads",
-	"crossAccountWriterRoleArns": "arn:aws:iam::210987654321:role/Writer",
-}
+// It is a file, because app/invariants judges the snapshot it makes
+// (testdata/full.template.json) with the same context.
+var full = contextFile("testdata/full.context.json")
 
 // A named role of another account may write objects: the bucket's half of
 // the grant (IAM User Guide, "Cross-account policy evaluation logic": the
