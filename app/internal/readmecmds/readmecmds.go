@@ -11,8 +11,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 )
 
@@ -28,41 +28,57 @@ type Command struct {
 	Args []string
 }
 
-// skipDirs are folders whose Markdown is not this project's documentation.
-var skipDirs = map[string]bool{".git": true, "node_modules": true, "testdata": true}
-
-// Commands returns every go run ./app/NAME command of the Markdown files
-// under root, in file and line order. The app itself (go run ./app) is not
-// one: it is the synth.
-func Commands(root string) ([]Command, error) {
-	var out []Command
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+// MarkdownFiles lists the Markdown files of the tree, skipping what is not
+// documentation a reader browses: dependencies, build output, caches and
+// hidden folders but .github, and test fixtures (testdata holds Markdown
+// that tests compare byte for byte). The docs' link check reads the same
+// list.
+func MarkdownFiles(fsys fs.FS) ([]string, error) {
+	var found []string
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		if d.IsDir() {
-			if path != root && (skipDirs[d.Name()] || strings.HasPrefix(d.Name(), "cdk.out")) {
-				return filepath.SkipDir
+			name := d.Name()
+			if p != "." && (name == "node_modules" || name == "testdata" || strings.HasPrefix(name, "cdk.out") ||
+				(strings.HasPrefix(name, ".") && name != ".github")) {
+				return fs.SkipDir
 			}
 			return nil
 		}
-		if !strings.HasSuffix(d.Name(), ".md") {
-			return nil
+		if strings.HasSuffix(p, ".md") {
+			found = append(found, p)
 		}
-		rel, err := filepath.Rel(root, path)
-		if err != nil {
-			return err
-		}
-		f, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		cmds, err := fromMarkdown(filepath.ToSlash(rel), f)
-		out = append(out, cmds...)
-		return err
+		return nil
 	})
-	return out, err
+	sort.Strings(found)
+	return found, err
+}
+
+// Commands returns every go run ./app/NAME command of the Markdown files
+// under root (MarkdownFiles), in file and line order. The app itself (go
+// run ./app) is not one: it is the synth.
+func Commands(root string) ([]Command, error) {
+	fsys := os.DirFS(root)
+	files, err := MarkdownFiles(fsys)
+	if err != nil {
+		return nil, err
+	}
+	var out []Command
+	for _, name := range files {
+		f, err := fsys.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		cmds, err := fromMarkdown(name, f)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cmds...)
+	}
+	return out, nil
 }
 
 var (

@@ -7,38 +7,13 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 	"testing/fstest"
 	"unicode"
-)
 
-// markdownFiles lists the Markdown files of the tree, skipping what is not
-// documentation a reader browses: dependencies, build output, caches and
-// test fixtures (testdata holds Markdown that tests compare byte for byte).
-func markdownFiles(fsys fs.FS) ([]string, error) {
-	var found []string
-	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			name := d.Name()
-			if p != "." && (name == "node_modules" || name == "testdata" || strings.HasPrefix(name, "cdk.out") ||
-				(strings.HasPrefix(name, ".") && name != ".github")) {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if strings.HasSuffix(p, ".md") {
-			found = append(found, p)
-		}
-		return nil
-	})
-	sort.Strings(found)
-	return found, err
-}
+	"github.com/privates3/privates3/app/internal/readmecmds"
+)
 
 // link is one Markdown link as written in a document.
 type link struct {
@@ -205,12 +180,12 @@ func repoRoot(t *testing.T) string {
 // TestDocs checks the repository's own documentation.
 func TestDocs(t *testing.T) {
 	fsys := os.DirFS(repoRoot(t))
-	found, err := markdownFiles(fsys)
+	found, err := readmecmds.MarkdownFiles(fsys)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(found) < 2 {
-		t.Fatalf("markdownFiles found %v: want README.md and the docs beside the code", found)
+		t.Fatalf("MarkdownFiles found %v: want README.md and the docs beside the code", found)
 	}
 	problems, err := check(fsys, found)
 	if err != nil {
@@ -255,12 +230,12 @@ func TestCheck(t *testing.T) {
 			"[gone](b/README.md) [bad anchor](a/README.md#part-two) [self bad](#nope) [up](../x.md) [anchor on dir](a#x)\n")},
 		"a/README.md": {Data: []byte("# A\n\n## Part one\n\n```sh\n# Part two is a shell comment\n```\n")},
 	}
-	found, err := markdownFiles(fsys)
+	found, err := readmecmds.MarkdownFiles(fsys)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := []string{"README.md", "a/README.md"}; strings.Join(found, " ") != strings.Join(want, " ") {
-		t.Fatalf("markdownFiles = %v, want %v", found, want)
+		t.Fatalf("MarkdownFiles = %v, want %v", found, want)
 	}
 	problems, err := check(fsys, found)
 	if err != nil {
