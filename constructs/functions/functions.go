@@ -27,11 +27,11 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/customresources"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/privates3/privates3/constructs/internal/gobuild"
 	"github.com/privates3/privates3/constructs/internal/kmsvia"
 	"github.com/privates3/privates3/constructs/internal/problems"
 	"github.com/privates3/privates3/constructs/internal/token"
@@ -178,6 +178,9 @@ type Function struct {
 	// a token when looked up at deploy time), for checks that must know it
 	// is S3's.
 	PrefixListId *string
+	// Timeout of an invocation, as deployed: the canary's prover waits for
+	// both functions.
+	Timeout awscdk.Duration
 }
 
 // NewUploader creates the function that writes through the endpoint.
@@ -307,13 +310,12 @@ func CheckReservedConcurrency(n float64) error {
 	return nil
 }
 
-// entry is the handler directory: the one given, or this module's own
-// (defaultEntry).
+// entry is the handler directory: the one given, or this module's own.
 func entry(props *FunctionProps) (string, error) {
 	if props.Entry != nil {
 		return *props.Entry, nil
 	}
-	return defaultEntry()
+	return gobuild.Default("uploader")
 }
 
 // newFunction is the one code path both functions take: same code, same
@@ -345,21 +347,11 @@ func newFunction(c constructs.Construct, props *FunctionProps, dir, description 
 	}
 	fp.Environment = &env
 	fp.LogGroup = logs
-	hash, err := sourceHash(dir)
+	code, err := gobuild.Code(dir)
 	if err != nil {
-		panic(fmt.Sprintf("Entry %q: cannot read the handler's sources: %v", dir, err))
+		panic(err.Error())
 	}
-	// Built here, not by a bundling image: Go is on the machine that
-	// synthesizes, and the hash names the build, so an unchanged handler
-	// is built once per machine.
-	bootstrap, err := bootstrapDir(dir, hash)
-	if err != nil {
-		panic(fmt.Sprintf("Entry %q: cannot build the handler: %v", dir, err))
-	}
-	fp.Code = awslambda.Code_FromAsset(jsii.String(bootstrap), &awss3assets.AssetOptions{
-		AssetHashType: awscdk.AssetHashType_CUSTOM,
-		AssetHash:     jsii.String(hash),
-	})
+	fp.Code = code
 	fp.Handler = jsii.String("bootstrap")
 	// The function's rights are one customer managed policy: least privilege
 	// (AWS's Lambda managed policies grant logs:CreateLogGroup and
@@ -421,7 +413,7 @@ func newFunction(c constructs.Construct, props *FunctionProps, dir, description 
 	// Lambda can still remove its network interfaces.
 	fn.Node().AddDependency(rights)
 	suppressFunctionFindings(fn, rights, fp.Vpc != nil, fp.ReservedConcurrentExecutions == nil)
-	return &Function{Construct: c, Function: fn, Role: role, LogGroup: logs}
+	return &Function{Construct: c, Function: fn, Role: role, LogGroup: logs, Timeout: fp.Timeout}
 }
 
 func objectArns(props *FunctionProps) *string {

@@ -17,7 +17,7 @@ const maxBootstrapBytes = 10 << 20
 // construct does (contract.BuildFlags and BuildEnv), twice, into
 // different folders: the bytes must match, or every synth gets a new asset
 // hash and a needless deployment. The asset's hash is the sources' hash
-// (constructs/functions/assethash.go), so a build on another machine or
+// (constructs/internal/gobuild/hash.go), so a build on another machine or
 // checkout must give the same bytes too: the binary must hold no path of
 // this one (the module's folder, GOROOT, the module cache), which is what
 // -trimpath ensures and what differs between machines.

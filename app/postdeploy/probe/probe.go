@@ -190,16 +190,27 @@ func Keys(id string) (uploader, control string) {
 
 var runID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`)
 
-// Run reads the stack and probes both functions. id makes the keys unique
-// (the command uses the time and random bytes). The error is for a check
-// that could not run (bad id, stack not found or unreadable); what the
-// functions did, good or bad, is in the Result.
+// Run reads the stack and probes both functions (Prove). id makes the
+// keys unique (the command uses the time and random bytes). The error is
+// for a check that could not run (bad id, stack not found or unreadable);
+// what the functions did, good or bad, is in the Result.
 func Run(ctx context.Context, cf StackReader, lam Invoker, stack, id string) (*Result, error) {
-	if !runID.MatchString(id) {
-		return nil, fmt.Errorf("probe id %q: want 1-100 letters, digits, dots, hyphens or underscores", id)
+	if err := checkID(id); err != nil {
+		return nil, err
 	}
 	st, err := ReadStack(ctx, cf, stack)
 	if err != nil {
+		return nil, err
+	}
+	return Prove(ctx, lam, st, id)
+}
+
+// Prove probes the functions of st and judges what they did: the one
+// judgement of the post-deploy check and the canary (lambda/prover),
+// which knows the functions from its environment rather than from the
+// stack's outputs. The error is for a bad id only.
+func Prove(ctx context.Context, lam Invoker, st Stack, id string) (*Result, error) {
+	if err := checkID(id); err != nil {
 		return nil, err
 	}
 	res := &Result{Stack: st}
@@ -215,6 +226,13 @@ func Run(ctx context.Context, cf StackReader, lam Invoker, stack, id string) (*R
 	}
 	res.judge()
 	return res, nil
+}
+
+func checkID(id string) error {
+	if !runID.MatchString(id) {
+		return fmt.Errorf("probe id %q: want 1-100 letters, digits, dots, hyphens or underscores", id)
+	}
+	return nil
 }
 
 // AddDrift adds the drift detection's outcome to the result: its problems

@@ -146,18 +146,23 @@ func TestPrivateBucket(t *testing.T) {
 	}
 }
 
-func TestFailures(t *testing.T) {
+// failure is one way the functions can behave that fails the check.
+type failure struct {
+	name     string
+	up, ctl  fakeaws.Function
+	role     string // the observation that must fail
+	outcome  string
+	want     string // in its verdict
+	logTail  bool
+	twoFails bool
+}
+
+// failures is every outcome the check knows that is not a pass; the
+// canary's tests run them too.
+func failures() []failure {
 	stores := fakeaws.Stores(bucket, "v1")
 	deny := fakeaws.Fails(contract.ErrAccessDenied, denied)
-	for _, tc := range []struct {
-		name     string
-		up, ctl  fakeaws.Function
-		role     string // the observation that must fail
-		outcome  string
-		want     string // in its verdict
-		logTail  bool
-		twoFails bool
-	}{
+	return []failure{
 		{"control stored: not private", stores, stores, "control", Stored, "the bucket is NOT private", false, false},
 		{"uploader denied", deny, deny, "uploader", FunctionError, "the bucket refused the uploader", true, false},
 		{"uploader has no route", fakeaws.Fails(contract.ErrS3Unreachable, "dial tcp: i/o timeout"), deny, "uploader", FunctionError, "gateway endpoint is on the uploader subnets' route tables", true, false},
@@ -186,7 +191,11 @@ func TestFailures(t *testing.T) {
 		{"function error not JSON", fakeaws.Body("signal: segmentation fault", "Unhandled"), deny, "uploader", FunctionError, `UnreadableUnhandledError: function error payload is not {errorType, errorMessage}: "signal: segmentation fault"`, false, false},
 		{"uploader wrote elsewhere", fakeaws.Stores("some-other-bucket", "v1"), deny, "uploader", Stored, "but the stack's bucket is " + bucket, true, false},
 		{"both wrong", deny, stores, "control", Stored, "NOT private", true, true},
-	} {
+	}
+}
+
+func TestFailures(t *testing.T) {
+	for _, tc := range failures() {
 		t.Run(tc.name, func(t *testing.T) {
 			res := runProbe(t, server(t, outputs(true), tc.up, tc.ctl))
 			if res.Passed {

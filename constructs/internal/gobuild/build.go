@@ -1,4 +1,4 @@
-package functions
+package gobuild
 
 import (
 	"errors"
@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/privates3/privates3/lambda/uploader/contract"
@@ -56,32 +55,4 @@ func bootstrapDir(entry, hash string) (string, error) {
 		}
 	}
 	return dir, nil
-}
-
-// handlerModules lists the modules the handler links, with their versions
-// (and replacements), as go list sees them for the Lambda target. Hashing
-// these, rather than all of go.mod and go.sum, keeps the asset unchanged
-// when only the app's own dependencies (the CDK, say) move.
-func handlerModules(entry string) ([]string, error) {
-	cmd := exec.Command("go", "list", "-deps", "-f", "{{with .Module}}{{if not .Main}}{{.Path}} {{.Version}}{{with .Replace}} => {{.Path}} {{.Version}}{{end}}{{end}}{{end}}", ".")
-	cmd.Dir = entry
-	cmd.Env = append(os.Environ(), contract.BuildEnv...)
-	out, err := cmd.Output()
-	if err != nil {
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return nil, fmt.Errorf("go list in %s: %w\n%s", entry, err, ee.Stderr)
-		}
-		return nil, fmt.Errorf("go list in %s: %w (the handler is built with Go: install it, https://go.dev/dl/)", entry, err)
-	}
-	seen := map[string]bool{}
-	var mods []string
-	for _, l := range strings.Split(string(out), "\n") {
-		if l != "" && !seen[l] {
-			seen[l] = true
-			mods = append(mods, l)
-		}
-	}
-	sort.Strings(mods)
-	return mods, nil
 }

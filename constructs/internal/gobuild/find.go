@@ -1,52 +1,50 @@
-package functions
+package gobuild
 
 import (
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
-	"path"
 	"path/filepath"
 	"reflect"
 	"runtime"
 	"runtime/debug"
 	"strings"
-	"sync"
-
-	"github.com/privates3/privates3/lambda/uploader/contract"
 )
 
-// handlerPackage is the import path of this module's handler, the parent of
-// its contract package: right under any module path.
-var handlerPackage = path.Dir(reflect.TypeOf(contract.Event{}).PkgPath())
+// modulePath is this module's path: this package's import path without
+// its place in the module.
+var modulePath = strings.TrimSuffix(reflect.TypeOf(marker{}).PkgPath(), "/constructs/internal/gobuild")
 
-// defaultEntry is the directory of this module's handler, found once per
-// process.
-var defaultEntry = sync.OnceValues(func() (string, error) {
+type marker struct{}
+
+// callerFile is the path the compiler recorded for this file.
+func callerFile() string {
 	_, file, _, _ := runtime.Caller(0)
-	return handlerDir(file)
-})
+	return file
+}
 
-// handlerDir finds the handler from the path the compiler recorded for this
-// file (runtime.Caller). Normally that is the file itself, in this
-// repository or in the module cache when another module imports this one,
-// and the handler is beside it. Built with -trimpath it is an import path
+// handlerDir finds this module's handler lambda/<name> from the path the
+// compiler recorded for this file (callerFile). Normally that is the file
+// itself, in this repository or in the module cache when another module
+// imports this one, and the handler is three folders up. Built with -trimpath it is an import path
 // ("github.com/privates3/privates3@v1.0.0/constructs/functions/entry.go"),
 // no file; then the binary's build information names this module's
 // version (or its directory replacement), whose copy is in the module cache
 // of the machine that built it, wherever the binary runs; failing that, go
 // list, run in the current directory, finds the handler in the module being
 // built, which requires this one (or is it).
-func handlerDir(callerFile string) (string, error) {
-	if filepath.IsAbs(callerFile) {
-		dir := filepath.Join(filepath.Dir(callerFile), "..", "..", "lambda", "uploader")
+func handlerDir(recorded, name string) (string, error) {
+	handlerPackage := modulePath + "/lambda/" + name
+	if filepath.IsAbs(recorded) {
+		dir := filepath.Join(filepath.Dir(recorded), "..", "..", "..", "lambda", name)
 		if hasMain(dir) {
 			return dir, nil
 		}
 	}
 	if info, ok := debug.ReadBuildInfo(); ok {
 		if mod := moduleDir(info, modulePath, goModCache); mod != "" {
-			if dir := filepath.Join(mod, "lambda", "uploader"); hasMain(dir) {
+			if dir := filepath.Join(mod, "lambda", name); hasMain(dir) {
 				return dir, nil
 			}
 		}
@@ -64,11 +62,8 @@ func handlerDir(callerFile string) (string, error) {
 	}
 	wd, _ := os.Getwd()
 	return "", fmt.Errorf("Entry is nil, and this module's handler (%s) was not found: this package's recorded path %q is not a file here (built with -trimpath, or on another machine), and go list %s in %s failed: %v; run the synth inside the Go module of your app, which requires %s, or set Entry to the handler's directory",
-		handlerPackage, callerFile, handlerPackage, wd, why, modulePath)
+		handlerPackage, recorded, handlerPackage, wd, why, modulePath)
 }
-
-// modulePath is this module's path.
-var modulePath = strings.TrimSuffix(handlerPackage, "/lambda/uploader")
 
 func hasMain(dir string) bool {
 	st, err := os.Stat(filepath.Join(dir, "main.go"))

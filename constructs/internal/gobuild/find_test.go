@@ -1,4 +1,4 @@
-package functions
+package gobuild
 
 import (
 	"os"
@@ -11,21 +11,21 @@ import (
 // Built with -trimpath, runtime.Caller records an import path instead of
 // this file's path; the handler is still found, through go list.
 func TestHandlerDirUnderTrimpath(t *testing.T) {
-	want, err := filepath.Abs("../../lambda/uploader")
+	want, err := filepath.Abs("../../../lambda/uploader")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, recorded := range []string{
-		"github.com/privates3/privates3/constructs/functions/entry.go",        // this module built with -trimpath
-		"github.com/privates3/privates3@v1.0.0/constructs/functions/entry.go", // a dependency built with -trimpath
-		"/nowhere/constructs/functions/entry.go",                              // built on another machine
+		"github.com/privates3/privates3/constructs/internal/gobuild/find.go",        // this module built with -trimpath
+		"github.com/privates3/privates3@v1.0.0/constructs/internal/gobuild/find.go", // a dependency built with -trimpath
+		"/nowhere/constructs/internal/gobuild/find.go",                              // built on another machine
 	} {
-		got, err := handlerDir(recorded)
+		got, err := handlerDir(recorded, "uploader")
 		if err != nil || got != want {
 			t.Errorf("handlerDir(%q) = %q, %v; want %q", recorded, got, err, want)
 		}
 	}
-	got, err := handlerDir(filepath.Join(want, "..", "..", "constructs", "functions", "entry.go"))
+	got, err := handlerDir(filepath.Join(want, "..", "..", "constructs", "internal", "gobuild", "find.go"), "uploader")
 	if err != nil || filepath.Clean(got) != want {
 		t.Errorf("handlerDir(this file) = %q, %v; want %q", got, err, want)
 	}
@@ -37,7 +37,7 @@ func TestHandlerDirNotFound(t *testing.T) {
 	t.Chdir(t.TempDir())
 	t.Setenv("GOFLAGS", "")
 	t.Setenv("GOWORK", "off")
-	_, err := handlerDir("github.com/privates3/privates3/constructs/functions/entry.go")
+	_, err := handlerDir("github.com/privates3/privates3/constructs/internal/gobuild/find.go", "uploader")
 	if err == nil {
 		t.Fatal("handlerDir outside any module = nil error")
 	}
@@ -57,13 +57,13 @@ func TestHandlerDirNotFound(t *testing.T) {
 // The default entry is found however this test binary was built (go test
 // -trimpath ./constructs/functions exercises the go list path).
 func TestDefaultEntry(t *testing.T) {
-	want, err := filepath.Abs("../../lambda/uploader")
+	want, err := filepath.Abs("../../../lambda/uploader")
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := defaultEntry()
+	got, err := Default("uploader")
 	if err != nil || filepath.Clean(got) != want {
-		t.Errorf("defaultEntry() = %q, %v; want %q", got, err, want)
+		t.Errorf("Default(uploader) = %q, %v; want %q", got, err, want)
 	}
 }
 
