@@ -23,6 +23,7 @@ import (
 
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/privates3/privates3/constructs/canary"
 	"github.com/privates3/privates3/constructs/functions"
 	"github.com/privates3/privates3/constructs/storage"
 	"github.com/privates3/privates3/lambda/uploader/contract"
@@ -49,6 +50,11 @@ type Config struct {
 	// ReservedConcurrency of each function: 0 for the construct's default,
 	// -1 for no reservation.
 	ReservedConcurrency int
+	// Canary is the privacy canary's schedule (a rate expression); empty:
+	// no canary (constructs/canary).
+	Canary string
+	// CanaryTopicArn is the SNS topic its alarm notifies; empty: none.
+	CanaryTopicArn string
 	// EndpointParameters are SSM parameters (in this account and region)
 	// holding more endpoint ids the bucket accepts, read at deploy time:
 	// another environment's new endpoint (package environments).
@@ -70,7 +76,7 @@ type Config struct {
 // under the same names (package environments), read by the same
 // ReadSettings, so a value means the same, and is refused with the same
 // sentence, in both places.
-var SettingKeys = []string{"endpointId", "endpointRouteTableIds", "prefixListId", "extraEndpointIds", "adminRoleArns", "crossAccountWriterRoleArns", "kms", "keyPrefix", "includeControl", "denyMode", "bucketName", "reservedConcurrency"}
+var SettingKeys = []string{"endpointId", "endpointRouteTableIds", "prefixListId", "extraEndpointIds", "adminRoleArns", "crossAccountWriterRoleArns", "kms", "keyPrefix", "includeControl", "denyMode", "bucketName", "reservedConcurrency", "canary", "canaryTopicArn"}
 
 // contextOnly are the context keys an environment has in another form or
 // not at all: its "name" is the stage, its "vpc" the vpcId, and the file is
@@ -270,6 +276,24 @@ func ReadSettings(get Context) (Config, []Problem) {
 	default:
 		r.bad("reservedConcurrency", ValueText(v), "want a number: a whole number of 1 or more, or -1 for no reservation")
 	}
+	r.str("canary", &c.Canary, func(s string) error {
+		_, err := canary.CheckSchedule(s)
+		return err
+	})
+	r.str("canaryTopicArn", &c.CanaryTopicArn, func(s string) error {
+		if !topicArn.MatchString(s) {
+			return errors.New("want an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:privacy-alerts")
+		}
+		return nil
+	})
+	if c.CanaryTopicArn != "" && c.Canary == "" {
+		r.bad("canaryTopicArn", "", `needs "canary": the topic is notified by the canary's alarm; set canary to a schedule such as "rate(1 hour)"`)
+	}
+	if get("includeControl") != nil {
+		if p := CanaryNeedsControl(c); p != nil {
+			r.problems = append(r.problems, *p)
+		}
+	}
 	if (c.EndpointId == "") != (len(c.EndpointRouteTableIds) == 0) {
 		r.bad("endpointRouteTableIds", "", `goes together with "endpointId": set both to reuse an endpoint, or neither to create one`)
 	}
@@ -280,6 +304,22 @@ func ReadSettings(get Context) (Config, []Problem) {
 		r.bad("crossAccountWriterRoleArns", "", `needs "extraEndpointIds": the bucket accepts writes only through an allowed endpoint, and the endpoints this app creates let only their own stack's functions through; add the S3 gateway endpoint id of the writers' VPC`)
 	}
 	return c, r.problems
+}
+
+// topicArn is an SNS topic's ARN (SNS API Reference, CreateTopic: a name of
+// up to 256 letters, digits, hyphens and underscores, ".fifo" for a FIFO
+// topic).
+var topicArn = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$`)
+
+// CanaryNeedsControl is the problem of a canary without the control,
+// whose denied write is what the canary proves; nil when there is none.
+// Environments call it once includeControl has its per-environment
+// default.
+func CanaryNeedsControl(c Config) *Problem {
+	if c.Canary == "" || c.IncludeControl {
+		return nil
+	}
+	return &Problem{Key: "canary", Msg: `needs the control, which includeControl=false leaves out: the canary proves privacy by the control's denied write, so without it there is nothing to prove; set includeControl to true, or remove canary`}
 }
 
 // reader reads settings from get and collects their problems.

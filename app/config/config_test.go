@@ -28,15 +28,15 @@ func TestParseDefaults(t *testing.T) {
 func TestParseValues(t *testing.T) {
 	// JSON types (cdk.json) and strings (-c key=value) mean the same.
 	for name, in := range map[string]map[string]any{
-		"json": {"stage": "prod", "kms": true, "includeControl": false, "extraEndpointIds": []any{"vpce-1", "vpce-2"}, "adminRoleArns": []any{"arn:aws:iam::123456789012:role/Admin"}, "keyPrefix": "in/", "denyMode": "object-actions", "prefixListId": "pl-1", "reservedConcurrency": 5.0},
-		"cli":  {"stage": "prod", "kms": "true", "includeControl": "false", "extraEndpointIds": "vpce-1, vpce-2", "adminRoleArns": `["arn:aws:iam::123456789012:role/Admin"]`, "keyPrefix": "in/", "denyMode": "object-actions", "prefixListId": "pl-1", "reservedConcurrency": "5"},
+		"json": {"stage": "prod", "canary": "rate(15 minutes)", "canaryTopicArn": "arn:aws:sns:eu-west-1:123456789012:alerts", "kms": true, "includeControl": true, "extraEndpointIds": []any{"vpce-1", "vpce-2"}, "adminRoleArns": []any{"arn:aws:iam::123456789012:role/Admin"}, "keyPrefix": "in/", "denyMode": "object-actions", "prefixListId": "pl-1", "reservedConcurrency": 5.0},
+		"cli":  {"stage": "prod", "canary": "rate(15 minutes)", "canaryTopicArn": "arn:aws:sns:eu-west-1:123456789012:alerts", "kms": "true", "includeControl": "true", "extraEndpointIds": "vpce-1, vpce-2", "adminRoleArns": `["arn:aws:iam::123456789012:role/Admin"]`, "keyPrefix": "in/", "denyMode": "object-actions", "prefixListId": "pl-1", "reservedConcurrency": "5"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			c, err := Parse(ctx(in))
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := Config{Stage: "prod", Kms: true, IncludeControl: false, ExtraEndpointIds: []string{"vpce-1", "vpce-2"}, AdminRoleArns: []string{"arn:aws:iam::123456789012:role/Admin"}, KeyPrefix: "in/", DenyMode: storage.DenyObjectActions, PrefixListId: "pl-1", ReservedConcurrency: 5}
+			want := Config{Stage: "prod", Canary: "rate(15 minutes)", CanaryTopicArn: "arn:aws:sns:eu-west-1:123456789012:alerts", Kms: true, IncludeControl: true, ExtraEndpointIds: []string{"vpce-1", "vpce-2"}, AdminRoleArns: []string{"arn:aws:iam::123456789012:role/Admin"}, KeyPrefix: "in/", DenyMode: storage.DenyObjectActions, PrefixListId: "pl-1", ReservedConcurrency: 5}
 			if !reflect.DeepEqual(c, want) {
 				t.Errorf("Parse(%v) = %+v, want %+v", in, c, want)
 			}
@@ -75,6 +75,14 @@ func TestParseRefusals(t *testing.T) {
 		{map[string]any{"keyPrefix": "/up"}, []string{`context "keyPrefix" = "/up"`, "without a leading slash"}},
 		{map[string]any{"reservedConcurrency": 2.5}, []string{`"reservedConcurrency" = 2.5`, "whole number"}},
 		{map[string]any{"reservedConcurrency": true}, []string{`"reservedConcurrency" = true`, "whole number"}},
+		{map[string]any{"canary": "hourly"}, []string{`context "canary" = "hourly"`, `"rate(1 hour)"`}},
+		{map[string]any{"canary": "rate(1 hours)"}, []string{`context "canary" = "rate(1 hours)"`, "write rate(1 hour)"}},
+		{map[string]any{"canary": "cron(0 * * * ? *)"}, []string{`context "canary"`, "cron expressions are not taken"}},
+		{map[string]any{"canary": "rate(2 days)"}, []string{`context "canary"`, "less often than daily"}},
+		{map[string]any{"canary": true}, []string{`context "canary" = true`, "want a string"}},
+		{map[string]any{"canary": "rate(1 hour)", "includeControl": "false"}, []string{`context "canary": needs the control`, "includeControl to true, or remove canary"}},
+		{map[string]any{"canaryTopicArn": "arn:aws:sns:eu-west-1:123456789012:alerts"}, []string{`context "canaryTopicArn": needs "canary"`}},
+		{map[string]any{"canary": "rate(1 hour)", "canaryTopicArn": "arn:aws:sqs:eu-west-1:123456789012:q"}, []string{`context "canaryTopicArn" = "arn:aws:sqs:eu-west-1:123456789012:q"`, "SNS topic ARN"}},
 	}
 	for _, tc := range tests {
 		_, err := Parse(ctx(tc.in))

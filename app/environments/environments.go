@@ -240,6 +240,9 @@ func parseEnv(path string, i int, raw json.RawMessage) (Env, []error) {
 	}
 	if _, set := m["includeControl"]; !set {
 		s.IncludeControl = !e.Production
+		if p := config.CanaryNeedsControl(s); p != nil {
+			bad("canary", nil, "%s (a production environment leaves the control out unless includeControl is set)", p.Msg)
+		}
 	}
 	if s.EndpointId != "" && e.Vpc == "create" {
 		bad("endpointId", nil, `a reused endpoint needs an existing vpc, not "create"`)

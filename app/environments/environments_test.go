@@ -12,6 +12,17 @@ const good = `{"environments": [
   {"name": "stage", "account": "111111111111", "region": "eu-west-1", "vpc": "create", "allowEndpointsOf": ["dev", "prod"]}
 ]}`
 
+// A production environment may run the canary when it keeps the control.
+func TestCanaryInProduction(t *testing.T) {
+	envs, err := Parse("environments.json", []byte(`{"environments": [{"name": "prod", "account": "222222222222", "region": "eu-west-1", "vpc": "create", "production": true, "includeControl": true, "canary": "rate(1 hour)"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := envs[0].Config(envs); c.Canary != "rate(1 hour)" || !c.IncludeControl {
+		t.Errorf("Canary %q, IncludeControl %v; want rate(1 hour) and true", c.Canary, c.IncludeControl)
+	}
+}
+
 func TestParseAndConfig(t *testing.T) {
 	envs, err := Parse("environments.json", []byte(good))
 	if err != nil {
@@ -67,6 +78,11 @@ func TestParseRefusals(t *testing.T) {
 		{"key of another case", `{"environments": [` + base + `, "KMS": true}]}`, []string{`environments.json: environments[0] (dev): unknown field "KMS": did you mean "kms"?`}},
 		{"context's name for name", `{"environments": [` + base + `, "stage": "dev"}]}`, []string{`environments[0] (dev): unknown field "stage": an environment's stage is its "name"`}},
 		{"entry not an object", `{"environments": ["dev"]}`, []string{`environments.json: environments[0]: want a JSON object`}},
+		// A production environment leaves the control out by default, and
+		// the canary has nothing to prove without it.
+		{"canary in production without the control", `{"environments": [{"name": "prod", "account": "222222222222", "region": "eu-west-1", "vpc": "create", "production": true, "canary": "rate(1 hour)"}]}`, []string{"environments[0] (prod): field canary", "needs the control", "production environment leaves the control out"}},
+		{"canary with includeControl false", `{"environments": [` + base + `, "includeControl": false, "canary": "rate(1 hour)"}]}`, []string{"environments[0] (dev): field canary", "needs the control"}},
+		{"bad canary", `{"environments": [` + base + `, "canary": "rate(5 hour)"}]}`, []string{`environments[0] (dev): field canary = "rate(5 hour)"`, "write rate(5 hours)"}},
 		{"bad keyPrefix", `{"environments": [` + base + `, "keyPrefix": "/abs"}]}`, []string{`environments[0] (dev): field keyPrefix = "/abs": use a non-empty prefix`}},
 		{"empty", `{"environments": []}`, []string{`"environments" is empty`}},
 		{"not JSON", `{"environments": [`, []string{"environments.json", "JSON"}},

@@ -21,8 +21,9 @@ type Exemption struct {
 	Reason string `json:"reason"`
 	// UnusedWhen names the settings (README, Configuration) that take the
 	// finding away: "kms=true" (the rule then passes), "includeControl=false"
-	// (the resource is gone), or a bare key such as "prefixListId" for any
-	// value of it. Such an exemption covering nothing in one synth is that
+	// (the resource is gone), "canary=unset" (a resource that only that
+	// setting adds), or a bare key such as "prefixListId" for any value of
+	// it. Such an exemption covering nothing in one synth is that
 	// configuration, not a stale entry, so a user's `npm run synth` with a
 	// documented setting passes; without UnusedWhen an exemption that covers
 	// nothing is stale, an error. That every exemption still covers a

@@ -44,6 +44,7 @@ var lintExemptions = []cfnlint.Exemption{
 	// function, or a DependsOn of our own, is reported.
 	{Rule: "W3005", Resource: "UploaderFunction79114915", Reason: dependsOnRole},
 	{Rule: "W3005", Resource: "ControlFunction8A0764F3", Reason: dependsOnRole},
+	{Rule: "W3005", Resource: "CanaryProverD0FBC2CE", Reason: dependsOnRole + " (the privacy canary's prover, -c canary)"},
 	{Rule: "W3005", Resource: "ReaderF7BF189D", Reason: dependsOnRole + " (grants_test.go's second function)"},
 	{Rule: "W3005", Resource: "AWS679f53fac002430cb0da5b7982bd22872D164C4C", Reason: dependsOnRole + " (the AwsCustomResource singleton behind the endpoint's custom resources)"},
 	{Rule: "W3005", Resource: "CustomVpcRestrictDefaultSGCustomResourceProviderHandlerDC833E5E", Reason: dependsOnRole + " (the provider behind @aws-cdk/aws-ec2:restrictDefaultSecurityGroup)"},

@@ -208,6 +208,11 @@ func props(r map[string]any) map[string]any {
 
 // get walks a path of map keys and list indexes through decoded JSON.
 func get(v any, path ...any) any {
+	if tp, ok := v.(tmpl); ok {
+		// A template is a map by another name, which the type switch
+		// below would not see: every path would be nil.
+		v = map[string]any(tp)
+	}
 	for _, p := range path {
 		switch k := p.(type) {
 		case string:

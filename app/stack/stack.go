@@ -9,12 +9,14 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/privates3/privates3/app/config"
 	"github.com/privates3/privates3/app/stack/outputs"
+	"github.com/privates3/privates3/constructs/canary"
 	"github.com/privates3/privates3/constructs/functions"
 	"github.com/privates3/privates3/constructs/network"
 	"github.com/privates3/privates3/constructs/storage"
@@ -37,6 +39,9 @@ type Stack struct {
 	// Control is the function outside the VPC that must be denied; nil
 	// when the configuration leaves it out (includeControl false).
 	Control *functions.Function
+	// Canary is the privacy canary; nil unless the configuration sets
+	// canary.
+	Canary *canary.Canary
 	// External is the network the template refers to but does not hold.
 	External External
 }
@@ -167,6 +172,23 @@ func Compose(scope constructs.Construct, cfg config.Config, root string) *Stack 
 		controlProps.PrefixListId = nil
 		out.Control = functions.NewControl(st, jsii.String("Control"), &controlProps)
 		output(st, outputs.ControlName, out.Control.Function.FunctionName(), "Outside the VPC: must be denied")
+	}
+	if cfg.Canary != "" {
+		props := &canary.CanaryProps{
+			Schedule: jsii.String(cfg.Canary),
+			Bucket:   out.Bucket.Bucket,
+			Uploader: out.Uploader,
+			Control:  out.Control,
+			Entry:    jsii.String(filepath.Join(root, "lambda", "prover")),
+		}
+		if cfg.CanaryTopicArn != "" {
+			props.AlarmTopic = awssns.Topic_FromTopicArn(st, jsii.String("CanaryTopic"), jsii.String(cfg.CanaryTopicArn))
+		}
+		if cfg.ReservedConcurrency == -1 {
+			props.ReservedConcurrency = jsii.Number(-1)
+		}
+		out.Canary = canary.NewCanary(st, jsii.String("Canary"), props)
+		output(st, outputs.CanaryAlarmName, out.Canary.Alarm.AlarmName(), "In ALARM when the privacy canary did not prove the bucket private")
 	}
 	return out
 }

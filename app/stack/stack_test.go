@@ -288,6 +288,34 @@ func TestOutputs(t *testing.T) {
 	}
 }
 
+// The canary is opt-in: the default stack has no schedule, prover or alarm
+// (and so no fixed cost); the full configuration's canary runs hourly and
+// notifies its topic, and its alarm's name is an output.
+func TestCanaryOnlyWhenAsked(t *testing.T) {
+	def := defaults(t)
+	for _, typ := range []string{"AWS::Events::Rule", "AWS::CloudWatch::Alarm"} {
+		if n := len(def.resources(typ)); n != 0 {
+			t.Errorf("default stack has %d %s, want none", n, typ)
+		}
+	}
+	for id := range def.resources("AWS::Lambda::Function") {
+		if strings.HasPrefix(id, "Canary") {
+			t.Errorf("default stack has the prover %s", id)
+		}
+	}
+	if get(def, "Outputs", "CanaryAlarmName") != nil {
+		t.Error("CanaryAlarmName output without canary")
+	}
+	tp := synth(t, full).template
+	_, rule := tp.one(t, "AWS::Events::Rule", "CanarySchedule")
+	equal(t, "ScheduleExpression", props(rule)["ScheduleExpression"], "rate(1 hour)")
+	alarmID, res := tp.one(t, "AWS::CloudWatch::Alarm", "CanaryAlarm")
+	alarm := props(res)
+	equal(t, "AlarmActions", alarm["AlarmActions"], []any{"arn:aws:sns:eu-west-1:123456789012:privacy-alerts"})
+	equal(t, "Period", alarm["Period"], 7200.0)
+	equal(t, "CanaryAlarmName output", get(tp, "Outputs", "CanaryAlarmName", "Value"), map[string]any{"Ref": alarmID})
+}
+
 // full turns every optional feature on at once: one synth checks them all.
 // It is a file, because app/invariants judges the snapshot it makes
 // (testdata/full.template.json) with the same context.

@@ -196,6 +196,8 @@ func NewCanary(scope constructs.Construct, id *string, props *CanaryProps) *Cana
 		})},
 	})
 
+	suppressRuleFindings(rule)
+
 	// The window is two intervals: a failed proof in it alarms at once,
 	// and no proof in it (missing data is breaching) alarms after two
 	// runs reported nothing, not after one log delivered late (CloudWatch

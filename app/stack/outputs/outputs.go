@@ -13,6 +13,8 @@ const (
 	// KeyArn is the bucket's KMS key, with KMS on: a cross-account writer's
 	// identity policy names it.
 	KeyArn = "KeyArn"
+	// CanaryAlarmName is the privacy canary's alarm, with canary set.
+	CanaryAlarmName = "CanaryAlarmName"
 )
 
 // ProbePrefix is where the post-deploy check writes its probe objects; the
