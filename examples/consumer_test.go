@@ -165,6 +165,8 @@ func checkTemplate(t *testing.T, tmpl map[string]any) {
 		"AWS::EC2::VPCEndpoint":     1,
 		"AWS::EC2::NatGateway":      0,
 		"AWS::EC2::InternetGateway": 0,
+		"AWS::Events::Rule":         1, // the canary's schedule
+		"AWS::CloudWatch::Alarm":    1, // and its alarm
 	} {
 		if count[ty] != want {
 			t.Errorf("%d %s, want %d", count[ty], ty, want)

@@ -1,7 +1,8 @@
 // Command consumer is a Go CDK app of its own that uses the private-S3
 // constructs as a library, as constructs/README.md shows: a private network,
 // a KMS-encrypted private bucket, the uploader and the control, and a
-// function of the app's own granted read through the endpoint. The test in
+// function of the app's own granted read through the endpoint, and the
+// privacy canary that keeps proving the bucket private. The test in
 // examples/consumer_test.go builds it as a separate module against the
 // oldest and the newest aws-cdk-go the constructs support.
 package main
@@ -12,6 +13,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/privates3/privates3/constructs/canary"
 	"github.com/privates3/privates3/constructs/functions"
 	"github.com/privates3/privates3/constructs/network"
 	"github.com/privates3/privates3/constructs/storage"
@@ -35,10 +37,20 @@ func main() {
 	// The uploader writes through the endpoint; the control, the same code
 	// and rights outside any VPC, must be denied.
 	props := &functions.FunctionProps{Bucket: bucket.Bucket, Key: bucket.Key, Network: net}
-	functions.NewUploader(stack, jsii.String("Uploader"), props)
+	uploader := functions.NewUploader(stack, jsii.String("Uploader"), props)
 	control := *props
 	control.Network = nil
-	functions.NewControl(stack, jsii.String("Control"), &control)
+	ctl := functions.NewControl(stack, jsii.String("Control"), &control)
+
+	// Every hour a prover invokes both and publishes whether the bucket
+	// still refused the control; an alarm fires when it did not, or when
+	// no proof arrives for two hours.
+	canary.NewCanary(stack, jsii.String("Canary"), &canary.CanaryProps{
+		Schedule: jsii.String("rate(1 hour)"),
+		Bucket:   bucket.Bucket,
+		Uploader: uploader,
+		Control:  ctl,
+	})
 
 	// A function of your own in the same subnets: the network grants it in
 	// IAM, in the endpoint policy and on the bucket's key together.
