@@ -17,24 +17,18 @@ import (
 // seen, and reused after that: a synth with an unchanged handler builds
 // nothing. The folder is the function's asset.
 //
-// The cache lives in PRIVATES3_BUILD_CACHE, or in the user's cache folder.
+// The cache lives in PRIVATES3_BUILD_CACHE, or in the user's cache folder
+// (cacheDir).
 // A build goes to a temporary folder renamed into place, so two synths at
 // once never see half a binary.
 func bootstrapDir(entry, hash string) (string, error) {
-	root := os.Getenv("PRIVATES3_BUILD_CACHE")
-	if root == "" {
-		c, err := os.UserCacheDir()
-		if err != nil {
-			return "", fmt.Errorf("no folder to build the handler in: %w; set PRIVATES3_BUILD_CACHE", err)
-		}
-		root = filepath.Join(c, "privates3", "bootstrap")
+	root, err := cacheDir("bootstrap")
+	if err != nil {
+		return "", err
 	}
 	dir := filepath.Join(root, hash)
 	if _, err := os.Stat(filepath.Join(dir, "bootstrap")); err == nil {
 		return dir, nil
-	}
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		return "", err
 	}
 	tmp, err := os.MkdirTemp(root, hash+".tmp-")
 	if err != nil {
@@ -53,6 +47,30 @@ func bootstrapDir(entry, hash string) (string, error) {
 		if _, statErr := os.Stat(filepath.Join(dir, "bootstrap")); statErr != nil {
 			return "", err
 		}
+	}
+	return dir, nil
+}
+
+// cacheDir returns, created, the folder sub ("bootstrap", "deps") of the
+// build cache: PRIVATES3_BUILD_CACHE (the bootstrap builds directly in it,
+// as before the deps cache existed), or privates3/ in the user's cache
+// folder.
+func cacheDir(sub string) (string, error) {
+	var dir string
+	switch root := os.Getenv("PRIVATES3_BUILD_CACHE"); {
+	case root != "" && sub == "bootstrap":
+		dir = root
+	case root != "":
+		dir = filepath.Join(root, "."+sub)
+	default:
+		c, err := os.UserCacheDir()
+		if err != nil {
+			return "", fmt.Errorf("no folder to build the handler in: %w; set PRIVATES3_BUILD_CACHE", err)
+		}
+		dir = filepath.Join(c, "privates3", sub)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
 	}
 	return dir, nil
 }

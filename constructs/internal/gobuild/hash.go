@@ -61,7 +61,7 @@ func computeSourceHash(entry string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	srcs, mods, err := handlerDeps(entry)
+	srcs, mods, err := cachedDeps(entry, root)
 	if err != nil {
 		return "", err
 	}
@@ -83,27 +83,32 @@ func computeSourceHash(entry string) (string, error) {
 	}
 	fmt.Fprintln(h, strings.Join(mods, "\n"))
 	for _, f := range srcs {
-		b, err := os.ReadFile(f.path)
+		b, err := os.ReadFile(f.Path)
 		if err != nil {
 			return "", err
 		}
 		// Named by import path, not folder, so the hash is the same in
 		// any checkout.
-		fmt.Fprintf(h, "%s %d\n", f.name, len(b))
+		fmt.Fprintf(h, "%s %d\n", f.Name, len(b))
 		h.Write(b)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // srcFile is one source file of the handler's build.
-type srcFile struct{ name, path string }
+type srcFile struct {
+	Name string `json:"name"` // import path / file name
+	Path string `json:"path"`
+	// ModDir is the folder of the module the file belongs to.
+	ModDir string `json:"mod_dir"`
+}
 
 // depsFormat prints, for each package the handler links, either its files
 // (a package whose source is a folder: the main module's, or a module
 // replaced by a directory, which has no version) or its module's version
 // and replacement. Fields are tab-separated, as folders may hold spaces.
 const depsFormat = `{{with .Module}}{{if or .Main (and .Replace (not .Replace.Version))}}P{{else}}M	{{.Path}} {{.Version}}{{with .Replace}} => {{.Path}} {{.Version}}{{end}}{{end}}{{end}}` +
-	`{{if .Module}}{{if or .Module.Main (and .Module.Replace (not .Module.Replace.Version))}}	{{.ImportPath}}	{{.Dir}}{{range .GoFiles}}	{{.}}{{end}}{{range .EmbedFiles}}	{{.}}{{end}}{{end}}{{end}}`
+	`{{if .Module}}{{if or .Module.Main (and .Module.Replace (not .Module.Replace.Version))}}	{{.ImportPath}}	{{.Dir}}	{{.Module.Dir}}{{range .GoFiles}}	{{.}}{{end}}{{range .EmbedFiles}}	{{.}}{{end}}{{end}}{{end}}`
 
 // handlerDeps lists, as go list sees them for the Lambda target, the
 // source files of the handler's packages that are folders here, and the
@@ -130,14 +135,14 @@ func handlerDeps(entry string) ([]srcFile, []string, error) {
 			if !slices.Contains(mods, f[1]) {
 				mods = append(mods, f[1])
 			}
-		case f[0] == "P" && len(f) >= 3:
-			for _, name := range f[3:] {
-				srcs = append(srcs, srcFile{name: f[1] + "/" + filepath.ToSlash(name), path: filepath.Join(f[2], name)})
+		case f[0] == "P" && len(f) >= 4:
+			for _, name := range f[4:] {
+				srcs = append(srcs, srcFile{Name: f[1] + "/" + filepath.ToSlash(name), Path: filepath.Join(f[2], name), ModDir: f[3]})
 			}
 		}
 	}
 	slices.Sort(mods)
-	slices.SortFunc(srcs, func(a, b srcFile) int { return strings.Compare(a.name, b.name) })
+	slices.SortFunc(srcs, func(a, b srcFile) int { return strings.Compare(a.Name, b.Name) })
 	return srcs, mods, nil
 }
 

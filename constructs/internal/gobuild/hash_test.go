@@ -104,7 +104,7 @@ func TestSourceHashFollowsAReplacedDirectory(t *testing.T) {
 	}
 	var names []string
 	for _, f := range srcs {
-		names = append(names, f.name)
+		names = append(names, f.Name)
 	}
 	if got := strings.Join(names, " "); got != "example.com/app/tools.go example.com/lib/x/x.go" {
 		t.Errorf("handlerDeps files = %q, want the app's own and the replaced module's", got)
