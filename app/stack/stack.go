@@ -189,6 +189,7 @@ func Compose(scope constructs.Construct, cfg config.Config, root string) *Stack 
 		}
 		out.Canary = canary.NewCanary(st, jsii.String("Canary"), props)
 		output(st, outputs.CanaryAlarmName, out.Canary.Alarm.AlarmName(), "In ALARM when the privacy canary did not prove the bucket private")
+		output(st, outputs.CanaryProverName, out.Canary.Function.FunctionName(), "The privacy canary's prover: invoke it to prove privacy now")
 	}
 	return out
 }

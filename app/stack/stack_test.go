@@ -312,8 +312,10 @@ func TestCanaryOnlyWhenAsked(t *testing.T) {
 	alarmID, res := tp.one(t, "AWS::CloudWatch::Alarm", "CanaryAlarm")
 	alarm := props(res)
 	equal(t, "AlarmActions", alarm["AlarmActions"], []any{"arn:aws:sns:eu-west-1:123456789012:privacy-alerts"})
-	equal(t, "Period", alarm["Period"], 7200.0)
+	equal(t, "Period", get(alarm, "Metrics", 1, "MetricStat", "Period"), 7200.0)
 	equal(t, "CanaryAlarmName output", get(tp, "Outputs", "CanaryAlarmName", "Value"), map[string]any{"Ref": alarmID})
+	prover, _ := tp.one(t, "AWS::Lambda::Function", "CanaryProver")
+	equal(t, "CanaryProverName output", get(tp, "Outputs", "CanaryProverName", "Value"), map[string]any{"Ref": prover})
 }
 
 // full turns every optional feature on at once: one synth checks them all.

@@ -79,7 +79,8 @@ type Canary struct {
 	// Alarm is in ALARM when a run did not prove the bucket private, or
 	// when no run reported for two intervals.
 	Alarm awscloudwatch.Alarm
-	// Metric is what the prover publishes: 1 proven private, 0 not.
+	// Metric is what the prover publishes: 1 proven private, 0 not. The
+	// alarm watches it with missing periods filled with 0.
 	Metric awscloudwatch.Metric
 }
 
@@ -124,7 +125,7 @@ func CheckReservedConcurrency(n float64) error { return functions.CheckReservedC
 // NewCanary creates the schedule, the prover with its role and log group,
 // and the alarm.
 func NewCanary(scope constructs.Construct, id *string, props *CanaryProps) *Canary {
-	dir, interval := validate(props)
+	dir, interval, wait := validate(props)
 	c := constructs.NewConstruct(scope, id)
 
 	logs := awslogs.NewLogGroup(c, jsii.String("Logs"), &awslogs.LogGroupProps{Retention: orDefault(props.LogRetention)})
@@ -165,13 +166,18 @@ func NewCanary(scope constructs.Construct, id *string, props *CanaryProps) *Cana
 		Handler:      jsii.String("bootstrap"),
 		Code:         code,
 		MemorySize:   jsii.Number(128),
-		Timeout:      awscdk.Duration_Seconds(jsii.Number(proverTimeout(props.Uploader.Timeout, props.Control.Timeout))),
+		Timeout:      awscdk.Duration_Seconds(jsii.Number(wait)),
 		Role:         role,
 		LogGroup:     logs,
 		// EventBridge invokes asynchronously, and Lambda would retry a
 		// failed run twice, probing again; the next scheduled run is the
 		// retry, and the alarm's window covers one lost run.
 		RetryAttempts: jsii.Number(0),
+		// A run Lambda throttles (the one reserved execution is still busy)
+		// waits in the asynchronous queue, for six hours by default (Lambda
+		// Developer Guide, "Asynchronous invocation"); older than one
+		// interval it is the next run's job, so it is dropped.
+		MaxEventAge: awscdk.Duration_Seconds(jsii.Number(math.Max(60, interval.Seconds()))),
 		Environment: &map[string]*string{
 			prover.EnvBucket:   props.Bucket.BucketName(),
 			prover.EnvUploader: props.Uploader.Function.FunctionName(),
@@ -199,10 +205,17 @@ func NewCanary(scope constructs.Construct, id *string, props *CanaryProps) *Cana
 	suppressRuleFindings(rule)
 
 	// The window is two intervals: a failed proof in it alarms at once,
-	// and no proof in it (missing data is breaching) alarms after two
-	// runs reported nothing, not after one log delivered late (CloudWatch
-	// User Guide, "Setting alarms on metrics created with the embedded
-	// metric format": metrics from Lambda's logs can arrive late).
+	// and no proof in it alarms after two runs reported nothing, not after
+	// one log delivered late (CloudWatch User Guide, "Setting alarms on
+	// metrics created with the embedded metric format": metrics from
+	// Lambda's logs can arrive late). The alarm watches FILL(m, 0), not
+	// the metric: on the metric itself CloudWatch would judge the latest
+	// data point it finds in a look-back longer than one period, ignoring
+	// missing data while an older proof is in reach (CloudWatch User
+	// Guide, "Using Amazon CloudWatch alarms", "How alarm state is
+	// evaluated when data is missing"), so a stopped canary would alarm
+	// late. FILL makes an empty window a 0 ("Using metric math", FILL).
+	// Missing data stays breaching for a query that returns nothing.
 	metric := awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
 		Namespace:     jsii.String(prover.MetricNamespace),
 		MetricName:    jsii.String(prover.MetricName),
@@ -210,9 +223,15 @@ func NewCanary(scope constructs.Construct, id *string, props *CanaryProps) *Cana
 		Statistic:     jsii.String("Minimum"),
 		Period:        awscdk.Duration_Seconds(jsii.Number(2 * interval.Seconds())),
 	})
+	proven := awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+		Expression:   jsii.String("FILL(m, 0)"),
+		UsingMetrics: &map[string]awscloudwatch.IMetric{"m": metric},
+		Label:        jsii.String("Privacy proven (0 when no run reported)"),
+		Period:       awscdk.Duration_Seconds(jsii.Number(2 * interval.Seconds())),
+	})
 	alarm := awscloudwatch.NewAlarm(c, jsii.String("Alarm"), &awscloudwatch.AlarmProps{
-		AlarmDescription:   jsii.String("The privacy canary did not prove the bucket private: a run found it not private or could not prove it (read the prover's log for the verdict), or no run reported for two intervals"),
-		Metric:             metric,
+		AlarmDescription:   jsii.String("The privacy canary did not prove the bucket private: a run found it not private or could not prove it (read the prover's log for the verdict), or no run reported for two intervals (also right after a deploy, until the first run)"),
+		Metric:             proven,
 		Threshold:          jsii.Number(1),
 		ComparisonOperator: awscloudwatch.ComparisonOperator_LESS_THAN_THRESHOLD,
 		EvaluationPeriods:  jsii.Number(1),
@@ -230,7 +249,8 @@ func NewCanary(scope constructs.Construct, id *string, props *CanaryProps) *Cana
 
 // proverTimeout is long enough for both invocations one after the other,
 // each up to its function's timeout, plus a minute for the prover's own
-// start and cold starts, and at most Lambda's 15 minutes.
+// start and the functions' cold starts. Over Lambda's 15 minutes, the
+// prover would time out mid-probe: validate refuses it.
 func proverTimeout(up, ctl awscdk.Duration) float64 {
 	secs := func(d awscdk.Duration) float64 {
 		if d == nil || token.Unresolved(d.ToString()) {
@@ -238,7 +258,7 @@ func proverTimeout(up, ctl awscdk.Duration) float64 {
 		}
 		return *d.ToSeconds(&awscdk.TimeConversionOptions{Integral: jsii.Bool(false)})
 	}
-	return math.Min(900, math.Ceil(secs(up)+secs(ctl)+60))
+	return math.Ceil(secs(up) + secs(ctl) + 60)
 }
 
 func orDefault(r awslogs.RetentionDays) awslogs.RetentionDays {
@@ -249,8 +269,9 @@ func orDefault(r awslogs.RetentionDays) awslogs.RetentionDays {
 }
 
 // validate refuses invalid props, all problems at once, and returns the
-// prover's directory and the schedule's interval.
-func validate(props *CanaryProps) (string, time.Duration) {
+// prover's directory, the schedule's interval and the prover's timeout in
+// seconds.
+func validate(props *CanaryProps) (string, time.Duration, float64) {
 	p := problems.New("Canary")
 	if props == nil {
 		p.Add("props are required: set Schedule, Bucket, Uploader and Control")
@@ -289,6 +310,12 @@ func validate(props *CanaryProps) (string, time.Duration) {
 			p.Add(fmt.Sprintf("ReservedConcurrency %v is invalid: %v; leave it nil for 1", *r, err))
 		}
 	}
+	var wait float64
+	if props.Uploader != nil && props.Control != nil {
+		if wait = proverTimeout(props.Uploader.Timeout, props.Control.Timeout); wait > 900 {
+			p.Add(fmt.Sprintf("the functions' Timeouts add up to %.0f seconds with the prover's minute, over Lambda's 15 minutes: the prover invokes both one after the other and would time out mid-probe; give the functions a Timeout of at most 7 minutes each", wait))
+		}
+	}
 	var dir string
 	switch {
 	case props.Entry != nil && *props.Entry == "":
@@ -303,5 +330,5 @@ func validate(props *CanaryProps) (string, time.Duration) {
 		dir = d
 	}
 	p.Panic()
-	return dir, interval
+	return dir, interval, wait
 }

@@ -99,9 +99,10 @@ func bucketID(t *testing.T, tp cdktest.Template) string {
 // not retry, and may invoke only the prover.
 func TestSchedule(t *testing.T) {
 	for name, c := range map[string]struct {
-		tp   cdktest.Template
-		rate string
-	}{"hourly": {hourly, "rate(1 hour)"}, "quarterly": {quarterly, "rate(15 minutes)"}} {
+		tp     cdktest.Template
+		rate   string
+		maxAge float64
+	}{"hourly": {hourly, "rate(1 hour)", 3600}, "quarterly": {quarterly, "rate(15 minutes)", 900}} {
 		ruleID, rule := c.tp.One(t, "AWS::Events::Rule", "CanarySchedule")
 		prover, _ := c.tp.One(t, "AWS::Lambda::Function", "CanaryProver")
 		cdktest.Equal(t, name+" ScheduleExpression", rule["ScheduleExpression"], c.rate)
@@ -116,6 +117,9 @@ func TestSchedule(t *testing.T) {
 		// Lambda's own retries of an asynchronous invocation are off too.
 		_, eic := c.tp.One(t, "AWS::Lambda::EventInvokeConfig", "CanaryProver")
 		cdktest.Equal(t, name+" EventInvokeConfig retries", eic["MaximumRetryAttempts"], 0.0)
+		// A throttled run is dropped once it is one interval old (60 s at
+		// least, Lambda's minimum).
+		cdktest.Equal(t, name+" EventInvokeConfig event age", eic["MaximumEventAgeInSeconds"], c.maxAge)
 		// Only this rule may invoke the prover.
 		perms := c.tp.Resources("AWS::Lambda::Permission")
 		n := 0
@@ -201,11 +205,17 @@ func TestAlarm(t *testing.T) {
 		"quarterly": {quarterly, 1800, "topic"},
 	} {
 		_, a := c.tp.One(t, "AWS::CloudWatch::Alarm", "CanaryAlarm")
-		cdktest.Equal(t, name+" Namespace", a["Namespace"], "PrivateS3")
-		cdktest.Equal(t, name+" MetricName", a["MetricName"], "PrivacyProven")
-		cdktest.Equal(t, name+" Dimensions", a["Dimensions"], []any{map[string]any{"Name": "Bucket", "Value": ref(bucketID(t, c.tp))}})
-		cdktest.Equal(t, name+" Statistic", a["Statistic"], "Minimum")
-		cdktest.Equal(t, name+" Period", a["Period"], c.period)
+		// The alarm watches FILL(m, 0) of the metric: an empty window is
+		// a 0, a failed proof.
+		cdktest.Equal(t, name+" Metrics", a["Metrics"], []any{
+			map[string]any{"Id": "expr_1", "Expression": "FILL(m, 0)", "Label": "Privacy proven (0 when no run reported)", "ReturnData": true},
+			map[string]any{"Id": "m", "ReturnData": false, "MetricStat": map[string]any{
+				"Metric": map[string]any{"Namespace": "PrivateS3", "MetricName": "PrivacyProven",
+					"Dimensions": []any{map[string]any{"Name": "Bucket", "Value": ref(bucketID(t, c.tp))}}},
+				"Period": c.period, "Stat": "Minimum",
+			}},
+		})
+		cdktest.Equal(t, name+" MetricName (the alarm is on the expression)", a["MetricName"], nil)
 		cdktest.Equal(t, name+" EvaluationPeriods", a["EvaluationPeriods"], 1.0)
 		cdktest.Equal(t, name+" Threshold", a["Threshold"], 1.0)
 		cdktest.Equal(t, name+" ComparisonOperator", a["ComparisonOperator"], "LessThanThreshold")
@@ -279,6 +289,11 @@ func TestRefusals(t *testing.T) {
 		{"functions swapped", func(p *CanaryProps) { p.Uploader, p.Control = p.Control, p.Uploader }, []string{"Uploader is not an uploader", "Control runs in a VPC"}},
 		{"zero reserved concurrency", func(p *CanaryProps) { p.ReservedConcurrency = jsii.Number(0) }, []string{"ReservedConcurrency 0 is invalid", "nil for 1"}},
 		{"empty Entry", func(p *CanaryProps) { p.Entry = jsii.String("") }, []string{"Entry is empty", "lambda/prover"}},
+		{"functions too slow to wait for", func(p *CanaryProps) {
+			up, ctl := *p.Uploader, *p.Control
+			up.Timeout, ctl.Timeout = awscdk.Duration_Minutes(jsii.Number(8)), awscdk.Duration_Minutes(jsii.Number(7))
+			p.Uploader, p.Control = &up, &ctl
+		}, []string{"Timeouts add up to 960 seconds", "at most 7 minutes each"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			msg := refusal(tc.edit)

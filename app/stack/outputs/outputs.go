@@ -15,6 +15,8 @@ const (
 	KeyArn = "KeyArn"
 	// CanaryAlarmName is the privacy canary's alarm, with canary set.
 	CanaryAlarmName = "CanaryAlarmName"
+	// CanaryProverName is the canary's function, with canary set.
+	CanaryProverName = "CanaryProverName"
 )
 
 // ProbePrefix is where the post-deploy check writes its probe objects; the
