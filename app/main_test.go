@@ -53,6 +53,8 @@ var bad = map[string][]any{
 	"denyMode":                   {"some", "ALL-ACTIONS", true},
 	"bucketName":                 {"Bad_Name", "ab", "192.168.1.1", "xn--bucket", "b-s3alias", 5.0},
 	"reservedConcurrency":        {"0", 0.0, 2.5, "ten", -2.0, true},
+	"canary":                     {"hourly", "rate(1 hours)", "cron(0 * * * ? *)", "rate(2 days)", "", true},
+	"canaryTopicArn":             {"topic", "arn:aws:sqs:eu-west-1:123456789012:q", 1.0},
 }
 
 // badContextOnly are bad values of the keys only context has.
