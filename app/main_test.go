@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
@@ -240,14 +241,30 @@ func TestSynthScript(t *testing.T) {
 	bin := t.TempDir()
 	log := filepath.Join(bin, "log")
 	for _, tool := range []string{"cdk", "go"} {
-		script := "#!/bin/sh\necho \"" + tool + " $*\" >> " + log + "\n[ \"$FAIL\" != " + tool + " ]\n"
+		// Fails when its command line holds $FAIL.
+		script := "#!/bin/sh\necho \"" + tool + " $*\" >> " + log + "\ncase \"$FAIL\" in '') ;; *) case \"" + tool + " $*\" in *\"$FAIL\"*) exit 1 ;; esac ;; esac\n"
 		if err := os.WriteFile(filepath.Join(bin, tool), []byte(script), 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
+	// synth.sh in a project of its own, whose app/run.sh stands in for
+	// go run (app/run.sh's own test is TestRunScript).
+	project := t.TempDir()
+	script, err := os.ReadFile("synth.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(project, "app"), 0o755)
+	if err := os.WriteFile(filepath.Join(project, "app", "synth.sh"), script, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fakeRun := "#!/bin/sh\ngo run ./$*\n"
+	if err := os.WriteFile(filepath.Join(project, "app", "run.sh"), []byte(fakeRun), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	run := func(fail string, args ...string) (string, string, error) {
 		os.Remove(log)
-		cmd := exec.Command("sh", append([]string{"synth.sh"}, args...)...)
+		cmd := exec.Command("sh", append([]string{filepath.Join(project, "app", "synth.sh")}, args...)...)
 		cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"), "FAIL="+fail)
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
@@ -256,9 +273,17 @@ func TestSynthScript(t *testing.T) {
 		return string(b), stderr.String(), err
 	}
 	ran, _, err := run("", "-c", "kms=true", "--context", "stage=qa", "-c=keyPrefix=in/", "--context=extraEndpointIds=vpce-1,vpce-2")
-	want := "cdk synth --no-notices --quiet --context kms=true --context stage=qa --context keyPrefix=in/ --context extraEndpointIds=vpce-1,vpce-2\ngo run ./app/accessmatrix\ngo run ./app/guardcheck\n"
-	if err != nil || ran != want {
-		t.Errorf("synth.sh with context ran %q, %v; want %q", ran, err, want)
+	// The two checks run at once, so their order in the log is either.
+	want := "cdk synth --no-notices --quiet --context kms=true --context stage=qa --context keyPrefix=in/ --context extraEndpointIds=vpce-1,vpce-2\n"
+	checks := []string{"go run ./app/accessmatrix\ngo run ./app/guardcheck\n", "go run ./app/guardcheck\ngo run ./app/accessmatrix\n"}
+	if err != nil || (ran != want+checks[0] && ran != want+checks[1]) {
+		t.Errorf("synth.sh with context ran %q, %v; want %q and both checks", ran, err, want)
+	}
+	// Either check failing fails the synth, after both ran.
+	for _, check := range []string{"accessmatrix", "guardcheck"} {
+		if ran, _, err := run(check); err == nil || strings.Count(ran, "go run") != 2 {
+			t.Errorf("synth.sh with %s failing ran %q, %v; want both checks run and a failure", check, ran, err)
+		}
 	}
 	if ran, _, err := run(""); err != nil || !strings.HasPrefix(ran, "cdk synth --no-notices --quiet\n") {
 		t.Errorf("synth.sh without arguments ran %q, %v; want a plain cdk synth first", ran, err)
@@ -269,7 +294,129 @@ func TestSynthScript(t *testing.T) {
 			t.Errorf("synth.sh %q ran %q, exited %v with %q; want exit 2, nothing run and the usage", args, ran, err, stderr)
 		}
 	}
-	if ran, _, err := run("cdk", "-c", "kms=true"); err == nil || strings.Contains(ran, "go run") {
+	if ran, _, err := run("cdk synth", "-c", "kms=true"); err == nil || strings.Contains(ran, "go run") {
 		t.Errorf("synth.sh with a failing synth ran %q, %v; want a failure and no checks", ran, err)
+	}
+}
+
+// app/run.sh runs a command of the project from a binary it builds once and
+// keeps until something it is built from changes: a Go file (or a folder,
+// for a file added or removed), go.mod, GOFLAGS. A test file or a Markdown
+// file does not rebuild it. Bad arguments are refused with a sentence.
+func TestRunScript(t *testing.T) {
+	project := t.TempDir()
+	// write sets the file's time, and its folder's as adding or removing
+	// a file would.
+	write := func(name, content string, age time.Duration) {
+		t.Helper()
+		p := filepath.Join(project, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		when := time.Now().Add(age)
+		os.Chtimes(p, when, when)
+		os.Chtimes(filepath.Dir(p), when, when)
+	}
+	// edit changes a file in place: its folder keeps its time.
+	edit := func(name, content string, age time.Duration) {
+		t.Helper()
+		p := filepath.Join(project, name)
+		dir, err := os.Stat(filepath.Dir(p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		write(name, content, age)
+		os.Chtimes(filepath.Dir(p), dir.ModTime(), dir.ModTime())
+	}
+	script, err := os.ReadFile("run.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	past := -time.Hour
+	write("app/run.sh", string(script), past)
+	write("go.mod", "module example.com/p\n\ngo 1.26\n", past)
+	write("app/hello/main_test.go", "package main\n", past)
+	write("app/hello/README.md", "docs", past)
+	write("app/hello/main.go", "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n)\n\nfunc main() { wd, _ := os.Getwd(); fmt.Println(\"v1\", os.Args[1:], wd) }\n", past)
+	for _, d := range []string{"app", "app/hello", "constructs", "lambda", ""} {
+		os.MkdirAll(filepath.Join(project, d), 0o755)
+		os.Chtimes(filepath.Join(project, d), time.Now().Add(past), time.Now().Add(past))
+	}
+	bin := filepath.Join(project, ".cache", "bin", "app_hello")
+	caller := t.TempDir()
+	run := func(env []string, args ...string) (string, string, error) {
+		t.Helper()
+		cmd := exec.Command("sh", append([]string{filepath.Join(project, "app", "run.sh")}, args...)...)
+		cmd.Dir = caller
+		cmd.Env = append(os.Environ(), env...)
+		var stdout, stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		return stdout.String(), stderr.String(), err
+	}
+	built := func() time.Time {
+		t.Helper()
+		st, err := os.Stat(bin)
+		if err != nil {
+			t.Fatalf("no binary: %v", err)
+		}
+		return st.ModTime()
+	}
+	out, stderr, err := run(nil, "app/hello", "-x", "a b")
+	if err != nil || out != "v1 [-x a b] "+caller+"\n" {
+		t.Fatalf("first run: %q, %q, %v; want the command's output, its arguments, the caller's folder", out, stderr, err)
+	}
+	first := built()
+	if out, _, err := run(nil, "app/hello/"); err != nil || built() != first || !strings.HasPrefix(out, "v1") {
+		t.Errorf("unchanged sources: %q, %v, rebuilt %v; want the same binary", out, err, built() != first)
+	}
+	edit("app/hello/main_test.go", "package main\n\n// edited\n", time.Hour)
+	edit("app/hello/README.md", "more docs", time.Hour)
+	if _, _, err := run(nil, "app/hello"); err != nil || built() != first {
+		t.Errorf("editing a test file and a Markdown file rebuilt it (%v)", err)
+	}
+	edit("app/hello/main.go", "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"v2\") }\n", time.Hour)
+	if out, _, err := run(nil, "app/hello"); err != nil || out != "v2\n" {
+		t.Errorf("after an edit: %q, %v; want the rebuilt v2", out, err)
+	}
+	second := built()
+	write("app/hello/extra.go", "package main\n\nfunc init() { println(\"extra\") }\n", 2*time.Hour)
+	if _, stderr, err := run(nil, "app/hello"); err != nil || stderr != "extra\n" {
+		t.Errorf("after a file was added: stderr %q, %v; want it built in", stderr, err)
+	}
+	os.Remove(filepath.Join(project, "app/hello/extra.go"))
+	when := time.Now().Add(3 * time.Hour)
+	os.Chtimes(filepath.Join(project, "app/hello"), when, when)
+	if _, stderr, err := run(nil, "app/hello"); err != nil || stderr != "" {
+		t.Errorf("after a file was removed: stderr %q, %v; want it gone from the build", stderr, err)
+	}
+	third := built()
+	if _, _, err := run([]string{"GOFLAGS=-trimpath"}, "app/hello"); err != nil || built() == third {
+		t.Errorf("GOFLAGS changed, rebuilt %v (%v); want a rebuild", built() != third, err)
+	}
+	if second == first {
+		t.Error("the edit did not rebuild")
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "usage: sh app/run.sh PACKAGE"},
+		{[]string{"lambda/uploader"}, `"lambda/uploader" is not a command of this project`},
+		{[]string{"app/nope"}, "app/nope does not exist"},
+	} {
+		_, stderr, err := run(nil, c.args...)
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 || !strings.Contains(stderr, c.want) {
+			t.Errorf("run.sh %q: %q, %v; want exit 2 and %q", c.args, stderr, err, c.want)
+		}
+	}
+	// A build error is go build's, and leaves no binary behind.
+	write("app/broken/main.go", "package main\n\nfunc main() { undefined() }\n", 0)
+	if _, stderr, err := run(nil, "app/broken"); err == nil || !strings.Contains(stderr, "undefined") {
+		t.Errorf("broken package: %q, %v; want go build's error", stderr, err)
+	}
+	if m, _ := filepath.Glob(filepath.Join(project, ".cache", "bin", "app_broken*")); len(m) != 0 {
+		t.Errorf("a failed build left %q", m)
 	}
 }

@@ -1,7 +1,8 @@
 #!/bin/sh
 # npm run synth [-- -c key=value ...]: synthesize the app with that context
 # (README, Configuration; cdk.json holds the rest), then run the access
-# matrix and Guard over what was synthesized (cdk.out, every stage). Only
+# matrix and Guard over what was synthesized (cdk.out, every stage), at the
+# same time. Only
 # context is taken: anything else is refused here, before it reaches a
 # step that does not know it.
 set -eu
@@ -39,5 +40,16 @@ while [ "$i" -lt "$n" ]; do
   set -- "$@" --context "$v"
 done
 CDK_DISABLE_CLI_TELEMETRY=1 CDK_DISABLE_VERSION_CHECK=1 cdk synth --no-notices --quiet "$@"
-go run ./app/accessmatrix
-go run ./app/guardcheck
+# The two checks read what the synth wrote and nothing of each other's, so
+# they run at once (from binaries kept by app/run.sh), each into a file of
+# its own; their reports are then shown in order, and either failing fails
+# the synth.
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+sh app/run.sh app/accessmatrix >"$out/matrix" 2>&1 &
+matrix=$!
+status=0
+sh app/run.sh app/guardcheck >"$out/guard" 2>&1 || status=$?
+wait "$matrix" || status=$?
+cat "$out/matrix" "$out/guard"
+exit "$status"
