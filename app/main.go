@@ -114,9 +114,9 @@ func synthesize(app awscdk.App, root string) error {
 		}
 		errs = append(errs, invariants.CheckStack(b.cfg, b.st, path, template))
 	}
-	// cdk-nag's packs ran on the construct tree during the synth; over the
-	// templates they also see resources CDK creates as plain CfnResources
-	// (its custom-resource providers), which the in-tree rules skip.
+	// cdk-nag's packs, over the templates: there they also see resources
+	// CDK creates as plain CfnResources (its custom-resource providers),
+	// which rules run on the construct tree skip.
 	errs = append(errs, stack.CheckAssembly(*assembly.Directory()))
 	return errors.Join(errs...)
 }

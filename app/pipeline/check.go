@@ -118,7 +118,7 @@ func newCheck(pipelineStack awscdk.Stack, e stack.EnvStage, pipelineAccount stri
 			Resources: jsii.Strings("*"),
 		}),
 	}
-	// No function: the environment's VPC lookup is pending (stack.Compose
+	// No function: the environment's VPC lookup is pending (stack.New
 	// adds nothing until the CLI has answered it and runs the app again,
 	// and that run writes this statement); the synth cannot end here.
 	if len(probes) > 0 {

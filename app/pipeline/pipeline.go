@@ -149,13 +149,11 @@ func New(app awscdk.App, p Props) (*Pipeline, error) {
 	// Built now, not at synth, so that the suppressions below find the
 	// constructs CDK Pipelines makes.
 	cp.BuildPipeline()
-	stack.ApplyNagPacks(st)
 	suppressPipelineFindings(cp)
 	for _, c := range *app.Node().Children() {
 		// CodePipeline's support stacks, one per other region it deploys
 		// to, in the pipeline's account: a replication bucket and its key.
 		if strings.HasPrefix(*c.Node().Id(), "cross-region-stack-") {
-			stack.ApplyNagPacks(c)
 			suppressSupportStack(c)
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/privates3/privates3/app/config"
@@ -13,14 +12,9 @@ import (
 
 // BenchmarkExtraConfiguration is what each further configuration costs a
 // test binary once jsii is up and the handler is bundled: a new app, the
-// stack, a synth, the template read back.
-func BenchmarkExtraConfiguration(b *testing.B) { benchSynth(b, stack.New) }
-
-// BenchmarkExtraConfigurationWithoutNag is the same without cdk-nag's five
-// packs: the difference is what the packs cost each synth.
-func BenchmarkExtraConfigurationWithoutNag(b *testing.B) { benchSynth(b, stack.Compose) }
-
-func benchSynth(b *testing.B, build func(constructs.Construct, config.Config, string) *stack.Stack) {
+// stack, a synth, the template read back. cdk-nag's pass over the template
+// is BenchmarkNagOverTemplate.
+func BenchmarkExtraConfiguration(b *testing.B) {
 	t := &testing.T{}
 	synth(t, nil) // start jsii and bundle the handler outside the timing
 	b.ResetTimer()
@@ -30,7 +24,7 @@ func benchSynth(b *testing.B, build func(constructs.Construct, config.Config, st
 		if err != nil {
 			b.Fatal(err)
 		}
-		build(app, cfg, root)
+		stack.New(app, cfg, root)
 		app.Synth(nil)
 	}
 }

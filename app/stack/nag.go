@@ -18,22 +18,20 @@ import (
 	"github.com/privates3/privates3/app/internal/cdkout"
 )
 
-// ApplyNagPacks runs cdk-nag's AwsSolutions, HIPAA Security, NIST 800-53
-// R5, PCI DSS 3.2.1 and Serverless rule packs over scope at synth. A
-// finding is an error or warning annotation on the resource; a suppression
-// sits next to the construct it concerns, with its reason.
+// applyPacks adds cdk-nag's AwsSolutions, HIPAA Security, NIST 800-53 R5,
+// PCI DSS 3.2.1 and Serverless rule packs to scope. A finding is an error
+// or warning annotation on the resource; a suppression sits in the
+// resource's Metadata, written beside the construct it concerns with its
+// reason.
 //
-// In process the packs see only what CDK made as their L1 classes:
-// cdk-nag's rules test `instanceof CfnFunction`, `CfnRole` and so on, and
-// a resource CDK writes as a plain CfnResource (the handler and role of
-// every CustomResourceProvider, such as a new VPC's
-// restrictDefaultSecurityGroup) passes them unchecked. CheckTemplates
-// runs the same packs over the synthesized templates, where every
-// resource is its L1 class.
-func ApplyNagPacks(scope constructs.IConstruct) {
-	applyPacks(scope, &cdknag.NagPackProps{Verbose: jsii.Bool(true)})
-}
-
+// The app applies them only to the synthesized templates (CheckTemplates),
+// not also to its construct tree: in the tree cdk-nag's rules test
+// `instanceof CfnFunction`, `CfnRole` and so on, so a resource CDK writes
+// as a plain CfnResource (the handler and role of every
+// CustomResourceProvider, such as a new VPC's restrictDefaultSecurityGroup)
+// passes them unchecked, while in a template included with CfnInclude
+// every resource is its L1 class. One pass over the templates sees all the
+// tree pass saw and more, for half the time of both.
 func applyPacks(scope constructs.IConstruct, props *cdknag.NagPackProps) {
 	for _, pack := range []awscdk.IAspect{
 		cdknag.NewAwsSolutionsChecks(props),

@@ -17,49 +17,30 @@ import (
 	"github.com/privates3/privates3/constructs/nagsuppress"
 )
 
-// cdk-nag's five packs run on every synth of the stack: no configuration
-// has an unsuppressed finding, error or warning.
-func TestNagPacksFindNothingUnsuppressed(t *testing.T) {
-	for name, ctx := range configurations {
-		t.Run(name, func(t *testing.T) { noNagFindings(t, synth(t, ctx)) })
-	}
-}
-
-// noNagFindings fails on any error annotation and any cdk-nag warning of a
-// synthesized configuration (the existing-VPC ones call it too).
+// noNagFindings fails on any error annotation of a synthesized
+// configuration, and on any unsuppressed finding of cdk-nag's packs over
+// its template (the existing-VPC configurations call it).
 func noNagFindings(t *testing.T, s *synthesized) {
 	t.Helper()
-	for _, w := range s.warnings {
-		if isNagRule(w) {
-			t.Errorf("cdk-nag warning: %s", w)
-		}
-	}
 	for _, e := range s.errors {
 		t.Errorf("error annotation: %s", e)
 	}
-}
-
-func isNagRule(msg string) bool {
-	for _, p := range []string{"AwsSolutions-", "HIPAA.Security-", "NIST.800.53.R5-", "PCI.DSS.321-", "Serverless-"} {
-		if strings.HasPrefix(msg, p) {
-			return true
-		}
-	}
-	return false
+	noTemplateFindings(t, map[string][]byte{"PrivateS3": s.raw})
 }
 
 // The packs are really applied: a plain bucket outside the constructs
-// gets cdk-nag's findings (read from the assembly: with the validation
-// report off, an error annotation does not stop the synth).
+// gets cdk-nag's findings.
 func TestNagPacksFlagAPlainBucket(t *testing.T) {
-	app := newApp(map[string]any{"@aws-cdk/core:annotationsInValidationReport": false})
+	app := newApp(nil)
 	st := awscdk.NewStack(app, jsii.String("Plain"), nil)
 	awss3.NewBucket(st, jsii.String("Plain"), nil)
-	stack.ApplyNagPacks(st)
-	msg := strings.Join(assemblyMessages(t, *app.Synth(nil).Directory(), "aws:cdk:error"), "\n")
+	err := stack.CheckAssembly(*app.Synth(nil).Directory())
+	if err == nil {
+		t.Fatal("CheckAssembly of a plain bucket = nil, want the packs' findings")
+	}
 	for _, want := range []string{"AwsSolutions-S1", "HIPAA.Security-S3BucketLoggingEnabled", "NIST.800.53.R5-S3BucketReplicationEnabled", "PCI.DSS.321-S3DefaultEncryptionKMS"} {
-		if !strings.Contains(msg, want) {
-			t.Errorf("synth of a plain bucket under the packs did not report %s:\n%.2000s", want, msg)
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the packs over a plain bucket did not report %s:\n%.2000s", want, err)
 		}
 	}
 }
@@ -193,7 +174,6 @@ func TestNagTemplatesCheckCfnResourceTypedFunctionsAndRoles(t *testing.T) {
 		},
 	})
 	nagsuppress.On(fn, false, nagsuppress.Rule("Serverless-LambdaDLQ", "A test's reason: this suppression, written on the original resource, must reach the template's copy."))
-	stack.ApplyNagPacks(st)
 	err := stack.CheckAssembly(*app.Synth(nil).Directory())
 	if err == nil {
 		t.Fatal("CheckAssembly of a plain CfnResource function and role = nil, want their findings")

@@ -27,7 +27,7 @@ import (
 // the template alone cannot tell them. Checks find the parts here, never
 // by construct id or logical id.
 //
-// While an existing VPC's lookup is pending, Compose adds nothing (the CLI
+// While an existing VPC's lookup is pending, New adds nothing (the CLI
 // synthesizes again once it has looked the VPC up): Bucket and Uploader
 // are then nil.
 type Stack struct {
@@ -61,18 +61,11 @@ type External struct {
 	S3PrefixLists []string
 }
 
-// New composes the stack for cfg in scope (Compose) and applies cdk-nag's
-// rule packs to it, as every synth of the app must. root is the project
-// folder (where cdk.json and lambda/uploader live).
+// New adds the stack for cfg to scope. root is the project folder (where
+// cdk.json and lambda/ live). cdk-nag's rule packs are not applied to the
+// tree: the app runs them once, over the synthesized templates
+// (CheckAssembly), where they also see what the tree hides from them.
 func New(scope constructs.Construct, cfg config.Config, root string) *Stack {
-	out := Compose(scope, cfg, root)
-	ApplyNagPacks(out.Stack)
-	return out
-}
-
-// Compose adds the stack for cfg to scope, without the rule packs: the
-// benchmark that measures what the packs cost uses it.
-func Compose(scope constructs.Construct, cfg config.Config, root string) *Stack {
 	props := &awscdk.StackProps{
 		// The same name inside an environment's stage, where CDK would
 		// prefix the stage's: the post-deploy check finds it by the stage.

@@ -9,7 +9,7 @@
 //	       subnets and an S3 gateway endpoint, a bucket with an endpoint-only
 //	       policy, two Go functions with write grants): what CDK itself costs
 //	       for a stack like ours. The app's time over this is ours.
-//	nonag  our stack (stack.Compose) without cdk-nag's rule packs and the
+//	nonag  our stack (stack.New) without cdk-nag's pass over the templates and the
 //	       invariants check: the app's time over this is the packs'.
 package main
 
@@ -71,7 +71,7 @@ func run(floor string) error {
 		if err != nil {
 			return err
 		}
-		stack.Compose(app, cfg, root)
+		stack.New(app, cfg, root)
 	default:
 		return fmt.Errorf("-floor %q: want empty, plain or nonag", floor)
 	}
