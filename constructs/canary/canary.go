@@ -31,6 +31,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/privates3/privates3/constructs/functions"
+	"github.com/privates3/privates3/constructs/internal/execrole"
 	"github.com/privates3/privates3/constructs/internal/gobuild"
 	"github.com/privates3/privates3/constructs/internal/problems"
 	"github.com/privates3/privates3/constructs/internal/token"
@@ -135,25 +136,12 @@ func NewCanary(scope constructs.Construct, id *string, props *CanaryProps) *Cana
 	// the two functions (unqualified ARNs: the prover invokes $LATEST by
 	// name), write its log. Its metric is a log line, so it needs no
 	// cloudwatch:PutMetricData.
-	role := awsiam.NewRole(c, jsii.String("ServiceRole"), &awsiam.RoleProps{
-		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-		Description: jsii.String("Privacy canary's prover: invoke the uploader and the control, write its log"),
-	})
-	rights := awsiam.NewManagedPolicy(c, jsii.String("Rights"), &awsiam.ManagedPolicyProps{
-		Roles: &[]awsiam.IRole{role},
-		Statements: &[]awsiam.PolicyStatement{
-			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-				Sid:       jsii.String("WriteItsLogs"),
-				Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
-				Resources: &[]*string{logs.LogGroupArn()},
-			}),
-			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-				Sid:       jsii.String("InvokeTheTwoFunctions"),
-				Actions:   jsii.Strings("lambda:InvokeFunction"),
-				Resources: &[]*string{props.Uploader.Function.FunctionArn(), props.Control.Function.FunctionArn()},
-			}),
-		},
-	})
+	role, rights := execrole.New(c, "ServiceRole", "Privacy canary's prover: invoke the uploader and the control, write its log", logs,
+		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("InvokeTheTwoFunctions"),
+			Actions:   jsii.Strings("lambda:InvokeFunction"),
+			Resources: &[]*string{props.Uploader.Function.FunctionArn(), props.Control.Function.FunctionArn()},
+		}))
 
 	code, err := gobuild.Code(dir)
 	if err != nil {

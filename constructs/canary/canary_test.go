@@ -84,17 +84,6 @@ func js(s string) any {
 func getAtt(id, attr string) any { return map[string]any{"Fn::GetAtt": []any{id, attr}} }
 func ref(id string) any          { return map[string]any{"Ref": id} }
 
-func bucketID(t *testing.T, tp cdktest.Template) string {
-	t.Helper()
-	for id := range tp.Resources("AWS::S3::Bucket") {
-		if strings.HasPrefix(id, "Storage") && !strings.HasPrefix(id, "StorageAccessLogs") {
-			return id
-		}
-	}
-	t.Fatal("no private bucket")
-	return ""
-}
-
 // The schedule runs the prover at the given rate, once: EventBridge does
 // not retry, and may invoke only the prover.
 func TestSchedule(t *testing.T) {
@@ -185,7 +174,7 @@ func TestProver(t *testing.T) {
 		cdktest.Equal(t, name+" ReservedConcurrentExecutions", f["ReservedConcurrentExecutions"], c.reserve)
 		cdktest.Equal(t, name+" VpcConfig", f["VpcConfig"], nil)
 		cdktest.Equal(t, name+" Environment", f["Environment"], map[string]any{"Variables": map[string]any{
-			"BUCKET_NAME": ref(bucketID(t, c.tp)), "UPLOADER_FUNCTION": ref(up), "CONTROL_FUNCTION": ref(ctl),
+			"BUCKET_NAME": ref(c.tp.BucketID(t)), "UPLOADER_FUNCTION": ref(up), "CONTROL_FUNCTION": ref(ctl),
 		}})
 	}
 	_, lg := hourly.One(t, "AWS::Logs::LogGroup", "CanaryLogs")
@@ -211,7 +200,7 @@ func TestAlarm(t *testing.T) {
 			map[string]any{"Id": "expr_1", "Expression": "FILL(m, 0)", "Label": "Privacy proven (0 when no run reported)", "ReturnData": true},
 			map[string]any{"Id": "m", "ReturnData": false, "MetricStat": map[string]any{
 				"Metric": map[string]any{"Namespace": "PrivateS3", "MetricName": "PrivacyProven",
-					"Dimensions": []any{map[string]any{"Name": "Bucket", "Value": ref(bucketID(t, c.tp))}}},
+					"Dimensions": []any{map[string]any{"Name": "Bucket", "Value": ref(c.tp.BucketID(t))}}},
 				"Period": c.period, "Stat": "Minimum",
 			}},
 		})

@@ -31,6 +31,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/privates3/privates3/constructs/internal/execrole"
 	"github.com/privates3/privates3/constructs/internal/gobuild"
 	"github.com/privates3/privates3/constructs/internal/kmsvia"
 	"github.com/privates3/privates3/constructs/internal/problems"
@@ -353,29 +354,12 @@ func newFunction(c constructs.Construct, props *FunctionProps, dir, description 
 	}
 	fp.Code = code
 	fp.Handler = jsii.String("bootstrap")
-	// The function's rights are one customer managed policy: least privilege
-	// (AWS's Lambda managed policies grant logs:CreateLogGroup and
-	// PutLogEvents on every log group), and not inline, as the HIPAA, NIST
-	// and PCI packs of cdk-nag ask.
-	role := awsiam.NewRole(c, jsii.String("FunctionServiceRole"), &awsiam.RoleProps{
-		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-		Description: jsii.String("Execution role: its log group, and " + strings.Join(writeActions, ", ") + " on the bucket"),
-	})
-	rights := awsiam.NewManagedPolicy(c, jsii.String("Rights"), &awsiam.ManagedPolicyProps{
-		Roles: &[]awsiam.IRole{role},
-		Statements: &[]awsiam.PolicyStatement{
-			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-				Sid:       jsii.String("WriteItsLogs"),
-				Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
-				Resources: &[]*string{logs.LogGroupArn()},
-			}),
-			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-				Sid:       jsii.String("WriteObjects"),
-				Actions:   jsii.Strings(writeActions...),
-				Resources: &[]*string{objectArns(props)},
-			}),
-		},
-	})
+	role, rights := execrole.New(c, "FunctionServiceRole", "Execution role: its log group, and "+strings.Join(writeActions, ", ")+" on the bucket", logs,
+		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("WriteObjects"),
+			Actions:   jsii.Strings(writeActions...),
+			Resources: &[]*string{objectArns(props)},
+		}))
 	key := props.Key
 	if key == nil {
 		key = props.Bucket.EncryptionKey()

@@ -93,17 +93,6 @@ func (tp tmpl) statements(t *testing.T, prefix string) map[string]any {
 	return out
 }
 
-func (tp tmpl) bucketID(t *testing.T) string {
-	t.Helper()
-	for id := range tp.Resources("AWS::S3::Bucket") {
-		if strings.HasPrefix(id, "Storage") && !strings.HasPrefix(id, "StorageAccessLogs") {
-			return id
-		}
-	}
-	t.Fatal("no private bucket")
-	return ""
-}
-
 func js(s string) any {
 	var v any
 	if err := json.Unmarshal([]byte(s), &v); err != nil {
@@ -120,7 +109,7 @@ func TestSameRightsForBoth(t *testing.T) {
 		suffix string
 		kms    bool
 	}{"SSE-S3": {plain, "/*", false}, "KMS with KeyPrefix": {kms, "/uploads/*", true}} {
-		bucket := c.tp.bucketID(t)
+		bucket := c.tp.BucketID(t)
 		for _, fn := range []string{"Uploader", "Control"} {
 			sts := c.tp.statements(t, fn+"Rights")
 			cdktest.Equal(t, name+" "+fn+" WriteObjects", sts["WriteObjects"], map[string]any{"Sid": "WriteObjects", "Effect": "Allow",
@@ -155,7 +144,7 @@ func TestEndpointAllowsOnlyTheUploader(t *testing.T) {
 				"Sid": "UploaderWrites", "Effect": "Allow", "Principal": "*",
 				"Action":    []any{"s3:PutObject", "s3:PutObjectTagging"},
 				"Condition": map[string]any{"ArnEquals": map[string]any{"aws:PrincipalArn": []any{map[string]any{"Fn::GetAtt": []any{role, "Arn"}}}}},
-				"Resource":  map[string]any{"Fn::Join": []any{"", []any{map[string]any{"Fn::GetAtt": []any{tp.bucketID(t), "Arn"}}, "/*"}}},
+				"Resource":  map[string]any{"Fn::Join": []any{"", []any{map[string]any{"Fn::GetAtt": []any{tp.BucketID(t), "Arn"}}, "/*"}}},
 			}}},
 		}))
 	})

@@ -68,22 +68,6 @@ type template struct{ cdktest.Template }
 
 func synth(st awscdk.Stack) template { return template{cdktest.Synth(st)} }
 
-// bucketID is the logical id of the PrivateBucket's bucket (construct
-// Storage/Resource; CDK leaves "Resource" out of logical ids).
-func (tp template) bucketID(t *testing.T) string {
-	t.Helper()
-	var ids []string
-	for id := range tp.Resources("AWS::S3::Bucket") {
-		if strings.HasPrefix(id, "Storage") && !strings.HasPrefix(id, "StorageAccessLogs") {
-			ids = append(ids, id)
-		}
-	}
-	if len(ids) != 1 {
-		t.Fatalf("private buckets %q, want one", ids)
-	}
-	return ids[0]
-}
-
 func (tp template) logBucketID(t *testing.T) string {
 	t.Helper()
 	id, _ := tp.One(t, "AWS::S3::Bucket", "StorageAccessLogs")
@@ -109,7 +93,7 @@ func statements(doc any) map[string]map[string]any {
 func TestSameSecurityWithoutContext(t *testing.T) {
 	for name, tp := range map[string]template{"no context": bare, "cdk.json context": withCdk} {
 		t.Run(name, func(t *testing.T) {
-			for _, id := range []string{tp.bucketID(t), tp.logBucketID(t)} {
+			for _, id := range []string{tp.BucketID(t), tp.logBucketID(t)} {
 				b := tp.Resources("AWS::S3::Bucket")[id]["Properties"].(map[string]any)
 				cdktest.Equal(t, id+" AccessControl", b["AccessControl"], nil)
 				cdktest.Equal(t, id+" OwnershipControls", b["OwnershipControls"], map[string]any{"Rules": []any{map[string]any{"ObjectOwnership": "BucketOwnerEnforced"}}})
@@ -117,7 +101,7 @@ func TestSameSecurityWithoutContext(t *testing.T) {
 					"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true})
 				cdktest.Equal(t, id+" VersioningConfiguration", b["VersioningConfiguration"], map[string]any{"Status": "Enabled"})
 			}
-			bucketID := tp.bucketID(t)
+			bucketID := tp.BucketID(t)
 			_, logs := tp.One(t, "AWS::S3::BucketPolicy", "StorageAccessLogsPolicy")
 			delivery := statements(logs["PolicyDocument"])[`Allow {"Service":"logging.s3.amazonaws.com"}`]
 			cdktest.Equal(t, "log delivery Action", delivery["Action"], "s3:PutObject")
@@ -150,7 +134,7 @@ func TestLifecycle(t *testing.T) {
 		"NoncurrentVersionExpiration":  {kms, []any{abort, expire(30)}},
 		"KeepNoncurrentVersions: true": {forever, []any{abort}},
 	} {
-		_, b := c.tp.One(t, "AWS::S3::Bucket", c.tp.bucketID(t))
+		_, b := c.tp.One(t, "AWS::S3::Bucket", c.tp.BucketID(t))
 		cdktest.Equal(t, name+" lifecycle rules", b["LifecycleConfiguration"], map[string]any{"Rules": c.want})
 	}
 }

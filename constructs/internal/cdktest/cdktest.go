@@ -142,6 +142,24 @@ func (tp Template) One(t *testing.T, typ, prefix string) (string, map[string]any
 	return id, props
 }
 
+// BucketID returns the logical id of the private bucket of a stack whose
+// PrivateBucket has the construct id "Storage" (construct
+// Storage/Resource; CDK leaves "Resource" out of logical ids, and the
+// access-log bucket is StorageAccessLogs...).
+func (tp Template) BucketID(t *testing.T) string {
+	t.Helper()
+	var ids []string
+	for id := range tp.Resources("AWS::S3::Bucket") {
+		if strings.HasPrefix(id, "Storage") && !strings.HasPrefix(id, "StorageAccessLogs") {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) != 1 {
+		t.Fatalf("private buckets %q, want one (construct id Storage)", ids)
+	}
+	return ids[0]
+}
+
 // Check runs a jsii assertion, turning its panic into a test error.
 func Check(t *testing.T, what string, f func()) {
 	t.Helper()

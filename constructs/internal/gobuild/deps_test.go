@@ -15,13 +15,8 @@ func TestCachedDepsFollowTheSources(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, content string) {
 		t.Helper()
+		writeFile(t, dir, name, content)
 		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
 		// A second edit within the file system's timestamp resolution
 		// would keep the modification time; the size changes anyway in
 		// every case below, but be explicit.
@@ -80,9 +75,8 @@ func TestCachedDepsFollowTheSources(t *testing.T) {
 func TestCachedDepsFollowGoMod(t *testing.T) {
 	t.Setenv("PRIVATES3_BUILD_CACHE", t.TempDir())
 	dir := t.TempDir()
-	os.MkdirAll(filepath.Join(dir, "fn"), 0o755)
-	os.WriteFile(filepath.Join(dir, "fn", "main.go"), []byte("package main\nfunc main() {}\n"), 0o644)
-	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/m\n"), 0o644)
+	writeFile(t, dir, "fn/main.go", "package main\nfunc main() {}\n")
+	writeFile(t, dir, "go.mod", "module example.com/m\n")
 	if _, _, err := cachedDeps(filepath.Join(dir, "fn"), dir); err != nil {
 		t.Fatal(err)
 	}

@@ -9,16 +9,7 @@ import (
 
 func TestSourceHashFollowsTheSources(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, content string) {
-		t.Helper()
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	write := func(name, content string) { t.Helper(); writeFile(t, dir, name, content) }
 	write("go.mod", "module example.com/m\n")
 	write("go.sum", "")
 	write("fn/main.go", "package main\nimport _ \"example.com/m/fn/lib\"\nimport _ \"example.com/m/shared\"\nfunc main() {}\n")
@@ -82,16 +73,7 @@ func TestSourceHashFollowsTheSources(t *testing.T) {
 // this one) has no version to stand for its files, so its files are hashed.
 func TestSourceHashFollowsAReplacedDirectory(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, content string) {
-		t.Helper()
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	write := func(name, content string) { t.Helper(); writeFile(t, dir, name, content) }
 	write("lib/go.mod", "module example.com/lib\n")
 	write("lib/fn/main.go", "package main\nimport _ \"example.com/lib/x\"\nfunc main() {}\n")
 	write("lib/x/x.go", "package x\n")
@@ -130,5 +112,17 @@ func TestHandlerDepsAreTheHandlers(t *testing.T) {
 		if strings.Contains(all, not) {
 			t.Errorf("handlerDeps = %q holds %s, which the handler does not link", mods, not)
 		}
+	}
+}
+
+// writeFile writes content to dir/name, creating its folders.
+func writeFile(t *testing.T, dir, name, content string) {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
