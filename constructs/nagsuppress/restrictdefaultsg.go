@@ -10,11 +10,13 @@ import (
 // what CDK adds for a new VPC (an awsec2.Vpc) made with
 // RestrictDefaultSecurityGroup: the Custom::VpcRestrictDefaultSG
 // resource's provider, a CustomResourceProvider that CDK shares among the
-// stack's VPCs and writes as plain CfnResources, so that only the packs run
+// stack's VPCs and writes as plain CfnResources, so that only packs run
 // over the template (app/stack.CheckTemplates) see it; and the VPC itself,
-// whose default group that resource closes, which only the packs run in
-// process see. Calling it for each VPC of a stack is harmless: cdk-nag
-// writes a suppression once.
+// whose default group that resource closes: VPCDefaultSecurityGroupClosed
+// looks for CDK's restriction in the construct tree, which a template
+// included with CfnInclude does not have, so over the template it always
+// fires. Calling it for each VPC of a stack is harmless: cdk-nag writes a
+// suppression once.
 //
 // There is no fix to prefer: CloudFormation has no resource or property
 // for a VPC's default security group's rules (which is why CDK removes them

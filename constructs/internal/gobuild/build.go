@@ -42,6 +42,12 @@ func bootstrapDir(entry, hash string) (string, error) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go %s in %s: %w\n%s", strings.Join(args, " "), entry, err, out)
 	}
+	// A source saved while go build ran would put a binary in the cache
+	// under a hash it does not match, for good: hash again, and keep the
+	// build only if nothing moved.
+	if again, err := computeSourceHash(entry); err != nil || again != hash {
+		return "", fmt.Errorf("the handler's sources in %s changed while it was built: synthesize again", entry)
+	}
 	if err := os.Rename(tmp, dir); err != nil && !errors.Is(err, fs.ErrExist) {
 		// Another synth may have put the same build in place first.
 		if _, statErr := os.Stat(filepath.Join(dir, "bootstrap")); statErr != nil {

@@ -8,9 +8,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/privates3/privates3/lambda/uploader/contract"
 )
@@ -20,12 +20,18 @@ import (
 // synth whose sources did not move would ask it the same question. Its
 // answer is kept on disk with the state of everything that could change
 // it: the go.mod, go.sum and go.work beside the module and beside each
-// module whose files are hashed, and every .go file in the folders of the
-// handler's packages that are folders here (a file added, removed or
-// edited can change the imports, so its size and modification time are
-// part of the state). The go command, GOFLAGS, GOWORK and the build
-// environment are in the cache key. When any of that differs, go list runs
-// again.
+// module whose files are hashed, the go.mod and go.work go itself names
+// (GOMOD, GOWORK: a workspace above the module counts), each folder of the
+// handler's packages (its time moves when a file is added, removed or
+// renamed, an embedded one or a go.mod included) and every file in it that
+// go list read. The go command's settings (its version, GOFLAGS from the
+// environment or `go env -w`, GOEXPERIMENT) and the build environment are
+// in the cache key. When any of that differs, go list runs again.
+//
+// An answer is not kept when a file of its state was modified since a
+// moment before go list started (git's "racily clean" rule): an edit made
+// while go list ran, or within the same tick of a coarse file-system
+// clock, would otherwise hide behind a state that already shows it.
 //
 // What this does not see: a module of the build list swapped in the module
 // cache behind the same version (the cache is read-only, and go.sum pins
@@ -36,24 +42,67 @@ func cachedDeps(entry, root string) ([]srcFile, []string, error) {
 	if err != nil {
 		return handlerDeps(entry)
 	}
-	key := sha256.Sum256([]byte(strings.Join([]string{entry, root, runtime.Version(), os.Getenv("GOFLAGS"), os.Getenv("GOWORK"), strings.Join(contract.BuildEnv, " "), goOnPath()}, "\x00")))
+	goEnv, err := goSettings(entry)
+	if err != nil {
+		return handlerDeps(entry) // go list will say what is wrong
+	}
+	key := sha256.Sum256([]byte(strings.Join([]string{entry, root, goEnv, strings.Join(contract.BuildEnv, " "), depsFormat}, "\x00")))
 	file := filepath.Join(dir, hex.EncodeToString(key[:16])+".json")
+	extra := goFiles(goEnv)
 	if b, err := os.ReadFile(file); err == nil {
 		var c depsCache
-		if json.Unmarshal(b, &c) == nil && c.State != nil && slices.Equal(c.State, depsState(root, c.Srcs)) {
-			return c.Srcs, c.Mods, nil
+		if json.Unmarshal(b, &c) == nil && c.State != nil {
+			if state, _ := depsState(root, c.Srcs, extra); slices.Equal(c.State, state) {
+				return c.Srcs, c.Mods, nil
+			}
 		}
 	}
+	start := time.Now()
 	srcs, mods, err := handlerDeps(entry)
 	if err != nil {
 		return nil, nil, err
 	}
-	// Written after go list, with the state read now: a file edited while
-	// go list ran makes the next synth ask again, never the reverse.
-	if b, err := json.Marshal(depsCache{Srcs: srcs, Mods: mods, State: depsState(root, srcs)}); err == nil {
-		writeAtomically(file, b)
+	state, newest := depsState(root, srcs, extra)
+	if newest.Before(start.Add(-racyWindow)) {
+		if b, err := json.Marshal(depsCache{Srcs: srcs, Mods: mods, State: state}); err == nil {
+			writeAtomically(file, b)
+		}
 	}
 	return srcs, mods, nil
+}
+
+// racyWindow is how recent a modification makes an answer not worth
+// keeping: longer than the coarsest file-system clocks in use (FAT's two
+// seconds).
+const racyWindow = 2 * time.Second
+
+// goSettings is what the go command says of the settings that change what
+// go list answers, for the handler's folder: the files it reads (GOMOD,
+// GOWORK) and its version and flags, wherever they were set (the
+// environment, or the go env file of `go env -w`). About 10 ms.
+func goSettings(entry string) (string, error) {
+	cmd := exec.Command("go", "env", "GOMOD", "GOWORK", "GOFLAGS", "GOVERSION", "GOEXPERIMENT")
+	cmd.Dir = entry
+	cmd.Env = append(os.Environ(), contract.BuildEnv...)
+	out, err := cmd.Output()
+	return string(out), err
+}
+
+// goFiles are the files goSettings names, to stamp: GOMOD with its go.sum,
+// GOWORK with its go.work.sum.
+func goFiles(settings string) []string {
+	var files []string
+	lines := strings.Split(settings, "\n")
+	if len(lines) < 2 {
+		return nil
+	}
+	if mod := strings.TrimSpace(lines[0]); filepath.IsAbs(mod) && filepath.Base(mod) == "go.mod" {
+		files = append(files, mod, filepath.Join(filepath.Dir(mod), "go.sum"))
+	}
+	if work := strings.TrimSpace(lines[1]); filepath.IsAbs(work) {
+		files = append(files, work, work+".sum")
+	}
+	return files
 }
 
 // depsCache is go list's answer for one handler and the state it was given
@@ -64,16 +113,21 @@ type depsCache struct {
 	State []string  `json:"state"`
 }
 
-// depsState lists, sorted, "path size mtime" of the files whose change can
-// change go list's answer (see cachedDeps); a missing file is listed as
+// depsState lists, sorted, "path size mtime" of the files and folders
+// whose change can change go list's answer (see cachedDeps), and returns
+// the newest modification time among them; a missing file is listed as
 // missing, so its appearance is a change too.
-func depsState(root string, srcs []srcFile) []string {
+func depsState(root string, srcs []srcFile, extra []string) ([]string, time.Time) {
 	var state []string
+	var newest time.Time
 	stamp := func(path string) {
 		st, err := os.Stat(path)
 		if err != nil {
 			state = append(state, path+" missing")
 			return
+		}
+		if st.ModTime().After(newest) {
+			newest = st.ModTime()
 		}
 		state = append(state, fmt.Sprintf("%s %d %d", path, st.Size(), st.ModTime().UnixNano()))
 	}
@@ -90,17 +144,18 @@ func depsState(root string, srcs []srcFile) []string {
 			stamp(filepath.Join(m, name))
 		}
 	}
+	for _, f := range extra {
+		stamp(f)
+	}
 	for d := range dirs {
+		// The folder's own time: a file added, removed or renamed in it.
+		stamp(d)
 		entries, err := os.ReadDir(d)
 		if err != nil {
-			state = append(state, d+" unreadable")
 			continue
 		}
-		state = append(state, d+"/")
 		for _, e := range entries {
-			if strings.HasSuffix(e.Name(), ".go") || e.IsDir() {
-				// A subfolder's appearance does not change this
-				// package, but an embed pattern can name one.
+			if strings.HasSuffix(e.Name(), ".go") {
 				stamp(filepath.Join(d, e.Name()))
 			}
 		}
@@ -109,22 +164,7 @@ func depsState(root string, srcs []srcFile) []string {
 		stamp(f.Path) // the embedded files, which are not .go
 	}
 	slices.Sort(state)
-	return slices.Compact(state)
-}
-
-// goOnPath is the go command a build would run, by path and modification
-// time: a new Go release on the PATH can list the same sources
-// differently.
-func goOnPath() string {
-	p, err := exec.LookPath("go")
-	if err != nil {
-		return ""
-	}
-	st, err := os.Stat(p)
-	if err != nil {
-		return p
-	}
-	return fmt.Sprintf("%s %d", p, st.ModTime().UnixNano())
+	return slices.Compact(state), newest
 }
 
 // writeAtomically writes b to file through a temporary file renamed into

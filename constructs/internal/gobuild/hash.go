@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/privates3/privates3/lambda/uploader/contract"
 )
@@ -95,6 +96,9 @@ func computeSourceHash(entry string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
+// goLists counts handlerDeps' go list runs, for the cache's tests.
+var goLists atomic.Int64
+
 // srcFile is one source file of the handler's build.
 type srcFile struct {
 	Name string `json:"name"` // import path / file name
@@ -115,7 +119,16 @@ const depsFormat = `{{with .Module}}{{if or .Main (and .Replace (not .Replace.Ve
 // other modules it links with their versions (and replacements), each
 // sorted.
 func handlerDeps(entry string) ([]srcFile, []string, error) {
-	cmd := exec.Command("go", "list", "-deps", "-f", depsFormat, ".")
+	goLists.Add(1)
+	// With the build's tags, so that go list picks the files the build
+	// compiles.
+	args := []string{"list", "-deps"}
+	for _, f := range contract.BuildFlags {
+		if strings.HasPrefix(f, "-tags=") {
+			args = append(args, f)
+		}
+	}
+	cmd := exec.Command("go", append(args, "-f", depsFormat, ".")...)
 	cmd.Dir = entry
 	cmd.Env = append(os.Environ(), contract.BuildEnv...)
 	out, err := cmd.Output()
