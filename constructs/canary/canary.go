@@ -113,7 +113,7 @@ func CheckSchedule(expr string) (time.Duration, error) {
 	}
 	per := map[byte]time.Duration{'m': time.Minute, 'h': time.Hour, 'd': 24 * time.Hour}[unit[0]]
 	d := time.Duration(n) * per
-	if d > 24*time.Hour {
+	if n > int(24*time.Hour/per) { // compared before the product can overflow
 		return 0, fmt.Errorf("%s is less often than daily: the alarm's window is two intervals, and a proof older than a day is no watch; use rate(1 day) or more often", expr)
 	}
 	return d, nil
