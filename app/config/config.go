@@ -286,7 +286,7 @@ func ReadSettings(get Context) (Config, []Problem) {
 		}
 		return nil
 	})
-	if c.CanaryTopicArn != "" && c.Canary == "" {
+	if c.CanaryTopicArn != "" && get("canary") == nil { // a bad canary has its own line
 		r.bad("canaryTopicArn", "", `needs "canary": the topic is notified by the canary's alarm; set canary to a schedule such as "rate(1 hour)"`)
 	}
 	if get("includeControl") != nil {

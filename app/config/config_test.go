@@ -202,3 +202,12 @@ func TestSettingKeysAreWhatReadSettingsReads(t *testing.T) {
 		t.Errorf("context-only keys = %q, want %q", contextOnly, want)
 	}
 }
+
+// A bad canary with a good topic is one line: the topic does not also say
+// that canary is missing.
+func TestBadCanaryWithATopicIsOneLine(t *testing.T) {
+	_, err := Parse(ctx(map[string]any{"canary": "rate(1 hours)", "canaryTopicArn": "arn:aws:sns:eu-west-1:123456789012:alerts"}))
+	if err == nil || strings.Count(err.Error(), "\n") != 0 || !strings.Contains(err.Error(), `context "canary" = "rate(1 hours)"`) {
+		t.Errorf("Parse = %v, want one line about canary", err)
+	}
+}
