@@ -62,7 +62,7 @@ var bad = map[string][]any{
 var badContextOnly = map[string][]any{
 	"stage":        {"Prod!", "", strings.Repeat("a", 21), 3.0},
 	"vpcId":        {"subnet-1", true},
-	"environments": {"", 1.0},
+	"environments": {"", 1.0, "no/such/environments.json"},
 	"pipeline":     {"maybe", 1.0},
 }
 

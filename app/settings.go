@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"path/filepath"
 	"slices"
@@ -54,6 +55,9 @@ func load(root string, all map[string]any) (settings, error) {
 		}
 	}
 	f, err := environments.LoadFile(s.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		err = fmt.Errorf("context \"environments\" = %q: no such file (%s): give the path of an environments file, relative to the project folder, such as examples/environments.json", s.given, s.path)
+	}
 	if err == nil && withPipeline && f.Pipeline == nil {
 		err = fmt.Errorf("%s: no \"pipeline\" object: give the pipeline's account, region, repository, branch and connectionArn (see app/README.md, Pipeline)", s.given)
 	}
