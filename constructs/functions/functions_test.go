@@ -93,14 +93,6 @@ func (tp tmpl) statements(t *testing.T, prefix string) map[string]any {
 	return out
 }
 
-func js(s string) any {
-	var v any
-	if err := json.Unmarshal([]byte(s), &v); err != nil {
-		panic(err)
-	}
-	return v
-}
-
 // Both functions get the same S3 rights, on the bucket's objects (under
 // KeyPrefix), and with a key kms:GenerateDataKey through S3 only.
 func TestSameRightsForBoth(t *testing.T) {
@@ -114,15 +106,15 @@ func TestSameRightsForBoth(t *testing.T) {
 			sts := c.tp.statements(t, fn+"Rights")
 			cdktest.Equal(t, name+" "+fn+" WriteObjects", sts["WriteObjects"], map[string]any{"Sid": "WriteObjects", "Effect": "Allow",
 				"Action":   []any{"s3:PutObject", "s3:PutObjectTagging"},
-				"Resource": js(`{"Fn::Join":["",[{"Fn::GetAtt":["` + bucket + `","Arn"]},"` + c.suffix + `"]]}`)})
+				"Resource": cdktest.JSON(`{"Fn::Join":["",[{"Fn::GetAtt":["` + bucket + `","Arn"]},"` + c.suffix + `"]]}`)})
 			if !c.kms {
 				cdktest.Equal(t, name+" "+fn+" EncryptThroughS3", sts["EncryptThroughS3"], nil)
 				continue
 			}
 			keyID, _ := c.tp.One(t, "AWS::KMS::Key", "StorageKey")
 			cdktest.Equal(t, name+" "+fn+" EncryptThroughS3", sts["EncryptThroughS3"], map[string]any{"Sid": "EncryptThroughS3", "Effect": "Allow",
-				"Action": "kms:GenerateDataKey", "Resource": js(`{"Fn::GetAtt":["` + keyID + `","Arn"]}`),
-				"Condition": js(`{"StringEquals":{"kms:ViaService":{"Fn::Sub":"s3.${AWS::Region}.amazonaws.com"}}}`)})
+				"Action": "kms:GenerateDataKey", "Resource": cdktest.JSON(`{"Fn::GetAtt":["` + keyID + `","Arn"]}`),
+				"Condition": cdktest.JSON(`{"StringEquals":{"kms:ViaService":{"Fn::Sub":"s3.${AWS::Region}.amazonaws.com"}}}`)})
 		}
 		// Only the uploader has network interfaces to manage.
 		if _, ok := c.tp.statements(t, "UploaderRights")["ManageNetworkInterfaces"]; !ok {

@@ -160,6 +160,15 @@ func (tp Template) BucketID(t *testing.T) string {
 	return ids[0]
 }
 
+// JSON decodes a JSON literal, for comparing with template fragments.
+func JSON(s string) any {
+	var v any
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		panic(fmt.Sprintf("bad JSON in a test: %v: %s", err, s))
+	}
+	return v
+}
+
 // Check runs a jsii assertion, turning its panic into a test error.
 func Check(t *testing.T, what string, f func()) {
 	t.Helper()

@@ -161,7 +161,9 @@ func depsState(root string, srcs []srcFile, extra []string) ([]string, time.Time
 		}
 	}
 	for _, f := range srcs {
-		stamp(f.Path) // the embedded files, which are not .go
+		if !strings.HasSuffix(f.Path, ".go") { // the .go ones are stamped above
+			stamp(f.Path) // an embedded file
+		}
 	}
 	slices.Sort(state)
 	return slices.Compact(state), newest

@@ -1,17 +1,13 @@
 package gobuild
 
 import (
-	"os"
 	"testing"
 
-	"github.com/aws/jsii-runtime-go"
+	"github.com/privates3/privates3/constructs/internal/cdktest"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	// This package links the CDK's bindings (Code returns a Lambda asset),
-	// whose jsii client creates a temporary folder as the packages
-	// initialize, although these tests never start it: closing removes it.
-	jsii.Close()
-	os.Exit(code)
-}
+// This package links the CDK's bindings (Code returns a Lambda asset),
+// whose jsii client creates a temporary folder as the packages initialize,
+// although these tests never start it: cdktest.Main closes it, as for the
+// constructs' own tests.
+func TestMain(m *testing.M) { cdktest.Main(m, nil) }
