@@ -209,13 +209,13 @@ func NewCanary(scope constructs.Construct, id *string, props *CanaryProps) *Cana
 		MetricName:    jsii.String(prover.MetricName),
 		DimensionsMap: &map[string]*string{prover.MetricDimension: props.Bucket.BucketName()},
 		Statistic:     jsii.String("Minimum"),
-		Period:        awscdk.Duration_Seconds(jsii.Number(2 * interval.Seconds())),
+		Period:        awscdk.Duration_Seconds(jsii.Number(alarmWindow(interval))),
 	})
 	proven := awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
 		Expression:   jsii.String("FILL(m, 0)"),
 		UsingMetrics: &map[string]awscloudwatch.IMetric{"m": metric},
 		Label:        jsii.String("Privacy proven (0 when no run reported)"),
-		Period:       awscdk.Duration_Seconds(jsii.Number(2 * interval.Seconds())),
+		Period:       awscdk.Duration_Seconds(jsii.Number(alarmWindow(interval))),
 	})
 	alarm := awscloudwatch.NewAlarm(c, jsii.String("Alarm"), &awscloudwatch.AlarmProps{
 		AlarmDescription:   jsii.String("The privacy canary did not prove the bucket private: a run found it not private or could not prove it (read the prover's log for the verdict), or no run reported for two intervals (also right after a deploy, until the first run)"),
@@ -234,6 +234,10 @@ func NewCanary(scope constructs.Construct, id *string, props *CanaryProps) *Cana
 	}
 	return &Canary{Construct: c, Function: fn, Role: role, LogGroup: logs, Rule: rule, Alarm: alarm, Metric: metric}
 }
+
+// alarmWindow is the alarm's period, in seconds: two intervals of the
+// schedule (see NewCanary).
+func alarmWindow(interval time.Duration) float64 { return 2 * interval.Seconds() }
 
 // proverTimeout is long enough for both invocations one after the other,
 // each up to its function's timeout, plus a minute for the prover's own

@@ -5,7 +5,6 @@ package canary
 // stack that is never synthesized.
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -73,19 +72,16 @@ func workload(app awscdk.App, id string, edit func(*CanaryProps), editFn func(*f
 	return st
 }
 
-func js(s string) any {
-	var v any
-	if err := json.Unmarshal([]byte(s), &v); err != nil {
-		panic(err)
-	}
-	return v
-}
-
 func getAtt(id, attr string) any { return map[string]any{"Fn::GetAtt": []any{id, attr}} }
 func ref(id string) any          { return map[string]any{"Ref": id} }
 
 // The schedule runs the prover at the given rate, once: EventBridge does
-// not retry, and may invoke only the prover.
+// not retry (EventBridge API Reference, RetryPolicy: MaximumRetryAttempts
+// 0 to 185), nor does Lambda (Lambda API Reference,
+// PutFunctionEventInvokeConfig: MaximumRetryAttempts 0 to 2), a throttled
+// run waits at most one interval instead of six hours (Lambda Developer
+// Guide, "Asynchronous invocation"; MaximumEventAgeInSeconds 60 to 21600),
+// and only the rule may invoke the prover.
 func TestSchedule(t *testing.T) {
 	for name, c := range map[string]struct {
 		tp     cdktest.Template
@@ -128,7 +124,9 @@ func TestSchedule(t *testing.T) {
 
 // The prover's role may invoke exactly the uploader and the control, and
 // write its own log: nothing else, no managed policy of AWS's, no inline
-// policy.
+// policy. The unqualified function ARNs allow the prover's unqualified
+// invocations by name, and no qualified ones (Lambda Developer Guide,
+// "Fine-tuning the Resources and Conditions sections of policies").
 func TestProverRights(t *testing.T) {
 	tp := hourly
 	up, _ := tp.One(t, "AWS::Lambda::Function", "UploaderFunction")
@@ -137,7 +135,7 @@ func TestProverRights(t *testing.T) {
 	role, r := tp.One(t, "AWS::IAM::Role", "CanaryServiceRole")
 	cdktest.Equal(t, "role's AWS managed policies", r["ManagedPolicyArns"], nil)
 	cdktest.Equal(t, "role's inline policies", r["Policies"], nil)
-	cdktest.Equal(t, "role trust", r["AssumeRolePolicyDocument"], js(`{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"}}],"Version":"2012-10-17"}`))
+	cdktest.Equal(t, "role trust", r["AssumeRolePolicyDocument"], cdktest.JSON(`{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"}}],"Version":"2012-10-17"}`))
 	_, p := tp.One(t, "AWS::IAM::ManagedPolicy", "CanaryRights")
 	cdktest.Equal(t, "rights' roles", p["Roles"], []any{ref(role)})
 	cdktest.Equal(t, "rights", p["PolicyDocument"].(map[string]any)["Statement"], []any{
@@ -183,7 +181,12 @@ func TestProver(t *testing.T) {
 
 // The alarm fires when the minimum of PrivacyProven over two intervals is
 // below 1 (a run that did not prove privacy), or when no run reported in
-// them (missing data breaching).
+// them: FILL(m, 0) makes an empty window a 0 (CloudWatch User Guide,
+// "Using metric math", FILL), since on the bare metric CloudWatch would
+// judge the last data point of a look-back longer than one period and
+// ignore missing data ("Using Amazon CloudWatch alarms", "How alarm state
+// is evaluated when data is missing"); missing data stays breaching for a
+// query that returns nothing.
 func TestAlarm(t *testing.T) {
 	for name, c := range map[string]struct {
 		tp      cdktest.Template
@@ -248,6 +251,30 @@ func TestCheckSchedule(t *testing.T) {
 	} {
 		if _, err := CheckSchedule(expr); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("CheckSchedule(%q) error = %v, want it to hold %q", expr, err, want)
+		}
+	}
+}
+
+// The window of every schedule CheckSchedule takes is a period CloudWatch
+// accepts (CloudWatch API Reference, PutMetricAlarm, Period: 10, 20, 30 or
+// a multiple of 60; Period × EvaluationPeriods at most 86,400 seconds when
+// the period is under an hour, at most 604,800 otherwise), with one
+// evaluation period.
+func TestAlarmWindowIsAPeriodCloudWatchTakes(t *testing.T) {
+	for expr, want := range map[string]float64{
+		"rate(1 minute)": 120, "rate(59 minutes)": 7080, "rate(12 hours)": 86400, "rate(1 day)": 172800,
+	} {
+		d, err := CheckSchedule(expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := alarmWindow(d)
+		limit := 604800.0
+		if p < 3600 {
+			limit = 86400
+		}
+		if p != want || p > limit || int(p)%60 != 0 {
+			t.Errorf("%s: window %v s, want %v s, a multiple of 60 within %v s", expr, p, want, limit)
 		}
 	}
 }
